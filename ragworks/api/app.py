@@ -1,0 +1,65 @@
+"""The FastAPI application.
+
+    app = create_app(Settings())          # uvicorn ragworks.api.app:app for the default
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from ragworks import __version__
+from ragworks.api import errors as api_errors
+from ragworks.api.limits import BodyLimit
+from ragworks.api.routes_documents import router as documents_router
+from ragworks.api.routes_query import router as query_router
+from ragworks.services import Services
+from ragworks.settings import Settings
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.check_safe()
+    svc = services or Services(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        yield
+        svc.close()
+
+    app = FastAPI(title="ragworks", version=__version__, lifespan=lifespan,
+                  description="Retrieval-augmented question answering with citations.")
+    app.state.services = svc
+    app.state.dev_key = svc.bootstrap_key()
+    api_errors.install(app)
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes, paths=("/api/v1/documents",))
+    app.include_router(documents_router)
+    app.include_router(query_router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz() -> JSONResponse:
+        checks = {}
+        for name, probe in (("record_store", lambda: svc.records.count_documents("default")),
+                            ("chunk_index", lambda: svc.index.count()),
+                            ("embedder", lambda: svc.embedder.embed(["ready"]))):
+            try:
+                probe()
+                checks[name] = "ok"
+            except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
+                checks[name] = f"error: {type(exc).__name__}"
+        ok = all(v == "ok" for v in checks.values())
+        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def chat_page(request: Request) -> HTMLResponse:
+        page = resources.files("ragworks.web") / "templates" / "chat.html"
+        return HTMLResponse(page.read_text(encoding="utf-8"))
+
+    return app

@@ -1,0 +1,19 @@
+"""Request dependencies: the services container and the authenticated principal."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from ragworks.auth import Principal
+from ragworks.services import Services
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    key = header[7:].strip() if header.lower().startswith("bearer ") else None
+    key = key or request.headers.get("x-api-key")
+    return services(request).keys.authenticate(key)

@@ -1,0 +1,72 @@
+"""/api/v1/documents: upload, list, read, delete."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+
+from ragworks.api.deps import principal, services
+from ragworks.api.schemas import DocumentList, IngestResponse
+from ragworks.auth import Principal
+from ragworks.errors import BadInput, NotFound, PayloadTooLarge
+from ragworks.models import Document
+from ragworks.services import Services
+
+router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def check_collection(name: str) -> str:
+    if not _NAME.match(name):
+        raise BadInput("collection must be 1-64 letters, digits, '.', '_' or '-'")
+    return name
+
+
+@router.post("", status_code=201, response_model=IngestResponse)
+async def upload(response: Response, file: UploadFile = File(...),
+                 collection: str = Form("default"),
+                 who: Principal = Depends(principal),
+                 svc: Services = Depends(services)) -> IngestResponse:
+    """Upload one file (txt, md, html, pdf, docx). 200 when the same content is there already."""
+    who.require("ingest")
+    check_collection(collection)
+    limit = svc.settings.max_upload_bytes
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"upload is over the limit of {limit} bytes")
+    name = (file.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
+    result = await run_in_threadpool(svc.ingestor.ingest, data, name, who.tenant, collection)
+    if result.status == "unchanged":
+        response.status_code = 200
+    return IngestResponse(document=result.document, status=result.status,
+                          embedded=result.embedded)
+
+
+@router.get("", response_model=DocumentList)
+def list_documents(collection: str | None = None, limit: int = Query(100, ge=1, le=1000),
+                   offset: int = Query(0, ge=0), who: Principal = Depends(principal),
+                   svc: Services = Depends(services)) -> DocumentList:
+    who.require("query")
+    docs = svc.records.list_documents(who.tenant, collection, limit, offset)
+    return DocumentList(documents=list(docs), total=svc.records.count_documents(
+        who.tenant, collection), limit=limit, offset=offset)
+
+
+@router.get("/{doc_id}")
+def get_document(doc_id: str, who: Principal = Depends(principal),
+                 svc: Services = Depends(services)) -> dict:
+    who.require("query")
+    doc = svc.records.get_document(who.tenant, doc_id)
+    if doc is None:
+        raise NotFound(f"no document {doc_id!r}")
+    chunks = svc.index.chunks_of(who.tenant, doc_id)
+    return {"document": doc, "chunks": [c.model_dump() for c in chunks]}
+
+
+@router.delete("/{doc_id}", response_model=Document)
+def delete_document(doc_id: str, who: Principal = Depends(principal),
+                    svc: Services = Depends(services)) -> Document:
+    who.require("ingest")
+    return svc.ingestor.delete(who.tenant, doc_id)

@@ -1,0 +1,65 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from ragworks.models import Answer, Citation, Document, Plan
+
+
+class QueryRequest(BaseModel):
+    question: str = Field(description="The question, in plain language.")
+    collection: str | None = Field(None, description="Search only this collection.")
+    include_hits: bool = Field(False, description="Return the retrieved chunks with scores.")
+    stream: bool = Field(False, description="Stream server-sent events: tokens, then citations.")
+
+
+class HitOut(BaseModel):
+    chunk_id: str
+    doc_id: str
+    source: str
+    title: str
+    section: str
+    text: str
+    start: int
+    end: int
+    lexical: float
+    dense: float
+    fused: float
+
+
+class QueryResponse(BaseModel):
+    answer: str
+    citations: list[Citation]
+    category: str
+    confidence: float
+    plan: Plan
+    covered: bool
+    latency_ms: float
+    stage_ms: dict[str, float]
+    model: str
+    hits: list[HitOut] | None = None
+
+    @classmethod
+    def of(cls, a: Answer, include_hits: bool) -> QueryResponse:
+        hits = [HitOut(chunk_id=h.chunk.id, doc_id=h.chunk.doc_id, source=h.chunk.source,
+                       title=h.chunk.title, section=h.chunk.section, text=h.chunk.text,
+                       start=h.chunk.start, end=h.chunk.end, lexical=round(h.lexical, 4),
+                       dense=round(h.dense, 4), fused=h.fused) for h in a.hits]
+        return cls(answer=a.answer, citations=list(a.citations), category=a.category,
+                   confidence=a.confidence, plan=a.plan, covered=a.covered,
+                   latency_ms=a.latency_ms, stage_ms=a.stage_ms, model=a.model,
+                   hits=hits if include_hits else None)
+
+
+class IngestResponse(BaseModel):
+    document: Document
+    status: str
+    embedded: int
+
+
+class DocumentList(BaseModel):
+    documents: list[Document]
+    total: int
+    limit: int
+    offset: int

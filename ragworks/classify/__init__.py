@@ -1,0 +1,1 @@
+"""Query classification: category and confidence for each question."""

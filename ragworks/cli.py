@@ -1,0 +1,235 @@
+"""The ``ragworks`` command: serve, ingest, ask, eval, classifier, keys."""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from ragworks.ingest.sniff import SUPPORTED_EXTENSIONS
+from ragworks.settings import Settings
+
+app = typer.Typer(help="ragworks: ask questions over your own documents.", no_args_is_help=True)
+eval_app = typer.Typer(help="Evaluate retrieval and classification.", no_args_is_help=True)
+clf_app = typer.Typer(help="Train and evaluate the query classifier.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+app.add_typer(clf_app, name="classifier")
+app.add_typer(keys_app, name="keys")
+out = Console()
+err = Console(stderr=True)
+
+
+def _services(**overrides):  # type: ignore[no-untyped-def]
+    from ragworks.logs import configure
+    from ragworks.services import Services
+
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    configure(settings)
+    return Services(settings)
+
+
+def sample_corpus() -> Path:
+    return Path(str(resources.files("ragworks") / "samples" / "corpus"))
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found += sorted(f for f in p.rglob("*")
+                            if f.is_file() and f.suffix.lower() in SUPPORTED_EXTENSIONS)
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise typer.BadParameter(f"{p} does not exist")
+    return found
+
+
+def ingest_paths(svc, paths: list[Path], tenant: str, collection: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    from ragworks.errors import RagworksError
+
+    files = _files(paths)
+    counts = {"created": 0, "unchanged": 0, "replaced": 0, "failed": 0}
+    with Progress(console=err, transient=False) as bar:
+        task = bar.add_task("ingesting", total=len(files))
+        for f in files:
+            bar.update(task, description=f"ingesting {f.name[:40]}")
+            try:
+                result = svc.ingestor.ingest(f.read_bytes(), f.name, tenant, collection)
+                counts[result.status] += 1
+            except RagworksError as exc:
+                counts["failed"] += 1
+                err.print(f"[red]skipped[/red] {f}: {exc.message}")
+            bar.advance(task)
+    return counts
+
+
+@app.command()
+def ingest(paths: list[Path], collection: str = "default", tenant: str = "default") -> None:
+    """Ingest files and folders (txt, md, html, pdf, docx) into a collection."""
+    svc = _services()
+    counts = ingest_paths(svc, paths, tenant, collection)
+    out.print(" ".join(f"{k}={v}" for k, v in counts.items()))
+    if counts["failed"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ask(question: str, collection: str | None = None, tenant: str = "default",
+        as_json: bool = typer.Option(False, "--json", help="The same body as the API."),
+        include_hits: bool = False, llm: str | None = None) -> None:
+    """Ask a question and print the answer with its citations."""
+    from ragworks.api.routes_query import validate_question
+    from ragworks.api.schemas import QueryResponse
+    from ragworks.errors import RagworksError
+    from ragworks.models import Scope
+
+    svc = _services(llm=llm)
+    try:
+        q = validate_question(question, svc.settings.max_question_chars)
+        answer = svc.pipeline.run(q, Scope(tenant=tenant, collection=collection), include_hits)
+    except RagworksError as exc:
+        err.print(f"error: {exc.message}")
+        raise typer.Exit(2) from None
+    body = QueryResponse.of(answer, include_hits)
+    if as_json:
+        sys.stdout.write(body.model_dump_json(indent=2) + "\n")
+        return
+    out.print(answer.answer)
+    for c in answer.citations:
+        out.print(f"  [{c.marker}] {c.source}" + (f" — {c.section}" if c.section else "")
+                  + f" (chars {c.start}-{c.end})")
+    out.print(f"[dim]{answer.category} ({answer.confidence:.0%}) · {answer.model} · "
+              f"{answer.latency_ms:.0f} ms[/dim]")
+
+
+@app.command()
+def serve(host: str | None = None, port: int | None = None,
+          samples: bool = typer.Option(False, help="Ingest the sample corpus first.")) -> None:
+    """Run the HTTP API and the pages (default http://127.0.0.1:3000)."""
+    import uvicorn
+
+    from ragworks.api.app import create_app
+
+    svc = _services(host=host, port=port)
+    if samples:
+        counts = ingest_paths(svc, [sample_corpus()], "default", "samples")
+        err.print(f"sample corpus: {counts}")
+    application = create_app(svc.settings, svc)
+    s = svc.settings
+    err.print(f"ragworks listening on http://{s.host}:{s.port}/  (API docs at /docs)")
+    if application.state.dev_key and s.env == "dev":
+        err.print(f"dev API key (tenant 'default', all scopes): {application.state.dev_key}")
+        err.print(f"chat page with the key filled in: http://{s.host}:{s.port}/#key="
+                  f"{application.state.dev_key}")
+    uvicorn.run(application, host=s.host, port=s.port, log_level="warning")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(dataset: Path = typer.Option(..., exists=True, dir_okay=False),
+                   as_json: bool = typer.Option(False, "--json"), tenant: str = "default",
+                   collection: str | None = None,
+                   modes: str = "lexical,dense,hybrid") -> None:
+    """recall@5, MRR@10, nDCG@10 per retrieval mode, and classification accuracy."""
+    from ragworks.evaluate.retrieval import evaluate_retrieval, load_dataset
+    from ragworks.models import Scope
+
+    svc = _services()
+    items = load_dataset(dataset)
+    scope = Scope(tenant=tenant, collection=collection)
+    weights = {"lexical": 0.0, "dense": 1.0, "hybrid": svc.settings.dense_weight}
+    reports = []
+    with Progress(console=err) as bar:
+        for mode in modes.split(","):
+            task = bar.add_task(f"eval {mode}", total=len(items))
+            reports.append(evaluate_retrieval(
+                items, lambda q, m=mode: svc.retriever.search(q, scope, 10, 30, weights[m]),
+                mode, lambda t=task: bar.advance(t)))
+    labelled = [i for i in items if i.category]
+    preds = svc.classifier.predict_many([i.question for i in labelled]) if labelled else []
+    accuracy = (sum(p[0] == i.category for p, i in zip(preds, labelled, strict=True))
+                / len(labelled)) if labelled else None
+    result = {"dataset": str(dataset), "items": len(items),
+              "classification_accuracy": accuracy, "classified": len(labelled),
+              "retrieval": {r.mode: {"questions": r.questions, "recall@5": round(r.recall_at_5, 4),
+                                     "mrr@10": round(r.mrr_at_10, 4),
+                                     "ndcg@10": round(r.ndcg_at_10, 4)} for r in reports}}
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    table = Table("mode", "questions", "recall@5", "MRR@10", "nDCG@10")
+    for r in reports:
+        table.add_row(r.mode, str(r.questions), f"{r.recall_at_5:.3f}", f"{r.mrr_at_10:.3f}",
+                      f"{r.ndcg_at_10:.3f}")
+    out.print(table)
+    if accuracy is not None:
+        out.print(f"classification accuracy: {accuracy:.3f} on {len(labelled)} questions")
+
+
+@clf_app.command("eval")
+def classifier_eval(dataset: Path | None = typer.Option(None, exists=True, dir_okay=False),
+                    as_json: bool = typer.Option(False, "--json")) -> None:
+    """Accuracy and confusion matrix on the held-out split (and on a dataset if given)."""
+    from ragworks.classify.model import QueryClassifier, confusion, load_examples, split
+    from ragworks.evaluate.retrieval import load_dataset
+    from ragworks.models import CATEGORIES
+
+    svc = _services()
+    train, test = split(load_examples())
+    clf = QueryClassifier.train(train, svc.embedder)
+    sets = {"held-out split of shipped examples (trained on the rest)": (clf, test)}
+    if dataset:
+        items = [(i.question, i.category) for i in load_dataset(dataset) if i.category]
+        sets[f"{dataset.name} with the active classifier"] = (svc.classifier, items)
+    results = {}
+    for name, (model, rows) in sets.items():
+        preds = [p for p, _ in model.predict_many([t for t, _ in rows])]
+        truth = [c for _, c in rows]
+        acc = sum(p == t for p, t in zip(preds, truth, strict=True)) / len(rows)
+        results[name] = {"n": len(rows), "accuracy": round(acc, 4),
+                         "labels": list(CATEGORIES), "confusion": confusion(truth, preds)}
+    if as_json:
+        sys.stdout.write(json.dumps(results, indent=2) + "\n")
+        return
+    for name, r in results.items():
+        out.print(f"[bold]{name}[/bold]: accuracy {r['accuracy']:.3f} on {r['n']} questions")
+        table = Table("truth \\ predicted", *CATEGORIES)
+        for label, row in zip(CATEGORIES, r["confusion"], strict=True):
+            table.add_row(label, *map(str, row))
+        out.print(table)
+
+
+@clf_app.command("train")
+def classifier_train(output: Path = typer.Option(None, help="Default: the shipped file.")) -> None:
+    """Train on all shipped examples and save the weights."""
+    from ragworks.classify.model import QueryClassifier, data_dir, load_examples
+
+    svc = _services()
+    examples = load_examples()
+    clf = QueryClassifier.train(examples, svc.embedder, version="default")
+    target = output or data_dir() / "classifier.npz"
+    clf.save(target)
+    out.print(f"trained on {len(examples)} examples -> {target}")
+
+
+@keys_app.command("create")
+def keys_create(tenant: str = "default", scopes: str = "query,ingest", name: str = "cli") -> None:
+    """Create an API key (printed once; only its hash is stored)."""
+    svc = _services()
+    key = svc.keys.create(tenant, [s.strip() for s in scopes.split(",") if s.strip()], name)
+    sys.stdout.write(key + "\n")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""The exception tree. Each maps to one HTTP status in ``api/errors.py``.
+
+    RagworksError
+    ├── BadInput             422  (empty question, too long, unparseable document)
+    │   └── EmptyDocument    422
+    ├── UnsupportedMedia     415  (type not supported, or content not what the name says)
+    ├── PayloadTooLarge      413
+    ├── NotFound             404  (also for another tenant's objects)
+    ├── Unauthorized         401
+    ├── Forbidden            403
+    ├── Conflict             409
+    └── BackendError         502  (an LLM endpoint or store failed)
+        └── ParseTimeout     422  (a parser exceeded its time or memory limit)
+"""
+
+from __future__ import annotations
+
+
+class RagworksError(Exception):
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(RagworksError):
+    status = 422
+
+
+class EmptyDocument(BadInput):
+    pass
+
+
+class UnsupportedMedia(RagworksError):
+    status = 415
+
+
+class PayloadTooLarge(RagworksError):
+    status = 413
+
+
+class NotFound(RagworksError):
+    status = 404
+
+
+class Unauthorized(RagworksError):
+    status = 401
+
+
+class Forbidden(RagworksError):
+    status = 403
+
+
+class Conflict(RagworksError):
+    status = 409
+
+
+class BackendError(RagworksError):
+    status = 502
+
+
+class ParseTimeout(BadInput):
+    pass

@@ -1,0 +1,57 @@
+"""Citation markers: parse [n] from an answer, map them to chunks, add missing ones.
+
+Small models often forget to cite, so sentences without a marker are attributed
+to the hit whose text overlaps them most (when the overlap is real).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ragworks.index.lexical import tokenize
+from ragworks.models import Citation, Hit
+
+_MARKER = re.compile(r"\[(\d{1,2})\]")
+_SENTENCE = re.compile(r"[^.!?]+[.!?]*(?:\s*\[\d{1,2}\])*")
+
+
+def _overlap(sentence: str, text: str) -> float:
+    s = set(tokenize(sentence))
+    return len(s & set(tokenize(text))) / len(s) if s else 0.0
+
+
+def attribute(answer: str, hits: Sequence[Hit], min_overlap: float = 0.5) -> str:
+    """Append [n] to sentences that have no marker but are supported by hit n."""
+    if not hits or not answer.strip():
+        return answer
+    out = []
+    for m in _SENTENCE.finditer(answer):
+        sentence = m.group(0)
+        if not _MARKER.search(sentence) and len(tokenize(sentence)) >= 3:
+            scores = [_overlap(sentence, h.chunk.text) for h in hits]
+            best = max(range(len(hits)), key=scores.__getitem__)
+            if scores[best] >= min_overlap:
+                stripped = sentence.rstrip()
+                sentence = f"{stripped} [{best + 1}]" + sentence[len(stripped):]
+        out.append(sentence)
+    return "".join(out) if out else answer
+
+
+def citations_for(answer: str, hits: Sequence[Hit]) -> tuple[str, tuple[Citation, ...]]:
+    """Drop markers that point nowhere; return the cleaned answer and cited chunks in order."""
+    cited: dict[int, Citation] = {}
+
+    def keep(m: re.Match[str]) -> str:
+        n = int(m.group(1))
+        if not 1 <= n <= len(hits):
+            return ""
+        c = hits[n - 1].chunk
+        cited.setdefault(n, Citation(
+            marker=n, chunk_id=c.id, doc_id=c.doc_id, source=c.source, title=c.title,
+            section=c.section, start=c.start, end=c.end, snippet=c.text[:300]))
+        return m.group(0)
+
+    cleaned = _MARKER.sub(keep, answer)
+    cleaned = re.sub(r"[ \t]+([.,;])", r"\1", re.sub(r"[ \t]{2,}", " ", cleaned)).strip()
+    return cleaned, tuple(cited[k] for k in sorted(cited))

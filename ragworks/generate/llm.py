@@ -1,0 +1,49 @@
+"""An answerer that prompts a chat model with numbered context passages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from ragworks.generate import ChatModel, Usage
+from ragworks.generate.prompts import load_prompt
+from ragworks.models import Hit, Plan
+
+
+def format_context(hits: Sequence[Hit], max_words: int) -> str:
+    lines = []
+    for n, hit in enumerate(hits, 1):
+        words = hit.chunk.text.split()
+        text = " ".join(words[:max_words]) + (" ..." if len(words) > max_words else "")
+        where = hit.chunk.source + (f", {hit.chunk.section}" if hit.chunk.section else "")
+        lines.append(f"[{n}] ({where}) {text}")
+    return "\n".join(lines)
+
+
+class LLMAnswerer:
+    """Example::
+
+        answerer = LLMAnswerer(LocalChatModel(), max_contexts=4)
+        text = "".join(answerer.answer(question, hits, plan))
+    """
+
+    def __init__(self, chat: ChatModel, max_tokens: int = 160, max_contexts: int = 4,
+                 max_context_words: int = 90) -> None:
+        self.chat = chat
+        self.name = chat.name
+        self.max_tokens = max_tokens
+        self.max_contexts = max_contexts
+        self.max_context_words = max_context_words
+
+    def messages(self, question: str, hits: Sequence[Hit], plan: Plan) -> list[dict[str, str]]:
+        context = format_context(hits[: self.max_contexts], self.max_context_words)
+        return [
+            {"role": "system", "content": load_prompt(plan.prompt, "system")},
+            {"role": "user", "content": load_prompt(plan.prompt, "user").format(
+                context=context, question=question)},
+        ]
+
+    def answer(self, question: str, hits: Sequence[Hit], plan: Plan,
+               usage: Usage | None = None) -> Iterator[str]:
+        max_tokens = 48 if plan.mode == "none" else self.max_tokens
+        yield from self.chat.stream(self.messages(question, hits, plan), max_tokens=max_tokens,
+                                    stop=("\nQuestion:", "\nContext:"), usage=usage)

@@ -1,0 +1,1 @@
+"""Ingestion: bytes -> sniff -> parse (sandboxed) -> chunk -> dedup -> embed -> index."""

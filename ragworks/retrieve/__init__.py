@@ -1,0 +1,1 @@
+"""Retrieval: hybrid search, score fusion and diversity (MMR)."""

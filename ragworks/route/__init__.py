@@ -1,0 +1,1 @@
+"""Routing: a category (and its confidence) becomes a retrieval plan."""

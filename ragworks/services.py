@@ -1,0 +1,127 @@
+"""Build every stage from Settings once; the API and the CLI share this."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from functools import cached_property
+
+import structlog
+
+from ragworks.auth import KEY_PREFIX, Keyring
+from ragworks.classify.model import QueryClassifier, load_examples
+from ragworks.embed import Embedder, make_embedder
+from ragworks.generate import Answerer
+from ragworks.generate.extractive import ExtractiveAnswerer
+from ragworks.generate.llm import LLMAnswerer
+from ragworks.index import ChunkIndex, open_chunk_index
+from ragworks.ingest.service import Ingestor
+from ragworks.pipeline import QueryPipeline
+from ragworks.retrieve.retriever import HybridRetriever
+from ragworks.route.planner import Planner
+from ragworks.settings import DEFAULT_DEV_KEY, Settings
+from ragworks.storage import BlobStore, RecordStore, open_blob_store, open_record_store
+
+log = structlog.get_logger(__name__)
+
+
+def make_answerer(settings: Settings) -> Answerer:
+    spec = settings.llm
+    if spec == "extractive":
+        return ExtractiveAnswerer()
+    if spec.startswith("local:"):
+        from ragworks.generate.local_hf import LocalChatModel
+
+        return LLMAnswerer(LocalChatModel(threads=settings.llm_threads),
+                           max_tokens=settings.llm_max_tokens)
+    if spec.startswith("openai:"):
+        from ragworks.generate.openai_compat import OpenAIChatModel
+
+        chat = OpenAIChatModel(settings.openai_base_url, spec.removeprefix("openai:"),
+                               settings.openai_api_key, settings.openai_timeout_s)
+        return LLMAnswerer(chat, max_tokens=settings.llm_max_tokens, max_contexts=6,
+                           max_context_words=200)
+    if spec == "scripted":
+        from ragworks.generate.scripted import ScriptedChatModel
+
+        return LLMAnswerer(ScriptedChatModel(), max_tokens=settings.llm_max_tokens)
+    raise ValueError(f"unknown RAGWORKS_LLM {spec!r} (extractive, local:smollm2, openai:MODEL)")
+
+
+@dataclass
+class Services:
+    settings: Settings
+
+    @cached_property
+    def records(self) -> RecordStore:
+        return open_record_store(self.settings.record_store)
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        return open_blob_store(self.settings.blob_store)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return make_embedder(self.settings.embedder)
+
+    @cached_property
+    def index(self) -> ChunkIndex:
+        return open_chunk_index(f"local://{self.settings.index_dir}", dim=self.embedder.dim)
+
+    @cached_property
+    def classifier(self) -> QueryClassifier:
+        try:
+            return QueryClassifier.load(self.settings.classifier_path, self.embedder)
+        except ValueError as exc:  # trained for another embedder: train one now
+            log.warning("classifier_retrained", reason=str(exc))
+            return QueryClassifier.train(load_examples(), self.embedder, version="on-start")
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        return make_answerer(self.settings)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        return HybridRetriever(self.index, self.embedder, self.settings.dense_weight)
+
+    @cached_property
+    def pipeline(self) -> QueryPipeline:
+        return QueryPipeline(
+            classifier=self.classifier,
+            planner=Planner(self.settings.top_k, self.settings.min_confidence),
+            retriever=self.retriever, answerer=self.answerer,
+            min_relevance=self.settings.min_relevance, fallback=ExtractiveAnswerer(),
+        )
+
+    @cached_property
+    def ingestor(self) -> Ingestor:
+        return Ingestor(self.settings, self.records, self.blobs, self.index, self.embedder)
+
+    @cached_property
+    def keys(self) -> Keyring:
+        return Keyring(self.records)
+
+    def bootstrap_key(self) -> str | None:
+        """Register the bootstrap admin key; in dev, make one (kept in the data dir)."""
+        key = self.settings.bootstrap_api_key
+        if not key and self.settings.env != "production":
+            path = self.settings.data_dir / "dev-key.txt"
+            if path.exists():
+                key = path.read_text().strip()
+            else:
+                key = KEY_PREFIX + secrets.token_urlsafe(24)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(key + "\n")
+                path.chmod(0o600)
+        if not key:
+            return None
+        if key == DEFAULT_DEV_KEY and self.settings.env == "production":
+            raise RuntimeError("refusing the default dev key in production")
+        self.keys.register(key, tenant="default", scopes=("query", "ingest", "admin"),
+                           name="bootstrap")
+        return key
+
+    def close(self) -> None:
+        for name in ("records", "index"):
+            if name in self.__dict__:
+                getattr(self, name).close()

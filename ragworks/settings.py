@@ -1,0 +1,118 @@
+"""All configuration, read once from the environment (prefix ``RAGWORKS_``).
+
+Every variable is documented here and nowhere else. Build one ``Settings`` in
+``create_app()`` or the CLI and pass it down; no other module reads os.environ.
+
+Example::
+
+    settings = Settings(data_dir="/tmp/rw", llm="extractive")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The bootstrap key value that is only acceptable in dev mode.
+DEFAULT_DEV_KEY = "rw-dev-insecure-key"
+
+
+class UnsafeConfiguration(RuntimeError):
+    """The settings would be unsafe outside development; the service refuses to start."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAGWORKS_", extra="ignore")
+
+    env: Literal["dev", "test", "production"] = Field(
+        "dev", description="RAGWORKS_ENV: dev prints a dev key; production refuses default keys."
+    )
+    data_dir: Path = Field(
+        Path("data"), description="RAGWORKS_DATA_DIR: SQLite file, blobs and index files."
+    )
+    record_store: str = Field(
+        "", description="RAGWORKS_RECORD_STORE: spec, default sqlite:///<data_dir>/ragworks.db"
+    )
+    blob_store: str = Field("", description="RAGWORKS_BLOB_STORE: default file://<data_dir>/blobs")
+    embedder: str = Field(
+        "minilm", description="RAGWORKS_EMBEDDER: 'minilm' (ONNX, offline) or 'hash' (test fake)."
+    )
+    llm: str = Field(
+        "extractive",
+        description="RAGWORKS_LLM: 'extractive', 'local:smollm2' (transformers on CPU), "
+        "or 'openai:<model>' (needs RAGWORKS_OPENAI_BASE_URL / RAGWORKS_OPENAI_API_KEY).",
+    )
+    llm_threads: int = Field(1, description="RAGWORKS_LLM_THREADS: CPU threads for the local model.")
+    llm_max_tokens: int = Field(160, description="RAGWORKS_LLM_MAX_TOKENS: answer length cap.")
+    openai_base_url: str = Field(
+        "", description="RAGWORKS_OPENAI_BASE_URL: e.g. http://127.0.0.1:8080/v1"
+    )
+    openai_api_key: str = Field("", description="RAGWORKS_OPENAI_API_KEY: bearer key, if any.")
+    openai_timeout_s: float = Field(60.0, description="RAGWORKS_OPENAI_TIMEOUT_S")
+
+    host: str = Field("127.0.0.1", description="RAGWORKS_HOST: address `serve` binds.")
+    port: int = Field(3000, description="RAGWORKS_PORT: port `serve` listens on.")
+    bootstrap_api_key: str = Field(
+        "",
+        description="RAGWORKS_BOOTSTRAP_API_KEY: an admin key for tenant 'default' created at "
+        "start. In dev, empty means: generate one and print it.",
+    )
+
+    max_question_chars: int = Field(2000, description="RAGWORKS_MAX_QUESTION_CHARS")
+    max_upload_bytes: int = Field(
+        20 * 1024 * 1024, description="RAGWORKS_MAX_UPLOAD_BYTES: larger uploads get 413."
+    )
+    parse_timeout_s: float = Field(20.0, description="RAGWORKS_PARSE_TIMEOUT_S per file.")
+    parse_memory_mb: int = Field(1024, description="RAGWORKS_PARSE_MEMORY_MB per parse worker.")
+
+    chunk_tokens: int = Field(180, description="RAGWORKS_CHUNK_TOKENS: chunk budget.")
+    chunk_overlap_tokens: int = Field(30, description="RAGWORKS_CHUNK_OVERLAP_TOKENS")
+
+    top_k: int = Field(5, description="RAGWORKS_TOP_K: hits returned for a factoid question.")
+    dense_weight: float = Field(
+        0.6, description="RAGWORKS_DENSE_WEIGHT: fusion weight of the dense arm (0..1)."
+    )
+    min_relevance: float = Field(
+        0.32,
+        description="RAGWORKS_MIN_RELEVANCE: best dense cosine below this means 'not covered'.",
+    )
+    min_confidence: float = Field(
+        0.45,
+        description="RAGWORKS_MIN_CONFIDENCE: classifier confidence under this uses the safe plan.",
+    )
+    classifier_path: Path | None = Field(
+        None, description="RAGWORKS_CLASSIFIER_PATH: trained classifier file (default: shipped)."
+    )
+    log_level: str = Field("INFO", description="RAGWORKS_LOG_LEVEL")
+    log_json: bool | None = Field(
+        None, description="RAGWORKS_LOG_JSON: JSON lines; default on in production only."
+    )
+
+    @model_validator(mode="after")
+    def _fill_specs(self) -> Settings:
+        if not self.record_store:
+            self.record_store = f"sqlite:///{self.data_dir / 'ragworks.db'}"
+        if not self.blob_store:
+            self.blob_store = f"file://{self.data_dir / 'blobs'}"
+        if not 0.0 <= self.dense_weight <= 1.0:
+            raise ValueError("RAGWORKS_DENSE_WEIGHT must be between 0 and 1")
+        return self
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    def check_safe(self) -> None:
+        """Refuse configurations that are only acceptable in development."""
+        if self.env != "production":
+            return
+        if not self.bootstrap_api_key or self.bootstrap_api_key == DEFAULT_DEV_KEY:
+            raise UnsafeConfiguration(
+                "RAGWORKS_ENV=production needs RAGWORKS_BOOTSTRAP_API_KEY set to a secret "
+                "value (not empty, not the dev default)"
+            )
+        if len(self.bootstrap_api_key) < 24:
+            raise UnsafeConfiguration("RAGWORKS_BOOTSTRAP_API_KEY must be at least 24 characters")

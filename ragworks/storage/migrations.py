@@ -1,0 +1,44 @@
+"""Ordered schema migrations for the SQLite stores. Append, never edit."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+
+def _m001_documents(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE documents (
+            id TEXT PRIMARY KEY, tenant TEXT NOT NULL, collection TEXT NOT NULL,
+            source TEXT NOT NULL, title TEXT NOT NULL, media_type TEXT NOT NULL,
+            content_hash TEXT NOT NULL, size_bytes INTEGER NOT NULL,
+            chunk_count INTEGER NOT NULL, created_at REAL NOT NULL)"""
+    )
+    conn.execute("CREATE INDEX documents_scope ON documents (tenant, collection, source)")
+
+
+def _m002_api_keys(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE api_keys (
+            key_hash TEXT PRIMARY KEY, tenant TEXT NOT NULL, scopes TEXT NOT NULL,
+            name TEXT NOT NULL)"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_documents, _m002_api_keys]
+
+
+def migrate(conn: sqlite3.Connection, migrations: list | None = None) -> int:
+    """Apply the migrations not yet applied (tracked in PRAGMA user_version)."""
+    steps = MIGRATIONS if migrations is None else migrations
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for i, step in enumerate(steps[version:], start=version + 1):
+            step(conn)
+            conn.execute(f"PRAGMA user_version = {i}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return len(steps)

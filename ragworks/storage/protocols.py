@@ -1,0 +1,60 @@
+"""Storage boundaries.
+
+BlobStore keeps raw document bytes and their extracted text. RecordStore keeps
+document metadata and API keys (later: traces, feedback, experiments). Both
+scope every read by tenant: an object of another tenant is "not there".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from ragworks.models import Document
+
+
+class BlobStore(Protocol):
+    """Opaque bytes by key. ``put`` is idempotent for the same key and bytes."""
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+    def get(self, key: str) -> bytes:
+        """Raises KeyError when the key is absent."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Deleting an absent key is not an error."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+
+class RecordStore(Protocol):
+    """Documents and API keys.
+
+    ``insert_document`` returns False, and writes nothing, when a document with
+    the same id exists already: concurrent ingestion of the same content makes
+    exactly one document.
+    """
+
+    def insert_document(self, doc: Document) -> bool: ...
+
+    def get_document(self, tenant: str, doc_id: str) -> Document | None: ...
+
+    def find_by_source(self, tenant: str, collection: str, source: str) -> Document | None: ...
+
+    def list_documents(
+        self, tenant: str, collection: str | None = None, limit: int = 100, offset: int = 0
+    ) -> Sequence[Document]: ...
+
+    def count_documents(self, tenant: str, collection: str | None = None) -> int: ...
+
+    def delete_document(self, tenant: str, doc_id: str) -> bool: ...
+
+    def put_api_key(self, key_hash: str, tenant: str, scopes: Sequence[str], name: str) -> None: ...
+
+    def get_api_key(self, key_hash: str) -> tuple[str, tuple[str, ...], str] | None:
+        """(tenant, scopes, name) of a key hash, or None."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,116 @@
+"""Record store on one SQLite file in WAL mode, one connection per thread."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from ragworks.models import Document
+from ragworks.storage.migrations import migrate
+
+_DOC_COLS = (
+    "id, tenant, collection, source, title, media_type, content_hash, size_bytes, "
+    "chunk_count, created_at"
+)
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def _doc(row: Sequence[object]) -> Document:
+    return Document(**dict(zip([c.strip() for c in _DOC_COLS.split(",")], row, strict=True)))
+
+
+class SQLiteRecordStore:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        migrate(self._conn())
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            self._local.conn = conn
+        return conn
+
+    def insert_document(self, doc: Document) -> bool:
+        cur = self._conn().execute(
+            f"INSERT OR IGNORE INTO documents ({_DOC_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                doc.id, doc.tenant, doc.collection, doc.source, doc.title, doc.media_type,
+                doc.content_hash, doc.size_bytes, doc.chunk_count, doc.created_at,
+            ),
+        )
+        return cur.rowcount == 1
+
+    def get_document(self, tenant: str, doc_id: str) -> Document | None:
+        row = self._conn().execute(
+            f"SELECT {_DOC_COLS} FROM documents WHERE tenant=? AND id=?", (tenant, doc_id)
+        ).fetchone()
+        return _doc(row) if row else None
+
+    def find_by_source(self, tenant: str, collection: str, source: str) -> Document | None:
+        row = self._conn().execute(
+            f"SELECT {_DOC_COLS} FROM documents WHERE tenant=? AND collection=? AND source=? "
+            "ORDER BY created_at DESC LIMIT 1",
+            (tenant, collection, source),
+        ).fetchone()
+        return _doc(row) if row else None
+
+    def list_documents(
+        self, tenant: str, collection: str | None = None, limit: int = 100, offset: int = 0
+    ) -> list[Document]:
+        sql = f"SELECT {_DOC_COLS} FROM documents WHERE tenant=?"
+        args: list[object] = [tenant]
+        if collection is not None:
+            sql += " AND collection=?"
+            args.append(collection)
+        sql += " ORDER BY source, id LIMIT ? OFFSET ?"
+        args += [limit, offset]
+        return [_doc(r) for r in self._conn().execute(sql, args).fetchall()]
+
+    def count_documents(self, tenant: str, collection: str | None = None) -> int:
+        sql, args = "SELECT COUNT(*) FROM documents WHERE tenant=?", [tenant]
+        if collection is not None:
+            sql += " AND collection=?"
+            args.append(collection)
+        return int(self._conn().execute(sql, args).fetchone()[0])
+
+    def delete_document(self, tenant: str, doc_id: str) -> bool:
+        cur = self._conn().execute(
+            "DELETE FROM documents WHERE tenant=? AND id=?", (tenant, doc_id)
+        )
+        return cur.rowcount == 1
+
+    def put_api_key(self, key_hash: str, tenant: str, scopes: Sequence[str], name: str) -> None:
+        self._conn().execute(
+            "INSERT INTO api_keys (key_hash, tenant, scopes, name) VALUES (?,?,?,?) "
+            "ON CONFLICT(key_hash) DO UPDATE SET tenant=excluded.tenant, "
+            "scopes=excluded.scopes, name=excluded.name",
+            (key_hash, tenant, json.dumps(list(scopes)), name),
+        )
+
+    def get_api_key(self, key_hash: str) -> tuple[str, tuple[str, ...], str] | None:
+        row = self._conn().execute(
+            "SELECT tenant, scopes, name FROM api_keys WHERE key_hash=?", (key_hash,)
+        ).fetchone()
+        if row is None:
+            return None
+        return row[0], tuple(json.loads(row[1])), row[2]
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
