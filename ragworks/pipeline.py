@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ragworks.classify.model import QueryClassifier
 from ragworks.errors import BackendError
 from ragworks.generate import Answerer, Usage
-from ragworks.generate.citations import attribute, citations_for
+from ragworks.generate.citations import attribute, citations_for, supported_share
 from ragworks.generate.extractive import ExtractiveAnswerer
 from ragworks.models import Answer, Hit, Plan, Scope
 from ragworks.retrieve.retriever import HybridRetriever
@@ -30,6 +30,9 @@ class QueryPipeline:
     answerer: Answerer
     min_relevance: float = 0.32
     fallback: Answerer | None = None
+    #: a model answer with a smaller share of words found in the retrieved text is
+    #: replaced by the fallback's (small local models invent facts).
+    min_support: float = 0.65
 
     def run(self, question: str, scope: Scope, include_hits: bool = False) -> Answer:
         answer: Answer | None = None
@@ -76,9 +79,11 @@ class QueryPipeline:
                     pieces.append(piece)
                     yield "token", piece
             text = "".join(pieces).strip()
-            if not text and self.fallback is not None:  # a model that said nothing
-                model = self.fallback.name
-                text = "".join(self.fallback.answer(question, hits, plan, usage)).strip()
+            ungrounded = plan.mode != "none" and supported_share(text, hits) < self.min_support
+            if self.fallback is not None and (not text or ungrounded):
+                model = f"{self.fallback.name} (replaced {'ungrounded' if text else 'empty'} "\
+                        f"answer of {model})"
+                text = "".join(self.fallback.answer(question, hits, plan, Usage())).strip()
         t = lap("generate", t)
         cited_hits = hits if covered else []
         text, citations = citations_for(attribute(text, cited_hits), cited_hits)

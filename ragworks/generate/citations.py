@@ -21,6 +21,21 @@ def _overlap(sentence: str, text: str) -> float:
     return len(s & set(tokenize(text))) / len(s) if s else 0.0
 
 
+_META = frozenset("answer question context passage document refer mean indicate would "
+                  "state say provide information".split())
+
+
+def supported_share(answer: str, hits: Sequence[Hit]) -> float:
+    """Share of the answer's content words that occur in the retrieved text (0..1)."""
+    words = [w for w in tokenize(_MARKER.sub(" ", answer)) if w not in _META]
+    if not words:
+        return 1.0
+    known = set()
+    for h in hits:
+        known.update(tokenize(h.chunk.embed_text))
+    return sum(w in known for w in words) / len(words)
+
+
 def attribute(answer: str, hits: Sequence[Hit], min_overlap: float = 0.5) -> str:
     """Append [n] to sentences that have no marker but are supported by hit n."""
     if not hits or not answer.strip():

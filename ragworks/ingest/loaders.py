@@ -150,8 +150,11 @@ def parse_pdf(data: bytes) -> tuple[str, list[Block], str]:
                 para = []
                 continue
             nxt = i + 1 < len(lines) and bool(lines[i + 1])
-            if not para and _is_plain_heading(line, nxt) and len(line) < 0.8 * width:
-                b.add("heading", line, level=1 if line.isupper() else 2)
+            after_sentence = not para or para[-1].endswith((".", "!", "?", ":"))
+            if after_sentence and _is_plain_heading(line, nxt) and len(line) < 0.6 * width:
+                b.add("para", " ".join(para))
+                para = []
+                b.add("heading", line, level=1 if not b.blocks else 2)
                 continue
             para.append(line)
             if line.endswith((".", "!", "?", ":")) and len(line) < 0.75 * width:
@@ -177,7 +180,7 @@ def parse_docx(data: bytes) -> tuple[str, list[Block], str]:
         style = (para.style.name if para.style is not None else "") or ""
         if style == "Title":
             title = title or para.text.strip()
-            b.add("heading", para.text, level=1)
+            b.add("heading", para.text, level=0)
         elif style.startswith("Heading"):
             level = int(style.split()[-1]) if style.split()[-1].isdigit() else 1
             b.add("heading", para.text, level=level)

@@ -32,18 +32,21 @@ class HybridRetriever:
         w = self.dense_weight if dense_weight is None else dense_weight
         return fuse(hits, w, self.method)[: max(candidates, k)]
 
-    def retrieve(self, query: str, scope: Scope, plan: Plan) -> list[Hit]:
+    def retrieve(self, query: str, scope: Scope, plan: Plan,
+                 dense_weight: float | None = None) -> list[Hit]:
         if plan.mode == "none":
             return []
         if plan.decompose and plan.sub_questions:
-            return self._multi(plan.sub_questions, query, scope, plan)
-        hits = self.search(query, scope, plan.top_k, plan.candidates)
+            return self._multi(plan.sub_questions, query, scope, plan, dense_weight)
+        hits = self.search(query, scope, plan.top_k, plan.candidates, dense_weight)
         return mmr(hits, plan.top_k) if plan.mmr else hits[: plan.top_k]
 
-    def _multi(self, subs: Sequence[str], query: str, scope: Scope, plan: Plan) -> list[Hit]:
+    def _multi(self, subs: Sequence[str], query: str, scope: Scope, plan: Plan,
+               dense_weight: float | None) -> list[Hit]:
         """Retrieve per sub-question and interleave, so each part gets evidence."""
         per = max(2, plan.top_k // max(len(subs), 1) + 1)
-        lists = [self.search(q, scope, per, plan.candidates) for q in (*subs, query)]
+        lists = [self.search(q, scope, per, plan.candidates, dense_weight)
+                 for q in (*subs, query)]
         merged: dict[str, Hit] = {}
         for rank in range(max(len(x) for x in lists)):
             for hits in lists:

@@ -1,0 +1,26 @@
+# The README's commands. Every target sets up .venv from the lock file first.
+.PHONY: setup demo test test-fast lint bench eval
+
+PORT ?= 3000
+export RAGWORKS_DATA_DIR ?= $(CURDIR)/data
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup  ## the server on :3000 with the sample corpus ingested and the local model
+	RAGWORKS_LLM=local:smollm2 .venv/bin/ragworks serve --samples --host 127.0.0.1 --port $(PORT)
+
+test: setup  ## lint, type check, every test (the local model too), and the retrieval eval
+	.venv/bin/ruff check ragworks tests bench scripts
+	.venv/bin/mypy
+	.venv/bin/python -m pytest -q -n 2 --dist loadfile
+
+test-fast: setup
+	.venv/bin/python -m pytest -q -n 2 -m "not model"
+
+lint: setup
+	.venv/bin/ruff check ragworks tests bench scripts
+	.venv/bin/mypy
+
+bench: setup
+	.venv/bin/python bench/run_all.py

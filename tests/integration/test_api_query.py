@@ -1,0 +1,133 @@
+"""Questions over the sample corpus: answers, citations, routing, streaming, bad input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import CORPUS, LiveServer, make_settings
+
+
+@pytest.fixture(scope="module")
+def corpus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    settings = make_settings(tmp_path_factory.mktemp("corpus"), max_question_chars=500)
+    with LiveServer(settings) as server:
+        svc = server.services
+        for f in sorted(CORPUS.iterdir()):
+            svc.ingestor.ingest(f.read_bytes(), f.name, "default", "samples")
+        yield server
+
+
+@pytest.fixture
+def c(corpus_server: LiveServer) -> Iterator[httpx.Client]:
+    with corpus_server.client() as client:
+        yield client
+
+
+def test_factoid_answer_cites_the_right_source(c: httpx.Client) -> None:
+    body = c.post("/api/v1/query", json={"question": "What does robot error E102 mean?",
+                                         "include_hits": True}).json()
+    assert body["category"] == "factoid" and body["covered"]
+    assert "blocked" in body["answer"]
+    assert body["citations"] and body["citations"][0]["source"] == "error-codes.txt"
+    assert "[1]" in body["answer"] or "[2]" in body["answer"]
+    hit = body["hits"][0]
+    assert {"lexical", "dense", "fused"} <= hit.keys() and hit["source"] == "error-codes.txt"
+    cite = body["citations"][0]
+    text = (CORPUS / "error-codes.txt").read_text()
+    assert text[cite["start"]:cite["end"]].startswith(cite["snippet"][:40])
+    assert set(body["stage_ms"]) == {"classify", "plan", "retrieve", "generate"}
+
+
+def test_collection_scope(c: httpx.Client) -> None:
+    body = c.post("/api/v1/query", json={"question": "What does robot error E102 mean?",
+                                         "collection": "other", "include_hits": True}).json()
+    assert body["hits"] == [] and not body["covered"]
+
+
+def test_chitchat_has_no_retrieval(c: httpx.Client) -> None:
+    body = c.post("/api/v1/query", json={"question": "Hello there!"}).json()
+    assert body["category"] == "chitchat" and body["plan"]["mode"] == "none"
+    assert body["citations"] == []
+
+
+def test_out_of_scope_says_not_covered(c: httpx.Client) -> None:
+    body = c.post("/api/v1/query",
+                  json={"question": "What is the population of Canada in 2020?"}).json()
+    assert not body["covered"]
+    assert "do not cover" in body["answer"] and body["citations"] == []
+
+
+def test_multi_hop_retrieves_for_each_part(c: httpx.Client) -> None:
+    body = c.post("/api/v1/query", json={
+        "question": "Compare the battery life of the R1 Scout and the R2 Hauler",
+        "include_hits": True}).json()
+    assert body["category"] == "multi_hop" and body["plan"]["decompose"]
+    sources = {h["source"] for h in body["hits"]}
+    assert {"r1-scout-specs.md", "r2-hauler-specs.md"} <= sources
+
+
+def test_summary_uses_diverse_hits(c: httpx.Client) -> None:
+    body = c.post("/api/v1/query", json={"question": "Summarize the travel policy",
+                                         "include_hits": True}).json()
+    assert body["category"] == "summary" and body["plan"]["mmr"]
+    sections = {h["section"] for h in body["hits"] if h["source"] == "travel-policy.docx"}
+    assert len(sections) >= 2
+
+
+def test_stream_sends_tokens_then_citations(c: httpx.Client) -> None:
+    events = []
+    with c.stream("POST", "/api/v1/query",
+                  json={"question": "How long is a guest Wi-Fi code valid?", "stream": True}) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        name = None
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                events.append((name, json.loads(line[6:])))
+    kinds = [k for k, _ in events]
+    assert kinds[0] == "token" and kinds[-2:] == ["citations", "done"]
+    streamed = "".join(d["text"] for k, d in events if k == "token")
+    done = events[-1][1]
+    assert "24 hours" in streamed and done["citations"] == events[-2][1]
+
+
+@pytest.mark.parametrize("question,words", [("", "empty"), ("   \n ", "empty"),
+                                             ("x" * 501, "limit is 500")])
+def test_bad_questions_are_422(c: httpx.Client, question: str, words: str) -> None:
+    resp = c.post("/api/v1/query", json={"question": question})
+    assert resp.status_code == 422 and words in resp.json()["detail"]
+
+
+def test_malformed_body_is_422(c: httpx.Client) -> None:
+    assert c.post("/api/v1/query", content=b"{not json",
+                  headers={"content-type": "application/json"}).status_code == 422
+    assert c.post("/api/v1/query", json={"query": "wrong field"}).status_code == 422
+
+
+def test_health_and_ready(c: httpx.Client) -> None:
+    assert c.get("/healthz").json()["status"] == "ok"
+    assert c.get("/readyz").json()["ready"] is True
+    assert "ragworks" in c.get("/").text
+    assert c.get("/openapi.json").json()["paths"]["/api/v1/query"]
+
+
+def test_index_persists_across_restart(tmp_path: Path) -> None:
+    from ragworks.models import Scope
+    from ragworks.services import Services
+
+    settings = make_settings(tmp_path)
+    first = Services(settings)
+    first.ingestor.ingest((CORPUS / "warranty.txt").read_bytes(), "warranty.txt", "default")
+    before = first.retriever.search("CarePlus extended warranty", Scope(tenant="default"), 3)
+    first.close()
+    second = Services(settings)
+    after = second.retriever.search("CarePlus extended warranty", Scope(tenant="default"), 3)
+    assert [h.chunk.id for h in before] == [h.chunk.id for h in after]
+    assert second.index.count() == first.index.count()
+    second.close()

@@ -1,0 +1,34 @@
+import numpy as np
+
+from ragworks.index.lexical import BM25, tokenize
+
+TEXTS = ["the robot battery lasts nine hours", "replace the battery pack when health is low",
+         "vacation days carry over until march", "robot robot robot speed"]
+
+
+def test_matches_bm25s_scores() -> None:
+    import bm25s
+
+    ours = BM25(k1=1.5, b=0.75)
+    ours.add(TEXTS)
+    ref = bm25s.BM25(k1=1.5, b=0.75, method="lucene")
+    ref.index([tokenize(t) for t in TEXTS], show_progress=False)
+    for query in ("robot battery", "vacation march", "speed"):
+        q = tokenize(query)
+        expected = ref.get_scores(q)
+        got = ours.scores(query)
+        np.testing.assert_allclose(got, expected, rtol=1e-4)
+
+
+def test_keep_removes_documents() -> None:
+    idx = BM25()
+    idx.add(TEXTS)
+    idx.keep(np.array([False, True, True, True]))
+    scores = idx.scores("battery")
+    assert len(scores) == 3 and scores[0] > 0 and scores[1:].max() == 0
+
+
+def test_unknown_words_score_zero() -> None:
+    idx = BM25()
+    idx.add(TEXTS)
+    assert idx.scores("zeppelin").max() == 0

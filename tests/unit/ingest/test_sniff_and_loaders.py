@@ -1,0 +1,48 @@
+import pytest
+
+from ragworks.errors import BadInput, EmptyDocument, UnsupportedMedia
+from ragworks.ingest import sniff as media
+from ragworks.ingest.loaders import parse
+from ragworks.ingest.sandbox import parse_isolated
+from tests.conftest import CORPUS
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("vpn-setup.md", media.MARKDOWN), ("error-codes.txt", media.TEXT),
+    ("charging-dock.html", media.HTML), ("battery-care.pdf", media.PDF),
+    ("safety-stop.docx", media.DOCX),
+])
+def test_sniffs_the_content(name: str, expected: str) -> None:
+    assert media.sniff((CORPUS / name).read_bytes(), name) == expected
+
+
+def test_content_decides_not_the_name() -> None:
+    pdf = (CORPUS / "battery-care.pdf").read_bytes()
+    with pytest.raises(UnsupportedMedia, match="name says text"):
+        media.sniff(pdf, "battery.txt")
+    assert media.sniff(b"<!doctype html><p>hi</p>", "page") == media.HTML
+    with pytest.raises(EmptyDocument):
+        media.sniff(b"", "a.txt")
+
+
+def test_html_drops_scripts_and_navigation() -> None:
+    parsed = parse(b"<html><head><title>T</title><script>evil()</script></head><body><nav>menu"
+                   b"</nav><h1>Head</h1><p>Body text.</p></body></html>", "a.html", media.HTML)
+    assert parsed.title == "T" and "evil" not in parsed.text and "menu" not in parsed.text
+    assert [b.kind for b in parsed.blocks] == ["heading", "para"]
+
+
+def test_docx_and_pdf_keep_headings() -> None:
+    for name in ("safety-stop.docx", "battery-care.pdf"):
+        data = (CORPUS / name).read_bytes()
+        parsed = parse(data, name, media.sniff(data, name))
+        headings = [b.text for b in parsed.blocks if b.kind == "heading"]
+        assert len(headings) >= 3, (name, headings)
+
+
+def test_parsing_runs_with_a_time_limit() -> None:
+    data = (CORPUS / "battery-care.pdf").read_bytes()
+    with pytest.raises(BadInput, match="longer than"):
+        parse_isolated(data, "battery-care.pdf", media.PDF, timeout_s=0.0001, mem_mb=512)
+    parsed = parse_isolated(data, "battery-care.pdf", media.PDF, timeout_s=30, mem_mb=1024)
+    assert "40 to 60 percent" in parsed.text
