@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 from rich.table import Table
 
 from ragworks.ingest.sniff import SUPPORTED_EXTENSIONS
@@ -161,9 +161,14 @@ def eval_retrieval(dataset: Path = typer.Option(..., exists=True, dir_okay=False
     with Progress(console=err) as bar:
         for mode in modes.split(","):
             task = bar.add_task(f"eval {mode}", total=len(items))
-            reports.append(evaluate_retrieval(
-                items, lambda q, m=mode: routed_search(svc, q, scope, weights[m]),
-                mode, lambda t=task: bar.advance(t)))
+
+            def search(q: str, w: float = weights[mode]) -> list:
+                return routed_search(svc, q, scope, w)
+
+            def tick(t: TaskID = task) -> None:
+                bar.advance(t)
+
+            reports.append(evaluate_retrieval(items, search, mode, tick))
     labelled = [i for i in items if i.category]
     preds = svc.classifier.predict_many([i.question for i in labelled]) if labelled else []
     accuracy = (sum(p[0] == i.category for p, i in zip(preds, labelled, strict=True))

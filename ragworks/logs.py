@@ -11,7 +11,9 @@ from ragworks.settings import Settings
 
 
 def configure(settings: Settings) -> None:
-    json_lines = settings.log_json if settings.log_json is not None else settings.env == "production"
+    json_lines = settings.log_json
+    if json_lines is None:
+        json_lines = settings.env == "production"
     level = getattr(logging, settings.log_level.upper(), logging.INFO)
     renderer = (structlog.processors.JSONRenderer() if json_lines
                 else structlog.dev.ConsoleRenderer(colors=False))

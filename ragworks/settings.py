@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         description="RAGWORKS_LLM: 'extractive', 'local:smollm2' (transformers on CPU), "
         "or 'openai:<model>' (needs RAGWORKS_OPENAI_BASE_URL / RAGWORKS_OPENAI_API_KEY).",
     )
-    llm_threads: int = Field(1, description="RAGWORKS_LLM_THREADS: CPU threads for the local model.")
+    llm_threads: int = Field(1, description="RAGWORKS_LLM_THREADS: local model CPU threads.")
     llm_max_tokens: int = Field(160, description="RAGWORKS_LLM_MAX_TOKENS: answer length cap.")
     openai_base_url: str = Field(
         "", description="RAGWORKS_OPENAI_BASE_URL: e.g. http://127.0.0.1:8080/v1"

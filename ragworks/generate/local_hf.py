@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ragworks.errors import BackendError
 from ragworks.generate import Usage
@@ -32,8 +33,8 @@ class LocalChatModel:
 
     def __init__(self, threads: int = 1) -> None:
         self.threads = threads
-        self._model = None
-        self._tokenizer = None
+        self._model: Any = None
+        self._tokenizer: Any = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
 

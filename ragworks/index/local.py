@@ -242,7 +242,8 @@ class LocalChunkIndex:
             self._local.conn = None
 
 
-def _top(scores: np.ndarray, candidates: np.ndarray, n: int, positive_only: bool = False) -> np.ndarray:
+def _top(scores: np.ndarray, candidates: np.ndarray, n: int,
+         positive_only: bool = False) -> np.ndarray:
     """Positions of the n best scores among candidates, best first."""
     sub = scores[candidates]
     if positive_only:

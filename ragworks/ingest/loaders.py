@@ -118,8 +118,9 @@ def parse_html(data: bytes) -> tuple[str, list[Block], str]:
             if node.tag in ("p", "li") and len(node.css("p, li")) > 1:
                 continue  # nested containers: the inner elements carry the text
             txt = node.text(separator=" ", strip=True)
-            if node.tag.startswith("h") and node.tag[1:].isdigit():
-                b.add("heading", txt, level=int(node.tag[1]))
+            tag = node.tag or ""
+            if tag.startswith("h") and tag[1:].isdigit():
+                b.add("heading", txt, level=int(tag[1]))
             else:
                 b.add("para", txt)
     return b.text(), b.blocks, title

@@ -1,0 +1,183 @@
+"""Benchmarks that print figures, each against a baseline measured in the same process.
+
+    .venv/bin/python bench/run_all.py [--skip-model] [--sizes 10000,100000]
+
+1. ingestion: end-to-end Ingestor vs the raw embedder on the same chunk texts
+2. retrieval: hybrid search p50/p95 at 10k and 100k chunks (query vector precomputed,
+   so the model is excluded) vs a bare numpy dot product; resident memory
+3. HTTP: /api/v1/query throughput with the extractive answerer vs /healthz
+4. local model: time to first token and tokens/s
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ragworks.models import Chunk, Scope  # noqa: E402
+from ragworks.settings import Settings  # noqa: E402
+
+CORPUS = ROOT / "ragworks" / "samples" / "corpus"
+
+
+def pct(values: list[float], p: float) -> float:
+    return float(np.percentile(values, p))
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_ingestion(tmp: Path) -> None:
+    from ragworks.services import Services
+
+    svc = Services(Settings(data_dir=tmp / "ingest", llm="extractive", env="test"))
+    files = sorted(CORPUS.iterdir())
+    svc.embedder.embed(["warm up"])
+    svc.ingestor.ingest(b"# Warm up\n\nStarts the parser process server.\n", "w.md", "warm")
+    t0 = time.perf_counter()
+    total = 0
+    for f in files:
+        total += svc.ingestor.ingest(f.read_bytes(), f.name, "default").document.chunk_count
+    e2e = time.perf_counter() - t0
+    texts = [c.embed_text for d in svc.records.list_documents("default", limit=1000)
+             for c in svc.index.chunks_of("default", d.id)]
+    t0 = time.perf_counter()
+    svc.embedder.embed(texts)
+    raw = time.perf_counter() - t0
+    print(f"ingestion: {len(files)} files, {total} chunks; end-to-end {total / e2e:.1f} chunks/s, "
+          f"raw embedder {len(texts) / raw:.1f} chunks/s, ratio {raw / e2e:.2f} (target >= 0.8)")
+
+
+def synthetic(n: int, dim: int, seed: int = 1) -> tuple[list[Chunk], np.ndarray]:
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(20000)]
+    chunks = [Chunk(id=f"c{i}", doc_id=f"d{i // 10}", tenant="t" if i % 5 else "u",
+                    collection="c", source=f"s{i // 10}.md", title="", section="",
+                    text=" ".join(rng.choices(words, k=120)), start=0, end=1, ordinal=i % 10)
+              for i in range(n)]
+    vecs = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    return chunks, vecs
+
+
+def bench_retrieval(tmp: Path, sizes: list[int]) -> None:
+    from ragworks.index.local import LocalChunkIndex
+
+    for n in sizes:
+        chunks, vecs = synthetic(n, 384)
+        index = LocalChunkIndex(tmp / f"idx{n}", dim=384)
+        t0 = time.perf_counter()
+        for i in range(0, n, 5000):
+            index.add(chunks[i:i + 5000], vecs[i:i + 5000])
+        build = time.perf_counter() - t0
+        rng = np.random.default_rng(7)
+        queries = [(" ".join(f"w{int(x)}" for x in rng.integers(0, 20000, 6)),
+                    vecs[int(rng.integers(0, n))]) for _ in range(120)]
+        index.search(*queries[0], Scope(tenant="t"), 30)  # builds the BM25 matrix once
+        times, base = [], []
+        for text, vec in queries[20:]:
+            t = time.perf_counter()
+            index.search(text, vec, Scope(tenant="t"), 30)
+            times.append((time.perf_counter() - t) * 1000)
+            t = time.perf_counter()
+            np.argpartition(-(index._vectors @ vec), 30)[:30]
+            base.append((time.perf_counter() - t) * 1000)
+        print(f"retrieval @ {n} chunks: hybrid p50 {pct(times, 50):.1f} ms, p95 "
+              f"{pct(times, 95):.1f} ms (target p95 <= 25 ms at 100k); numpy dense-only "
+              f"baseline p50 {pct(base, 50):.1f} ms; build {build:.1f} s; "
+              f"peak RSS {rss_mb():.0f} MB (target <= 600 MB at 100k)")
+        index.close()
+
+
+def bench_http(tmp: Path) -> None:
+    import uvicorn
+
+    from ragworks.api.app import create_app
+
+    settings = Settings(data_dir=tmp / "http", llm="extractive", env="test",
+                        bootstrap_api_key="rw_bench_key")
+    app = create_app(settings)
+    svc = app.state.services
+    for f in sorted(CORPUS.iterdir()):
+        svc.ingestor.ingest(f.read_bytes(), f.name, "default")
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=3917, log_level="error"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    questions = [q.strip() for q in ["How long is a guest Wi-Fi code valid?",
+                                     "What does error E102 mean?", "Summarize the travel policy",
+                                     "Compare the R1 Scout and the R2 Hauler battery life"]]
+    with httpx.Client(base_url="http://127.0.0.1:3917", timeout=60,
+                      headers={"Authorization": "Bearer rw_bench_key"}) as c:
+        for path, body in (("/healthz", None), ("/api/v1/query", True)):
+            lat = []
+            t0 = time.perf_counter()
+            for i in range(100):
+                t = time.perf_counter()
+                if body:
+                    r = c.post(path, json={"question": questions[i % 4]})
+                else:
+                    r = c.get(path)
+                r.raise_for_status()
+                lat.append((time.perf_counter() - t) * 1000)
+            rate = 100 / (time.perf_counter() - t0)
+            print(f"http {path}: {rate:.1f} req/s sequential, p50 {pct(lat, 50):.1f} ms, "
+                  f"p95 {pct(lat, 95):.1f} ms")
+    server.should_exit = True
+
+
+def bench_model() -> None:
+    from ragworks.generate import Usage
+    from ragworks.generate.local_hf import LocalChatModel
+
+    chat = LocalChatModel(threads=1)
+    t0 = time.perf_counter()
+    chat.load()
+    load = time.perf_counter() - t0
+    messages = [{"role": "system", "content": "Answer briefly from the context."},
+                {"role": "user", "content": "Context:\n[1] " + ("The dock needs a 230 volt "
+                 "socket and one metre of space. " * 12) + "\nQuestion: What socket?"}]
+    ttft, rates = [], []
+    for _ in range(3):
+        usage = Usage()
+        t = time.perf_counter()
+        text = "".join(chat.stream(messages, max_tokens=64, usage=usage))
+        dt = time.perf_counter() - t
+        ttft.append(usage.first_token_ms or 0.0)
+        rates.append(usage.output_tokens / dt)
+    print(f"local model (SmolLM2-135M, 1 thread): load {load:.1f} s, prompt "
+          f"{usage.input_tokens} tokens, time to first token median "
+          f"{statistics.median(ttft):.0f} ms, {statistics.median(rates):.1f} tokens/s "
+          f"(last answer: {text[:60]!r})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--skip-model", action="store_true")
+    ap.add_argument("--sizes", default="10000,100000")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        bench_ingestion(tmp)
+        bench_http(tmp)
+        if not args.skip_model:
+            bench_model()
+        bench_retrieval(tmp, [int(s) for s in args.sizes.split(",")])
+
+
+if __name__ == "__main__":
+    main()
