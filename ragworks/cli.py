@@ -54,20 +54,23 @@ def _files(paths: list[Path]) -> list[Path]:
 
 def ingest_paths(svc, paths: list[Path], tenant: str, collection: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
     from ragworks.errors import RagworksError
+    from ragworks.ingest.service import IngestResult
 
     files = _files(paths)
     counts = {"created": 0, "unchanged": 0, "replaced": 0, "failed": 0}
     with Progress(console=err, transient=False) as bar:
         task = bar.add_task("ingesting", total=len(files))
-        for f in files:
-            bar.update(task, description=f"ingesting {f.name[:40]}")
-            try:
-                result = svc.ingestor.ingest(f.read_bytes(), f.name, tenant, collection)
-                counts[result.status] += 1
-            except RagworksError as exc:
+
+        def done(name: str, result: IngestResult | RagworksError) -> None:
+            if isinstance(result, RagworksError):
                 counts["failed"] += 1
-                err.print(f"[red]skipped[/red] {f}: {exc.message}")
-            bar.advance(task)
+                err.print(f"[red]skipped[/red] {name}: {result.message}")
+            else:
+                counts[result.status] += 1
+            bar.update(task, advance=1, description=f"ingesting {name[:40]}")
+
+        svc.ingestor.ingest_many([(f.name, f.read_bytes) for f in files], tenant, collection,
+                                 on_result=done)
     return counts
 
 

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
         20 * 1024 * 1024, description="RAGWORKS_MAX_UPLOAD_BYTES: larger uploads get 413."
     )
     parse_timeout_s: float = Field(20.0, description="RAGWORKS_PARSE_TIMEOUT_S per file.")
+    parse_workers: int = Field(
+        2, description="RAGWORKS_PARSE_WORKERS: files parsed at once by bulk ingestion.")
     parse_memory_mb: int = Field(1024, description="RAGWORKS_PARSE_MEMORY_MB per parse worker.")
 
     chunk_tokens: int = Field(180, description="RAGWORKS_CHUNK_TOKENS: chunk budget.")

@@ -8,9 +8,11 @@ which stays under 25 ms at 100k chunks on 2 cores.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -29,6 +31,13 @@ _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     "INSERT OR IGNORE INTO meta VALUES ('generation', 0)",
 ]
+
+
+T = TypeVar("T")
+
+
+def _objects(values: Iterable[str]) -> np.ndarray:
+    return np.array(list(values), dtype=object)
 
 
 def text_hash(chunk: Chunk) -> str:
@@ -58,7 +67,7 @@ class LocalChunkIndex:
 
     # -- storage -------------------------------------------------------------------------
 
-    def _conn(self):  # type: ignore[no-untyped-def]
+    def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = connect(self._db_path)
@@ -74,25 +83,59 @@ class LocalChunkIndex:
             gen = self._db_generation()
             if gen == self._generation:
                 return
-            rows = self._conn().execute(
+            n = int(self._conn().execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+            ids, docs, tenants, collections = [], [], [], []
+            vectors = np.zeros((n, self.dim), dtype=np.float32)
+            bm25 = BM25()
+            texts: list[str] = []
+            # Streamed in row order: never all rows (texts and blobs) in memory at once.
+            cursor = self._conn().execute(
                 "SELECT id, doc_id, tenant, collection, title, section, text, vector "
-                "FROM chunks ORDER BY rowid"
-            ).fetchall()
-            self._ids = [r[0] for r in rows]
-            self._docs = [r[1] for r in rows]
-            self._tenants = np.array([r[2] for r in rows], dtype=object)
-            self._collections = np.array([r[3] for r in rows], dtype=object)
-            self._vectors = (
-                np.frombuffer(b"".join(r[7] for r in rows), dtype=np.float32)
-                .reshape(len(rows), self.dim).copy()
-                if rows else np.zeros((0, self.dim), dtype=np.float32)
-            )
-            self._bm25 = BM25()
-            self._bm25.add([embed_text(r[4], r[5], r[6]) for r in rows])
-            self._generation = gen
+                "FROM chunks ORDER BY rowid")
+            for i, row in enumerate(cursor):
+                if i >= n:  # rows added since COUNT: the next call reloads them
+                    break
+                ids.append(row[0])
+                docs.append(row[1])
+                tenants.append(row[2])
+                collections.append(row[3])
+                vectors[i] = np.frombuffer(row[7], dtype=np.float32)
+                texts.append(embed_text(row[4], row[5], row[6]))
+                if len(texts) == 2000:
+                    bm25.add(texts)
+                    texts = []
+            bm25.add(texts)
+            self._ids = ids
+            self._docs = np.array(docs, dtype=object)
+            self._tenants = np.array(tenants, dtype=object)
+            self._collections = np.array(collections, dtype=object)
+            self._vectors = vectors[: len(ids)]
+            self._bm25 = bm25
+            self._generation = gen if len(ids) == n else -1
 
-    def _bump(self, conn) -> None:  # type: ignore[no-untyped-def]
-        conn.execute("UPDATE meta SET value = value + 1 WHERE key='generation'")
+    def _write(self, statements: Callable[[sqlite3.Connection], T]) -> tuple[T, bool]:
+        """Run statements in one transaction and bump the generation.
+
+        Returns their result and whether the in-memory arrays may be patched in
+        place (False when another process wrote meanwhile: they were reloaded).
+        """
+        self._reload_if_changed()
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = statements(conn)
+            conn.execute("UPDATE meta SET value = value + 1 WHERE key='generation'")
+            gen = self._db_generation()
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        if gen != self._generation + 1:
+            self._generation = -1
+            self._reload_if_changed()
+            return result, False
+        self._generation = gen
+        return result, True
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -102,71 +145,51 @@ class LocalChunkIndex:
         if not chunks:
             return
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+
+        def insert(conn: sqlite3.Connection) -> list[int]:
+            inserted = []
+            for i, (chunk, vec) in enumerate(zip(chunks, vectors, strict=True)):
+                cur = conn.execute(
+                    f"INSERT OR IGNORE INTO chunks ({_COLS}, text_hash, vector) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (chunk.id, chunk.doc_id, chunk.tenant, chunk.collection, chunk.source,
+                     chunk.title, chunk.section, chunk.text, chunk.start, chunk.end,
+                     chunk.ordinal, text_hash(chunk), vec.tobytes()),
+                )
+                if cur.rowcount == 1:
+                    inserted.append(i)
+            return inserted
+
         with self._lock:
-            self._reload_if_changed()
-            conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                new = []
-                for chunk, vec in zip(chunks, vectors, strict=True):
-                    cur = conn.execute(
-                        f"INSERT OR IGNORE INTO chunks ({_COLS}, text_hash, vector) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (chunk.id, chunk.doc_id, chunk.tenant, chunk.collection, chunk.source,
-                         chunk.title, chunk.section, chunk.text, chunk.start, chunk.end,
-                         chunk.ordinal, text_hash(chunk), vec.tobytes()),
-                    )
-                    if cur.rowcount == 1:
-                        new.append((chunk, vec))
-                self._bump(conn)
-                gen = self._db_generation()
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            if gen != self._generation + 1:  # another process wrote meanwhile
-                self._generation = -1
-                self._reload_if_changed()
+            new, in_sync = self._write(insert)
+            if not (in_sync and new):
                 return
-            if new:
-                self._ids += [c.id for c, _ in new]
-                self._docs += [c.doc_id for c, _ in new]
-                self._tenants = np.concatenate([self._tenants,
-                                                np.array([c.tenant for c, _ in new], dtype=object)])
-                self._collections = np.concatenate(
-                    [self._collections, np.array([c.collection for c, _ in new], dtype=object)])
-                self._vectors = np.vstack([self._vectors, np.stack([v for _, v in new])])
-                self._bm25.add([c.embed_text for c, _ in new])
-            self._generation = gen
+            fresh = [chunks[i] for i in new]
+            self._ids += [c.id for c in fresh]
+            self._docs = np.concatenate([self._docs, _objects(c.doc_id for c in fresh)])
+            self._tenants = np.concatenate([self._tenants, _objects(c.tenant for c in fresh)])
+            self._collections = np.concatenate(
+                [self._collections, _objects(c.collection for c in fresh)])
+            self._vectors = np.vstack([self._vectors, vectors[new]])
+            self._bm25.add([c.embed_text for c in fresh])
 
     def delete_document(self, tenant: str, doc_id: str) -> int:
+        def delete(conn: sqlite3.Connection) -> int:
+            return int(conn.execute(
+                "DELETE FROM chunks WHERE tenant=? AND doc_id=?", (tenant, doc_id)).rowcount)
+
         with self._lock:
-            self._reload_if_changed()
-            conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                removed = conn.execute(
-                    "DELETE FROM chunks WHERE tenant=? AND doc_id=?", (tenant, doc_id)
-                ).rowcount
-                self._bump(conn)
-                gen = self._db_generation()
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            if gen != self._generation + 1:
-                self._generation = -1
-                self._reload_if_changed()
+            removed, in_sync = self._write(delete)
+            if not in_sync:
                 return removed
-            keep = ~((self._tenants == tenant) & (np.array(self._docs, dtype=object) == doc_id))
+            keep = ~((self._tenants == tenant) & (self._docs == doc_id))
             if not keep.all():
                 self._ids = [x for x, k in zip(self._ids, keep, strict=True) if k]
-                self._docs = [x for x, k in zip(self._docs, keep, strict=True) if k]
+                self._docs = self._docs[keep]
                 self._tenants = self._tenants[keep]
                 self._collections = self._collections[keep]
                 self._vectors = self._vectors[keep]
                 self._bm25.keep(keep)
-            self._generation = gen
             return removed
 
     # -- reads -----------------------------------------------------------------------------

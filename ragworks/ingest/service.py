@@ -10,20 +10,33 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from ragworks.embed import Embedder
-from ragworks.errors import EmptyDocument, NotFound, PayloadTooLarge
+from ragworks.errors import EmptyDocument, NotFound, PayloadTooLarge, RagworksError
 from ragworks.index.local import text_hash
 from ragworks.index.protocol import ChunkIndex
 from ragworks.ingest.chunker import chunk_document
 from ragworks.ingest.sandbox import parse_isolated
 from ragworks.ingest.sniff import sniff
-from ragworks.models import Document, content_hash
+from ragworks.models import Chunk, Document, content_hash
 from ragworks.settings import Settings
 from ragworks.storage import BlobStore, RecordStore
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A parsed and chunked document, not yet embedded or stored."""
+
+    document: Document
+    chunks: list[Chunk]
+    data: bytes
+    text: str
+    filename: str
 
 
 @dataclass(frozen=True)
@@ -51,51 +64,118 @@ class Ingestor:
     def ingest(self, data: bytes, filename: str, tenant: str,
                collection: str = "default") -> IngestResult:
         """Example: ``ingestor.ingest(Path("a.md").read_bytes(), "a.md", "acme")``."""
+        doc_id = self._doc_id(data, filename, tenant, collection)
+        with self._lock((tenant, collection, doc_id)):
+            prepared = self.prepare(data, filename, tenant, collection)
+            if isinstance(prepared, IngestResult):
+                return prepared
+            vectors, fresh = self._vectors(prepared.chunks)
+            return self.commit(prepared, vectors, int(fresh.sum()))
+
+    def ingest_many(self, files: Iterable[tuple[str, Callable[[], bytes]]], tenant: str,
+                    collection: str = "default",
+                    on_result: Callable[[str, IngestResult | RagworksError], None] | None = None,
+                    batch_chunks: int = 256) -> None:
+        """Ingest many files: parse ahead in parallel, embed across files in large batches.
+
+        ``files`` yields (name, read) pairs; ``on_result(name, result_or_error)`` is
+        called once per file, in order, as each one is stored.
+        """
+        report = on_result or (lambda name, result: None)
+        pending: list[tuple[str, Prepared | IngestResult | RagworksError]] = []
+
+        def flush() -> None:
+            prepared = [p for _, p in pending if isinstance(p, Prepared)]
+            vectors, fresh = self._vectors([c for p in prepared for c in p.chunks])
+            offset = 0
+            for name, item in pending:
+                if isinstance(item, Prepared):
+                    span = slice(offset, offset + len(item.chunks))
+                    offset = span.stop
+                    item = self.commit(item, vectors[span], int(fresh[span].sum()))
+                report(name, item)
+            pending.clear()
+
+        def prepare(name: str, read: Callable[[], bytes]) -> Prepared | IngestResult:
+            return self.prepare(read(), name, tenant, collection)
+
+        with ThreadPoolExecutor(self.settings.parse_workers) as pool:
+            futures = [(name, pool.submit(prepare, name, read)) for name, read in files]
+            waiting = 0
+            for name, future in futures:
+                try:
+                    item: Prepared | IngestResult | RagworksError = future.result()
+                except RagworksError as exc:
+                    item = exc
+                pending.append((name, item))
+                waiting += len(item.chunks) if isinstance(item, Prepared) else 0
+                if waiting >= batch_chunks:
+                    flush()
+                    waiting = 0
+            flush()
+
+    def _doc_id(self, data: bytes, filename: str, tenant: str, collection: str) -> str:
         if len(data) > self.settings.max_upload_bytes:
             raise PayloadTooLarge(
                 f"{filename}: {len(data)} bytes is over the limit of "
                 f"{self.settings.max_upload_bytes} bytes")
-        media_type = sniff(data, filename)
-        doc_id = content_hash(tenant, collection, data)
-        with self._lock((tenant, collection, doc_id)):
-            existing = self.records.get_document(tenant, doc_id)
-            if existing is not None:
-                return IngestResult(existing, "unchanged")
-            parsed = parse_isolated(data, filename, media_type, self.settings.parse_timeout_s,
-                                    self.settings.parse_memory_mb)
-            chunks = chunk_document(parsed, doc_id=doc_id, tenant=tenant, collection=collection,
-                                    source=filename, budget=self.settings.chunk_tokens,
-                                    overlap=self.settings.chunk_overlap_tokens)
-            if not chunks:
-                raise EmptyDocument(f"{filename}: no text could be extracted")
-            vectors, embedded = self._vectors(chunks)
-            self.blobs.put(f"{tenant}/{doc_id}/raw", data)
-            self.blobs.put(f"{tenant}/{doc_id}/text", parsed.text.encode("utf-8"))
-            self.index.add(chunks, vectors)
-            previous = self.records.find_by_source(tenant, collection, filename)
-            doc = Document(id=doc_id, tenant=tenant, collection=collection, source=filename,
-                           title=parsed.title, media_type=media_type,
-                           content_hash=content_hash(data), size_bytes=len(data),
-                           chunk_count=len(chunks), created_at=time.time())
-            if not self.records.insert_document(doc):  # another process won the race
-                return IngestResult(self.records.get_document(tenant, doc_id) or doc, "unchanged")
-            if previous is not None and previous.id != doc_id:
-                self.delete(tenant, previous.id)
-                return IngestResult(doc, "replaced", embedded)
-            return IngestResult(doc, "created", embedded)
+        return content_hash(tenant, collection, data)
 
-    def _vectors(self, chunks: list) -> tuple[np.ndarray, int]:
+    def prepare(self, data: bytes, filename: str, tenant: str,
+                collection: str) -> Prepared | IngestResult:
+        """Sniff, parse (sandboxed) and chunk; an IngestResult when there is nothing to do."""
+        doc_id = self._doc_id(data, filename, tenant, collection)
+        media_type = sniff(data, filename)
+        existing = self.records.get_document(tenant, doc_id)
+        if existing is not None and len(self.index.chunks_of(tenant, doc_id)) >= \
+                existing.chunk_count:
+            return IngestResult(existing, "unchanged")
+        # (a record whose chunks are missing, after a crash mid-ingest, is indexed again)
+        parsed = parse_isolated(data, filename, media_type, self.settings.parse_timeout_s,
+                                self.settings.parse_memory_mb)
+        chunks = chunk_document(parsed, doc_id=doc_id, tenant=tenant, collection=collection,
+                                source=filename, budget=self.settings.chunk_tokens,
+                                overlap=self.settings.chunk_overlap_tokens)
+        if not chunks:
+            raise EmptyDocument(f"{filename}: no text could be extracted")
+        doc = Document(id=doc_id, tenant=tenant, collection=collection, source=filename,
+                       title=parsed.title, media_type=media_type,
+                       content_hash=content_hash(data), size_bytes=len(data),
+                       chunk_count=len(chunks), created_at=time.time())
+        return Prepared(doc, chunks, data, parsed.text, filename)
+
+    def commit(self, prepared: Prepared, vectors: np.ndarray, embedded: int) -> IngestResult:
+        """Store blobs, the record, then the chunks; then drop the file's older version.
+
+        The record goes first: a crash before the chunks are in leaves a record that
+        the next ingestion of the same file repairs, never unlisted chunks in search.
+        """
+        doc, tenant = prepared.document, prepared.document.tenant
+        self.blobs.put(f"{tenant}/{doc.id}/raw", prepared.data)
+        self.blobs.put(f"{tenant}/{doc.id}/text", prepared.text.encode("utf-8"))
+        previous = self.records.find_by_source(tenant, doc.collection, doc.source)
+        created = self.records.insert_document(doc)
+        self.index.add(prepared.chunks, vectors)
+        if not created:  # another writer made it first, or this repaired a crash
+            return IngestResult(self.records.get_document(tenant, doc.id) or doc, "unchanged")
+        if previous is not None and previous.id != doc.id:
+            self.delete(tenant, previous.id)
+            return IngestResult(doc, "replaced", embedded)
+        return IngestResult(doc, "created", embedded)
+
+    def _vectors(self, chunks: list[Chunk]) -> tuple[np.ndarray, np.ndarray]:
+        """Vectors for chunks, reusing stored ones; and a mask of those embedded now."""
         hashes = [text_hash(c) for c in chunks]
         cached = self.index.cached_vectors(hashes)
-        todo = [i for i, h in enumerate(hashes) if h not in cached]
+        fresh = np.array([h not in cached for h in hashes], dtype=bool)
         vectors = np.zeros((len(chunks), self.embedder.dim), dtype=np.float32)
-        if todo:
-            fresh = self.embedder.embed([chunks[i].embed_text for i in todo])
-            vectors[todo] = fresh
+        if fresh.any():
+            todo = np.flatnonzero(fresh)
+            vectors[todo] = self.embedder.embed([chunks[i].embed_text for i in todo])
         for i, h in enumerate(hashes):
             if h in cached:
                 vectors[i] = cached[h]
-        return vectors, len(todo)
+        return vectors, fresh
 
     def delete(self, tenant: str, doc_id: str) -> Document:
         doc = self.records.get_document(tenant, doc_id)
