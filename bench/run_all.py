@@ -94,33 +94,55 @@ def synthetic(n: int, dim: int, seed: int = 1) -> tuple[list[Chunk], np.ndarray]
     return chunks, vecs
 
 
-def bench_retrieval(tmp: Path, sizes: list[int]) -> None:
+def _build_index(path: str, n: int) -> None:
     from ragworks.index.local import LocalChunkIndex
 
+    chunks, vecs = synthetic(n, 384)
+    index = LocalChunkIndex(path, dim=384)
+    for i in range(0, n, 5000):
+        index.add(chunks[i:i + 5000], vecs[i:i + 5000])
+    index.close()
+
+
+def _serve_index(path: str, n: int) -> None:
+    """A fresh process, as after a restart: load the embedder and the index, then search."""
+    from ragworks.embed import make_embedder
+    from ragworks.index.local import LocalChunkIndex
+
+    embedder = make_embedder("minilm")
+    embedder.embed(["warm up"])
+    t0 = time.perf_counter()
+    index = LocalChunkIndex(path, dim=384)
+    load = time.perf_counter() - t0
+    rng = np.random.default_rng(7)
+    vecs = index._vectors
+    queries = [(" ".join(f"w{int(x)}" for x in rng.integers(0, 20000, 6)),
+                vecs[int(rng.integers(0, len(vecs)))].copy()) for _ in range(120)]
+    index.search(*queries[0], Scope(tenant="t"), 30)  # builds the BM25 matrix once
+    times, base = [], []
+    for text, vec in queries[20:]:
+        t = time.perf_counter()
+        index.search(text, vec, Scope(tenant="t"), 30)
+        times.append((time.perf_counter() - t) * 1000)
+        t = time.perf_counter()
+        np.argpartition(-(vecs @ vec), 30)[:30]
+        base.append((time.perf_counter() - t) * 1000)
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text()
+                  .splitlines() if line.startswith(("VmRSS", "VmHWM")))
+    print(f"retrieval @ {n} chunks: hybrid p50 {pct(times, 50):.1f} ms, p95 "
+          f"{pct(times, 95):.1f} ms (target p95 <= 25 ms at 100k); numpy dense-only baseline "
+          f"p50 {pct(base, 50):.1f} ms; index load {load:.1f} s; process with embedder and "
+          f"index: RSS {status['VmRSS'].strip()}, peak {status['VmHWM'].strip()} "
+          f"(target <= 600 MB at 100k)")
+
+
+def bench_retrieval(tmp: Path, sizes: list[int]) -> None:
+    import subprocess
+
     for n in sizes:
-        chunks, vecs = synthetic(n, 384)
-        index = LocalChunkIndex(tmp / f"idx{n}", dim=384)
-        t0 = time.perf_counter()
-        for i in range(0, n, 5000):
-            index.add(chunks[i:i + 5000], vecs[i:i + 5000])
-        build = time.perf_counter() - t0
-        rng = np.random.default_rng(7)
-        queries = [(" ".join(f"w{int(x)}" for x in rng.integers(0, 20000, 6)),
-                    vecs[int(rng.integers(0, n))]) for _ in range(120)]
-        index.search(*queries[0], Scope(tenant="t"), 30)  # builds the BM25 matrix once
-        times, base = [], []
-        for text, vec in queries[20:]:
-            t = time.perf_counter()
-            index.search(text, vec, Scope(tenant="t"), 30)
-            times.append((time.perf_counter() - t) * 1000)
-            t = time.perf_counter()
-            np.argpartition(-(index._vectors @ vec), 30)[:30]
-            base.append((time.perf_counter() - t) * 1000)
-        print(f"retrieval @ {n} chunks: hybrid p50 {pct(times, 50):.1f} ms, p95 "
-              f"{pct(times, 95):.1f} ms (target p95 <= 25 ms at 100k); numpy dense-only "
-              f"baseline p50 {pct(base, 50):.1f} ms; build {build:.1f} s; "
-              f"peak RSS {rss_mb():.0f} MB (target <= 600 MB at 100k)")
-        index.close()
+        path = str(tmp / f"idx{n}")
+        for step in ("_build_index", "_serve_index"):
+            subprocess.run([sys.executable, __file__, "--step", step, path, str(n)], check=True)
 
 
 def bench_http(tmp: Path) -> None:
@@ -189,7 +211,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-model", action="store_true")
     ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--step", nargs=3, metavar=("FUNCTION", "PATH", "N"),
+                    help="internal: run one step in this process")
     args = ap.parse_args()
+    if args.step:
+        globals()[args.step[0]](args.step[1], int(args.step[2]))
+        return
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         bench_ingestion(tmp)

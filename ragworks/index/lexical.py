@@ -36,52 +36,89 @@ def tokenize(text: str) -> list[str]:
 
 
 class BM25:
+    """BM25 over postings: a (documents x terms) count matrix stored by term columns.
+
+    A query reads only the postings of its own terms and weighs them then, so no
+    weight matrix is kept (at 100k chunks: ~70 MB of postings instead of ~190 MB).
+    Batches added since the last search wait in a short list and are merged in one
+    O(n) step when the next search needs them, so adding stays cheap.
+    """
+
     def __init__(self, k1: float = 1.5, b: float = 0.75) -> None:
         self.k1, self.b = k1, b
         self.vocab: dict[str, int] = {}
-        self._terms: list[np.ndarray] = []
-        self._tfs: list[np.ndarray] = []
-        self._weights: sparse.csr_matrix | None = None
+        self._postings = sparse.csc_matrix((0, 0), dtype=np.uint16)
+        self._lengths = np.zeros(0, dtype=np.float32)
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._norm: np.ndarray | None = None
 
     def __len__(self) -> int:
-        return len(self._terms)
+        return self._postings.shape[0] + sum(len(sizes) for sizes, _, _ in self._pending)
 
     def add(self, texts: Sequence[str]) -> None:
+        sizes: list[int] = []
+        term_ids: list[int] = []
+        counts: list[int] = []
         for text in texts:
-            counts: dict[int, int] = {}
+            tf: dict[int, int] = {}
             for tok in tokenize(text):
                 tid = self.vocab.setdefault(tok, len(self.vocab))
-                counts[tid] = counts.get(tid, 0) + 1
-            self._terms.append(np.fromiter(counts.keys(), dtype=np.int32, count=len(counts)))
-            self._tfs.append(np.fromiter(counts.values(), dtype=np.float32, count=len(counts)))
-        self._weights = None
+                tf[tid] = tf.get(tid, 0) + 1
+            sizes.append(len(tf))
+            term_ids += tf.keys()
+            counts += tf.values()
+        self._pending.append((np.array(sizes, dtype=np.int64),
+                              np.array(term_ids, dtype=np.int32),
+                              np.minimum(np.array(counts, dtype=np.int64), 65535)))
+        self._norm = None
+
+    def compact(self) -> None:
+        """Merge waiting batches now (bulk loads call this to bound their peak memory)."""
+        self._merge()
+
+    def _merge(self) -> None:
+        n_terms = max(len(self.vocab), 1)
+        if self._pending:
+            sizes = np.concatenate([s for s, _, _ in self._pending])
+            indptr = np.concatenate([[0], np.cumsum(sizes)])
+            counts = np.concatenate([c for _, _, c in self._pending]).astype(np.uint16)
+            batch = sparse.csr_matrix(
+                (counts, np.concatenate([t for _, t, _ in self._pending]), indptr),
+                shape=(len(sizes), n_terms)).tocsc()
+            old = self._postings
+            old.resize((old.shape[0], n_terms))
+            self._postings = sparse.vstack([old, batch], format="csc", dtype=np.uint16)
+            rows = np.repeat(np.arange(len(sizes)), sizes)
+            lengths = np.bincount(rows, weights=counts, minlength=len(sizes))
+            self._lengths = np.concatenate([self._lengths, lengths.astype(np.float32)])
+            self._pending = []
+        if self._norm is None:
+            avg = max(float(self._lengths.mean()), 1e-9) if len(self._lengths) else 1.0
+            self._norm = (self.k1 * (1 - self.b + self.b * self._lengths / avg)).astype(np.float32)
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the documents where mask is True (positions shift down)."""
-        self._terms = [t for t, k in zip(self._terms, mask, strict=True) if k]
-        self._tfs = [t for t, k in zip(self._tfs, mask, strict=True) if k]
-        self._weights = None
-
-    def _build(self) -> sparse.csr_matrix:
-        n_docs, n_terms = len(self._terms), max(len(self.vocab), 1)
-        if n_docs == 0:
-            return sparse.csr_matrix((n_terms, 0), dtype=np.float32)
-        lengths = np.array([t.sum() for t in self._tfs], dtype=np.float32)
-        rows = np.concatenate(self._terms)
-        tfs = np.concatenate(self._tfs)
-        cols = np.repeat(np.arange(n_docs, dtype=np.int32), [len(t) for t in self._terms])
-        df = np.bincount(rows, minlength=n_terms).astype(np.float32)
-        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
-        avg = max(float(lengths.mean()), 1e-9)
-        norm = self.k1 * (1 - self.b + self.b * lengths[cols] / avg)
-        data = idf[rows] * tfs / (tfs + norm)
-        return sparse.csr_matrix((data, (rows, cols)), shape=(n_terms, n_docs), dtype=np.float32)
+        self._merge()
+        self._postings = self._postings[np.flatnonzero(mask)]
+        self._lengths = self._lengths[mask]
+        self._norm = None
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for the query (0 where no term matches)."""
-        if self._weights is None:
-            self._weights = self._build()
+        self._merge()
+        assert self._norm is not None
+        n_docs = self._postings.shape[0]
+        scores = np.zeros(n_docs, dtype=np.float32)
         ids = sorted({self.vocab[t] for t in tokenize(query) if t in self.vocab})
-        if not ids or self._weights.shape[1] == 0:
-            return np.zeros(len(self._terms), dtype=np.float32)
-        return np.asarray(self._weights[ids].sum(axis=0)).ravel().astype(np.float32)
+        indptr, docs, counts = self._postings.indptr, self._postings.indices, self._postings.data
+        for tid in ids:
+            if tid >= len(indptr) - 1:
+                continue
+            lo, hi = indptr[tid], indptr[tid + 1]
+            if lo == hi:
+                continue
+            idf = np.log1p((n_docs - (hi - lo) + 0.5) / ((hi - lo) + 0.5))
+            d = docs[lo:hi]
+            tf = counts[lo:hi].astype(np.float32)
+            scores[d] += idf * tf / (tf + self._norm[d])
+        return scores

@@ -32,3 +32,27 @@ def test_unknown_words_score_zero() -> None:
     idx = BM25()
     idx.add(TEXTS)
     assert idx.scores("zeppelin").max() == 0
+
+
+def test_adds_and_removals_in_any_order_match_a_fresh_index() -> None:
+    texts = [f"doc {i} about topic{i % 7} and robot battery {'care' if i % 3 else ''}"
+             for i in range(40)]
+    grown = BM25()
+    grown.add(texts[:10])
+    grown.scores("robot")  # weights built, then more added
+    grown.add(texts[10:30])
+    mask = np.array([i % 4 != 0 for i in range(30)])
+    grown.keep(mask)
+    grown.add(texts[30:])
+    fresh = BM25()
+    fresh.add([t for t, k in zip(texts[:30], mask, strict=True) if k] + texts[30:])
+    for query in ("robot battery care", "topic3", "doc 17"):
+        np.testing.assert_allclose(grown.scores(query), fresh.scores(query), rtol=1e-6)
+
+
+def test_empty_documents_anywhere() -> None:
+    idx = BM25()
+    idx.add(["", "robot battery", ""])
+    idx.add([""])
+    scores = idx.scores("battery")
+    assert len(scores) == 4 and scores[1] > 0 and scores[[0, 2, 3]].max() == 0
