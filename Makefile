@@ -10,7 +10,8 @@ setup:
 demo: setup  ## the server on :3000 with the sample corpus ingested and the local model
 	RAGWORKS_LLM=local:smollm2 .venv/bin/ragworks serve --samples --host 127.0.0.1 --port $(PORT)
 
-test: setup  ## lint, type check, every test (the local model too), and the retrieval eval
+test: setup  ## lint, type check, every test (the local model and the browser too)
+	@bash scripts/setup-browser.sh
 	.venv/bin/ruff check ragworks tests bench scripts
 	.venv/bin/mypy
 	.venv/bin/python -m pytest -q -n 2 --dist loadfile

@@ -125,3 +125,6 @@ class Services:
         for name in ("records", "index"):
             if name in self.__dict__:
                 getattr(self, name).close()
+        chat = getattr(self.__dict__.get("answerer"), "chat", None)
+        if hasattr(chat, "close"):
+            chat.close()

@@ -21,7 +21,7 @@ CORPUS = ROOT / "ragworks" / "samples" / "corpus"
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
-        if parts[0] in ("unit", "integration", "e2e"):
+        if parts[0] in ("unit", "integration", "e2e", "browser"):
             item.add_marker(getattr(pytest.mark, parts[0]))
 
 

@@ -28,6 +28,9 @@ class OpenAIChatModel:
         self.client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers,
                                    timeout=timeout_s, transport=transport)
 
+    def close(self) -> None:
+        self.client.close()
+
     def stream(self, messages: Sequence[dict[str, str]], *, max_tokens: int,
                stop: Sequence[str] = (), usage: Usage | None = None) -> Iterator[str]:
         body = {"model": self.model, "messages": list(messages), "max_tokens": max_tokens,

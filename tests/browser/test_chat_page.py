@@ -1,0 +1,62 @@
+"""The chat page in a real browser (Debian's chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, expect, sync_playwright
+
+from tests.conftest import CORPUS, ROOT, LiveServer, make_settings
+
+SHOTS = ROOT / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with LiveServer(make_settings(tmp_path_factory.mktemp("chat"))) as live:
+        for name in ("wifi-guest-access.txt", "battery-care.pdf", "safety-stop.docx"):
+            live.services.ingestor.ingest((CORPUS / name).read_bytes(), name, "default")
+        yield live
+
+
+def test_ask_read_answer_and_open_a_citation(browser: Browser, server: LiveServer) -> None:
+    page = browser.new_page()
+    page.goto(f"{server.url}/#key=rw_test_admin_key")
+    page.fill("#q", "How long is a guest Wi-Fi code valid?")
+    page.click("button[type=submit]")
+    expect(page.locator("#sources li")).not_to_have_count(0, timeout=20_000)
+    expect(page.locator("#answer")).to_contain_text("24 hours")
+    expect(page.locator("#meta")).to_contain_text("factoid")
+    first = page.locator("#sources li").first
+    expect(first).to_contain_text("wifi-guest-access.txt")
+    snippet = first.locator(".snippet")
+    expect(snippet).to_be_hidden()
+    page.locator("#answer .cite").first.click()
+    expect(snippet).to_be_visible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "chat-answer.png"), full_page=True)
+    page.close()
+
+
+def test_a_wrong_key_shows_the_error(browser: Browser, server: LiveServer) -> None:
+    page = browser.new_page()
+    page.goto(server.url + "/")
+    page.evaluate("localStorage.clear()")
+    page.fill("#key", "rw_wrong")
+    page.fill("#q", "anything")
+    page.click("button[type=submit]")
+    expect(page.locator(".error")).to_contain_text("401", timeout=10_000)
+    page.screenshot(path=str(SHOTS / "chat-unauthorised.png"))
+    page.close()
+
