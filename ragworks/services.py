@@ -125,6 +125,6 @@ class Services:
         for name in ("records", "index"):
             if name in self.__dict__:
                 getattr(self, name).close()
-        chat = getattr(self.__dict__.get("answerer"), "chat", None)
-        if hasattr(chat, "close"):
-            chat.close()
+        close_chat = getattr(getattr(self.__dict__.get("answerer"), "chat", None), "close", None)
+        if close_chat is not None:
+            close_chat()
