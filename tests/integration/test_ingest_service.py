@@ -58,7 +58,8 @@ def test_memory_limit_stops_a_greedy_parse() -> None:
 
 
 def test_after_a_timeout_the_next_parse_works() -> None:
-    data = (CORPUS / "battery-care.pdf").read_bytes()
+    slow = ("word\n\n" * 2_000_000).encode()  # seconds of parsing
     with pytest.raises(BadInput, match="longer than"):
-        parse_isolated(data, "battery-care.pdf", media.PDF, timeout_s=0.0001, mem_mb=1024)
-    assert "40 to 60 percent" in parse_isolated(data, "b.pdf", media.PDF, 30, 1024).text
+        parse_isolated(slow, "slow.txt", media.TEXT, timeout_s=0.2, mem_mb=2048)
+    data = (CORPUS / "battery-care.pdf").read_bytes()
+    assert "40 to 60 percent" in parse_isolated(data, "b.pdf", media.PDF, 30, 2048).text

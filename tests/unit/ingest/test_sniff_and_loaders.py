@@ -41,8 +41,9 @@ def test_docx_and_pdf_keep_headings() -> None:
 
 
 def test_parsing_runs_with_a_time_limit() -> None:
-    data = (CORPUS / "battery-care.pdf").read_bytes()
+    slow = ("word\n\n" * 2_000_000).encode()
     with pytest.raises(BadInput, match="longer than"):
-        parse_isolated(data, "battery-care.pdf", media.PDF, timeout_s=0.0001, mem_mb=512)
+        parse_isolated(slow, "slow.txt", media.TEXT, timeout_s=0.2, mem_mb=2048)
+    data = (CORPUS / "battery-care.pdf").read_bytes()
     parsed = parse_isolated(data, "battery-care.pdf", media.PDF, timeout_s=30, mem_mb=1024)
     assert "40 to 60 percent" in parsed.text
