@@ -125,6 +125,10 @@ def serve(host: str | None = None, port: int | None = None,
     if samples:
         counts = ingest_paths(svc, [sample_corpus()], "default", "samples")
         err.print(f"sample corpus: {counts}")
+    load = getattr(getattr(svc.answerer, "chat", None), "load", None)
+    if load is not None:
+        err.print(f"loading the local model ({svc.answerer.name}) ...")
+        load()
     application = create_app(svc.settings, svc)
     s = svc.settings
     err.print(f"ragworks listening on http://{s.host}:{s.port}/  (API docs at /docs)")

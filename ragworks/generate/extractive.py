@@ -50,17 +50,23 @@ class ExtractiveAnswerer:
                 diverse: bool) -> list[tuple[float, int, str]]:
         q = set(tokenize(question))
         top = max((h.fused for h in hits), default=1.0) or 1.0
+        sentences = [(n, pos, m.group(0).strip())
+                     for n, hit in enumerate(hits, 1)
+                     for pos, m in enumerate(_SENTENCE.finditer(hit.chunk.text))]
+        words = [set(tokenize(s)) for _, _, s in sentences]
+        # Rare question words (an error code, a product name) count more than common ones.
+        df = {t: sum(t in w for w in words) for t in q}
+        idf = {t: math.log(1 + len(words) / (1 + df[t])) for t in q}
         scored: list[tuple[float, int, str, int]] = []
-        for n, hit in enumerate(hits, 1):
-            for pos, m in enumerate(_SENTENCE.finditer(hit.chunk.text)):
-                sentence = m.group(0).strip()
-                words = tokenize(sentence)
-                if len(words) < 3:
-                    continue
-                overlap = len(q & set(words)) / math.sqrt(len(set(words)))
-                score = overlap + 0.6 * hit.fused / top - 0.02 * pos - 0.05 * n
-                scored.append((score, n, sentence, pos))
+        for (n, pos, sentence), ws in zip(sentences, words, strict=True):
+            if len(ws) < 3:
+                continue
+            overlap = sum(idf[t] for t in q & ws) / math.sqrt(len(ws))
+            score = overlap + 0.6 * hits[n - 1].fused / top - 0.02 * pos - 0.05 * n
+            scored.append((score, n, sentence, pos))
         scored.sort(key=lambda s: -s[0])
+        if scored and not diverse:  # a factoid answer keeps only sentences close to the best
+            scored = [s for s in scored if s[0] >= 0.6 * scored[0][0]]
         chosen: list[tuple[float, int, str, int]] = []
         used_hits: set[int] = set()
         for item in scored:
