@@ -125,3 +125,4 @@ class Answer(Frozen):
     stage_ms: dict[str, float] = Field(default_factory=dict)
     hits: tuple[Hit, ...] = ()
     model: str = ""
+    trace_id: str = ""

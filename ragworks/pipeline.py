@@ -1,25 +1,41 @@
 """The request path: classify -> plan -> retrieve -> generate -> answer + citations.
 
 Wires the stages; does no I/O of its own. ``run`` returns an Answer; ``stream``
-yields ("token", text) events and finally ("answer", Answer).
+yields ("token", text) events and finally ("answer", Answer). Every stage is a
+span of the trace being recorded, the LLM call a generation, and automatic
+scores (confidence, top retrieval score, cited relevance, groundedness) are
+attached at the end.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 
 from ragworks.classify.model import QueryClassifier
 from ragworks.errors import BackendError
 from ragworks.generate import Answerer, Usage
-from ragworks.generate.citations import attribute, citations_for, supported_share
+from ragworks.generate.citations import (
+    attribute,
+    citations_for,
+    groundedness,
+    supported_share,
+)
 from ragworks.generate.extractive import ExtractiveAnswerer
-from ragworks.models import Answer, Hit, Plan, Scope
+from ragworks.models import Answer, Citation, Hit, Plan, Scope
+from ragworks.observe.model import Observation
+from ragworks.observe.recorder import TraceRecorder
 from ragworks.retrieve.retriever import HybridRetriever
 from ragworks.route.planner import Planner
 
 NOT_COVERED = "The documents do not cover this question."
+
+
+def _hit_summary(h: Hit) -> dict:
+    return {"chunk_id": h.chunk.id, "source": h.chunk.source, "section": h.chunk.section,
+            "lexical": round(h.lexical, 4), "dense": round(h.dense, 4), "fused": h.fused,
+            "text": h.chunk.text[:500]}
 
 
 @dataclass
@@ -33,66 +49,124 @@ class QueryPipeline:
     #: a model answer with a smaller share of words found in the retrieved text is
     #: replaced by the fallback's (small local models invent facts).
     min_support: float = 0.65
+    #: model -> (price per million input tokens, per million output tokens)
+    prices: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: counts tokens for backends that report none (the generation's model tokenizer)
+    count_tokens: Callable[[str], int] | None = None
 
-    def run(self, question: str, scope: Scope, include_hits: bool = False) -> Answer:
+    def run(self, question: str, scope: Scope, include_hits: bool = False,
+            trace: TraceRecorder | None = None) -> Answer:
         answer: Answer | None = None
-        for kind, value in self.stream(question, scope, include_hits):
+        for kind, value in self.stream(question, scope, include_hits, trace):
             if kind == "answer":
                 answer = value  # type: ignore[assignment]
         assert answer is not None
         return answer
 
-    def stream(self, question: str, scope: Scope,
-               include_hits: bool = False) -> Iterator[tuple[str, object]]:
+    def stream(self, question: str, scope: Scope, include_hits: bool = False,
+               trace: TraceRecorder | None = None) -> Iterator[tuple[str, object]]:
+        rec = trace or TraceRecorder("query", scope.tenant)
+        rec.trace.input = {"question": question, "collection": scope.collection}
         started = time.perf_counter()
         stage: dict[str, float] = {}
 
-        def lap(name: str, t0: float) -> float:
-            now = time.perf_counter()
-            stage[name] = round((now - t0) * 1000, 2)
-            return now
-
-        t = time.perf_counter()
-        category, confidence = self.classifier.predict(question)
-        t = lap("classify", t)
-        plan = self.planner.plan(question, category, confidence)
-        t = lap("plan", t)
-        hits = self.retriever.retrieve(question, scope, plan)
-        t = lap("retrieve", t)
+        with rec.span("classify", input=question) as span:
+            category, confidence = self.classifier.predict(question)
+            span.output = {"category": category, "confidence": round(confidence, 4)}
+            span.metadata["classifier"] = self.classifier.version
+        with rec.span("plan") as span:
+            plan = self.planner.plan(question, category, confidence)
+            span.output = plan.model_dump()
+        with rec.span("retrieve", input=question) as span:
+            hits = self.retriever.retrieve(question, scope, plan, trace=rec)
+            span.output = [_hit_summary(h) for h in hits]
         covered = self._covered(plan, hits)
-        usage = Usage()
-        model = self.answerer.name
+        rec.trace.category = category
+        text, model, gen = "", self.answerer.name, None
         if not covered:
             text = NOT_COVERED
             yield "token", text
         else:
             pieces: list[str] = []
-            try:
-                for piece in self.answerer.answer(question, hits, plan, usage):
-                    pieces.append(piece)
-                    yield "token", piece
-            except BackendError:
-                if self.fallback is None or pieces:
-                    raise
-                model = self.fallback.name
-                for piece in self.fallback.answer(question, hits, plan, usage):
-                    pieces.append(piece)
-                    yield "token", piece
-            text = "".join(pieces).strip()
-            ungrounded = plan.mode != "none" and supported_share(text, hits) < self.min_support
-            if self.fallback is not None and (not text or ungrounded):
-                model = f"{self.fallback.name} (replaced {'ungrounded' if text else 'empty'} "\
-                        f"answer of {model})"
-                text = "".join(self.fallback.answer(question, hits, plan, Usage())).strip()
-        t = lap("generate", t)
+            with rec.span("generate", as_type="generation") as gen:
+                yield from self._generate(question, hits, plan, gen, pieces)
+            text, model = "".join(pieces).strip(), gen.model
         cited_hits = hits if covered else []
         text, citations = citations_for(attribute(text, cited_hits), cited_hits)
-        yield "answer", Answer(
+        for obs in rec.trace.observations:
+            if obs.parent_id is None:
+                stage[obs.name] = obs.latency_ms
+        answer = Answer(
             answer=text, citations=citations, category=category,
             confidence=round(confidence, 4), plan=plan, covered=covered,
             latency_ms=round((time.perf_counter() - started) * 1000, 2), stage_ms=stage,
-            hits=tuple(hits) if include_hits else (), model=model,
+            hits=tuple(hits) if include_hits else (), model=model, trace_id=rec.trace_id,
         )
+        rec.trace.output = {"answer": text, "citations": [c.source for c in citations]}
+        rec.trace.metadata.update(covered=covered, model=model, plan=plan.category,
+                                  fallback_plan=plan.fallback)
+        self._score(rec, answer, hits, citations, gen)
+        yield "answer", answer
+
+    def _generate(self, question: str, hits: list[Hit], plan: Plan, gen: Observation,
+                  pieces: list[str]) -> Iterator[tuple[str, object]]:
+        usage = Usage()
+        gen.model = self.answerer.name
+        name, _, version = plan.prompt.rpartition("_v")
+        gen.prompt_name, gen.prompt_version = (name, version) if name else (plan.prompt, "")
+        try:
+            for piece in self.answerer.answer(question, hits, plan, usage):
+                pieces.append(piece)
+                yield "token", piece
+        except BackendError as exc:
+            if self.fallback is None or pieces:
+                raise
+            gen.metadata["fallback_reason"] = f"backend error: {exc.message}"
+            gen.model = self.fallback.name
+            for piece in self.fallback.answer(question, hits, plan, Usage()):
+                pieces.append(piece)
+                yield "token", piece
+        text = "".join(pieces).strip()
+        gen.input = usage.extra.get("messages") or {"question": question}
+        gen.model_parameters = usage.extra.get("model_parameters", {})
+        gen.output = text
+        self._usage(gen, usage, text)
+        ungrounded = plan.mode != "none" and supported_share(text, hits) < self.min_support
+        if self.fallback is not None and gen.model != self.fallback.name and \
+                (not text or ungrounded):
+            gen.metadata["replaced_answer"] = text
+            gen.metadata["fallback_reason"] = "ungrounded" if text else "empty"
+            replacement = "".join(self.fallback.answer(question, hits, plan, Usage())).strip()
+            gen.model = (f"{self.fallback.name} (replaced {gen.metadata['fallback_reason']} "
+                         f"answer of {self.answerer.name})")
+            pieces[:] = [replacement]
+
+    def _usage(self, gen: Observation, usage: Usage, text: str) -> None:
+        gen.input_tokens, gen.output_tokens = usage.input_tokens, usage.output_tokens
+        if not gen.output_tokens and text and self.count_tokens is not None:
+            gen.output_tokens = self.count_tokens(text)
+            gen.metadata["usage_source"] = "counted"
+        if usage.first_token_ms is not None:
+            gen.completion_start = gen.start + usage.first_token_ms / 1000
+        price_in, price_out = self.prices.get(gen.model, (0.0, 0.0))
+        gen.cost = round(gen.input_tokens * price_in / 1e6 + gen.output_tokens * price_out / 1e6,
+                         8)
+
+    def _score(self, rec: TraceRecorder, answer: Answer, hits: list[Hit],
+               citations: tuple[Citation, ...], gen: Observation | None) -> None:
+        rec.score("classification_confidence", answer.confidence)
+        if answer.plan.mode == "none":
+            return
+        rec.score("top_retrieval_score", max((h.dense for h in hits), default=0.0))
+        rec.score("covered", answer.covered)
+        if not answer.covered:
+            return
+        by_id = {h.chunk.id: h for h in hits}
+        cited = [by_id[c.chunk_id].dense for c in citations if c.chunk_id in by_id]
+        if cited:
+            rec.score("cited_relevance", sum(cited) / len(cited))
+        rec.score("groundedness", groundedness(answer.answer, hits),
+                  observation_id=gen.id if gen else None)
 
     def _covered(self, plan: Plan, hits: list[Hit]) -> bool:
         if plan.mode == "none":

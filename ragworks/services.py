@@ -15,14 +15,41 @@ from ragworks.generate import Answerer
 from ragworks.generate.extractive import ExtractiveAnswerer
 from ragworks.generate.llm import LLMAnswerer
 from ragworks.index import ChunkIndex, open_chunk_index
+from ragworks.ingest.chunker import count_tokens
 from ragworks.ingest.service import Ingestor
+from ragworks.observe.export import BackgroundExport
+from ragworks.observe.mask import Masker
+from ragworks.observe.metrics import Metrics
+from ragworks.observe.tracer import Tracer
 from ragworks.pipeline import QueryPipeline
 from ragworks.retrieve.retriever import HybridRetriever
 from ragworks.route.planner import Planner
 from ragworks.settings import DEFAULT_DEV_KEY, Settings
 from ragworks.storage import BlobStore, RecordStore, open_blob_store, open_record_store
+from ragworks.storage.sqlite_traces import SQLiteTraceStore
 
 log = structlog.get_logger(__name__)
+
+
+def make_exporters(settings: Settings) -> list[BackgroundExport]:
+    """One background exporter per configured backend (none by default)."""
+    exporters: list[BackgroundExport] = []
+    mask = Masker()
+    if settings.langfuse_public_key and settings.langfuse_secret_key and settings.langfuse_host:
+        from ragworks.observe.langfuse_export import LangfuseExporter
+
+        exporters.append(BackgroundExport(LangfuseExporter(
+            settings.langfuse_public_key, settings.langfuse_secret_key, settings.langfuse_host,
+            timeout_s=max(1, int(settings.export_timeout_s)), environment=settings.env),
+            mask, settings.export_queue_size))
+    if settings.otel_endpoint:
+        from ragworks.observe.otlp import OTLPExporter
+
+        headers = dict(h.split("=", 1) for h in settings.otel_headers.split(",") if "=" in h)
+        exporters.append(BackgroundExport(OTLPExporter(
+            settings.otel_endpoint, headers, settings.export_timeout_s), mask,
+            settings.export_queue_size))
+    return exporters
 
 
 def make_answerer(settings: Settings) -> Answerer:
@@ -91,7 +118,23 @@ class Services:
             planner=Planner(self.settings.top_k, self.settings.min_confidence),
             retriever=self.retriever, answerer=self.answerer,
             min_relevance=self.settings.min_relevance, fallback=ExtractiveAnswerer(),
+            prices=dict(self.settings.prices), count_tokens=count_tokens,
         )
+
+    @cached_property
+    def traces(self) -> SQLiteTraceStore:
+        spec = self.settings.record_store
+        if not spec.startswith("sqlite:///"):
+            raise ValueError(f"traces need a sqlite record store, not {spec!r}")
+        return SQLiteTraceStore(spec.removeprefix("sqlite:///"))
+
+    @cached_property
+    def tracer(self) -> Tracer:
+        return Tracer(self.traces, make_exporters(self.settings), Masker())
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        return Metrics(lambda: self.tracer.stats())
 
     @cached_property
     def ingestor(self) -> Ingestor:
@@ -122,7 +165,9 @@ class Services:
         return key
 
     def close(self) -> None:
-        for name in ("records", "index"):
+        if "tracer" in self.__dict__:
+            self.tracer.shutdown(self.settings.flush_timeout_s)
+        for name in ("records", "index", "traces"):
             if name in self.__dict__:
                 getattr(self, name).close()
         close_chat = getattr(getattr(self.__dict__.get("answerer"), "chat", None), "close", None)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The bootstrap key value that is only acceptable in dev mode.
@@ -25,7 +25,8 @@ class UnsafeConfiguration(RuntimeError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RAGWORKS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RAGWORKS_", extra="ignore",
+                                      populate_by_name=True)
 
     env: Literal["dev", "test", "production"] = Field(
         "dev", description="RAGWORKS_ENV: dev prints a dev key; production refuses default keys."
@@ -89,6 +90,31 @@ class Settings(BaseSettings):
     classifier_path: Path | None = Field(
         None, description="RAGWORKS_CLASSIFIER_PATH: trained classifier file (default: shipped)."
     )
+    langfuse_public_key: str = Field(
+        "", validation_alias=AliasChoices("LANGFUSE_PUBLIC_KEY", "langfuse_public_key"),
+        description="LANGFUSE_PUBLIC_KEY: with the secret key and host, traces go to Langfuse.")
+    langfuse_secret_key: str = Field(
+        "", validation_alias=AliasChoices("LANGFUSE_SECRET_KEY", "langfuse_secret_key"),
+        description="LANGFUSE_SECRET_KEY")
+    langfuse_host: str = Field(
+        "", validation_alias=AliasChoices("LANGFUSE_HOST", "LANGFUSE_BASE_URL", "langfuse_host"),
+        description="LANGFUSE_HOST or LANGFUSE_BASE_URL, e.g. http://localhost:3001")
+    otel_endpoint: str = Field(
+        "", validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "otel_endpoint"),
+        description="OTEL_EXPORTER_OTLP_ENDPOINT: base URL of an OTLP/HTTP collector.")
+    otel_headers: str = Field(
+        "", validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_HEADERS", "otel_headers"),
+        description="OTEL_EXPORTER_OTLP_HEADERS: 'key=value,key2=value2'.")
+    export_queue_size: int = Field(1000, description="RAGWORKS_EXPORT_QUEUE_SIZE per exporter.")
+    export_timeout_s: float = Field(5.0, description="RAGWORKS_EXPORT_TIMEOUT_S per send.")
+    flush_timeout_s: float = Field(
+        5.0, description="RAGWORKS_FLUSH_TIMEOUT_S: how long short-lived commands wait for "
+        "their exports before exiting.")
+    trace_retention_days: float = Field(
+        30.0, description="RAGWORKS_TRACE_RETENTION_DAYS: older traces are deleted hourly.")
+    prices: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description="RAGWORKS_PRICES: JSON {model: [USD per 1M input tokens, per 1M output]}.")
     log_level: str = Field("INFO", description="RAGWORKS_LOG_LEVEL")
     log_json: bool | None = Field(
         None, description="RAGWORKS_LOG_JSON: JSON lines; default on in production only."

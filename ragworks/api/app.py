@@ -5,19 +5,27 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from contextlib import asynccontextmanager
 from importlib import resources
 
-from fastapi import FastAPI, Request
+import structlog
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ragworks import __version__
 from ragworks.api import errors as api_errors
 from ragworks.api.limits import BodyLimit
+from ragworks.api.middleware import RequestContext
 from ragworks.api.routes_documents import router as documents_router
 from ragworks.api.routes_query import router as query_router
+from ragworks.api.routes_traces import router as traces_router
 from ragworks.services import Services
 from ragworks.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -27,7 +35,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        stop = threading.Event()
+        job = threading.Thread(target=retention_loop, args=(svc, stop), daemon=True,
+                               name="trace-retention")
+        job.start()
         yield
+        stop.set()
         svc.close()
 
     app = FastAPI(title="ragworks", version=__version__, lifespan=lifespan,
@@ -36,8 +49,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.dev_key = svc.bootstrap_key()
     api_errors.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes, paths=("/api/v1/documents",))
+    app.add_middleware(RequestContext, metrics=svc.metrics)
     app.include_router(documents_router)
     app.include_router(query_router)
+    app.include_router(traces_router)
+
+    @app.get("/metrics", include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(svc.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict:
@@ -63,3 +82,22 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return HTMLResponse(page.read_text(encoding="utf-8"))
 
     return app
+
+
+def prune_traces(svc: Services) -> int:
+    """Delete traces older than the retention period; returns how many."""
+    cutoff = time.time() - svc.settings.trace_retention_days * 86400
+    removed = svc.traces.delete_traces_before(cutoff)
+    if removed:
+        log.info("traces_pruned", removed=removed, retention_days=svc.settings.trace_retention_days)
+    return removed
+
+
+def retention_loop(svc: Services, stop: threading.Event, every_s: float = 3600) -> None:
+    """The background job: prune at start, then every hour, until stopped."""
+    while not stop.is_set():
+        try:
+            prune_traces(svc)
+        except Exception as exc:  # noqa: BLE001 - a failed pass is retried next time
+            log.error("trace_retention_failed", error=str(exc))
+        stop.wait(every_s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import structlog
 from fastapi import Request
 
 from ragworks.auth import Principal
@@ -16,4 +17,7 @@ def principal(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     key = header[7:].strip() if header.lower().startswith("bearer ") else None
     key = key or request.headers.get("x-api-key")
-    return services(request).keys.authenticate(key)
+    who = services(request).keys.authenticate(key)
+    request.state.tenant = who.tenant
+    structlog.contextvars.bind_contextvars(tenant=who.tenant)
+    return who

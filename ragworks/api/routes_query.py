@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
 from ragworks.api.deps import principal, services
@@ -14,6 +14,7 @@ from ragworks.api.schemas import QueryRequest, QueryResponse
 from ragworks.auth import Principal
 from ragworks.errors import BadInput, RagworksError
 from ragworks.models import Answer, Scope
+from ragworks.observe.recorder import TraceRecorder
 from ragworks.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["query"])
@@ -33,28 +34,45 @@ def validate_question(question: str, limit: int) -> str:
 
 
 @router.post("/query", response_model=QueryResponse)
-def query(body: QueryRequest, who: Principal = Depends(principal),
+def query(body: QueryRequest, request: Request, who: Principal = Depends(principal),
           svc: Services = Depends(services)):  # type: ignore[no-untyped-def]
     """Answer a question from the caller's tenant's documents, with citations."""
     who.require("query")
     question = validate_question(body.question, svc.settings.max_question_chars)
     scope = Scope(tenant=who.tenant,
                   collection=check_collection(body.collection) if body.collection else None)
+    rec = svc.tracer.start("query", who.tenant, user_id=body.user_id or "",
+                           session_id=body.session_id or "", tags=list(body.tags))
+    request.state.trace_id = rec.trace_id
     if not body.stream:
-        answer = svc.pipeline.run(question, scope, include_hits=body.include_hits)
+        try:
+            answer = svc.pipeline.run(question, scope, body.include_hits, trace=rec)
+        except RagworksError as exc:
+            finish(svc, rec, exc)
+            raise
+        finish(svc, rec, None)
         return QueryResponse.of(answer, body.include_hits)
 
     def events() -> Iterator[str]:
         try:
-            for kind, value in svc.pipeline.stream(question, scope, body.include_hits):
+            for kind, value in svc.pipeline.stream(question, scope, body.include_hits, rec):
                 if kind == "token":
                     yield _sse("token", {"text": value})
                 elif isinstance(value, Answer):
                     out = QueryResponse.of(value, body.include_hits).model_dump(mode="json")
+                    finish(svc, rec, None)
                     yield _sse("citations", out["citations"])
                     yield _sse("done", out)
         except RagworksError as exc:
+            finish(svc, rec, exc)
             yield _sse("error", {"error": type(exc).__name__, "detail": exc.message})
 
     return StreamingResponse(events(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache"})
+
+
+def finish(svc: Services, rec: TraceRecorder, error: RagworksError | None) -> None:
+    status, message = ("ok", "") if error is None else \
+        ("error", f"{type(error).__name__}: {error.message}")
+    trace = svc.tracer.finish(rec, status, message)
+    svc.metrics.observe_trace(trace)

@@ -12,6 +12,9 @@ class QueryRequest(BaseModel):
     collection: str | None = Field(None, description="Search only this collection.")
     include_hits: bool = Field(False, description="Return the retrieved chunks with scores.")
     stream: bool = Field(False, description="Stream server-sent events: tokens, then citations.")
+    user_id: str | None = Field(None, max_length=200, description="Who asks (for traces).")
+    session_id: str | None = Field(None, max_length=200, description="Conversation id.")
+    tags: list[str] = Field(default_factory=list, max_length=10, description="Trace tags.")
 
 
 class HitOut(BaseModel):
@@ -38,6 +41,7 @@ class QueryResponse(BaseModel):
     latency_ms: float
     stage_ms: dict[str, float]
     model: str
+    trace_id: str
     hits: list[HitOut] | None = None
 
     @classmethod
@@ -49,7 +53,7 @@ class QueryResponse(BaseModel):
         return cls(answer=a.answer, citations=list(a.citations), category=a.category,
                    confidence=a.confidence, plan=a.plan, covered=a.covered,
                    latency_ms=a.latency_ms, stage_ms=a.stage_ms, model=a.model,
-                   hits=hits if include_hits else None)
+                   trace_id=a.trace_id, hits=hits if include_hits else None)
 
 
 class IngestResponse(BaseModel):

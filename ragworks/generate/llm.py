@@ -45,5 +45,9 @@ class LLMAnswerer:
     def answer(self, question: str, hits: Sequence[Hit], plan: Plan,
                usage: Usage | None = None) -> Iterator[str]:
         max_tokens = 48 if plan.mode == "none" else self.max_tokens
-        yield from self.chat.stream(self.messages(question, hits, plan), max_tokens=max_tokens,
+        messages = self.messages(question, hits, plan)
+        if usage is not None:  # what the trace's generation shows
+            usage.extra.update(messages=messages, model_parameters={
+                "max_tokens": max_tokens, "temperature": 0})
+        yield from self.chat.stream(messages, max_tokens=max_tokens,
                                     stop=("\nQuestion:", "\nContext:"), usage=usage)

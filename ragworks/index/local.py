@@ -11,6 +11,7 @@ from __future__ import annotations
 import ctypes
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -207,20 +208,26 @@ class LocalChunkIndex:
 
     # -- reads -----------------------------------------------------------------------------
 
-    def search(self, query: str, vector: np.ndarray, scope: Scope, n: int) -> list[Hit]:
+    def search(self, query: str, vector: np.ndarray, scope: Scope, n: int,
+               timings: dict[str, tuple[float, float]] | None = None) -> list[Hit]:
         with self._lock:
             self._reload_if_changed()
             ids, vectors, bm25 = self._ids, self._vectors, self._bm25
             mask = self._tenants == scope.tenant
             if scope.collection is not None:
                 mask &= self._collections == scope.collection
+            t0 = time.time()
             lexical = bm25.scores(query)
         if not mask.any():
             return []
-        dense = vectors @ np.asarray(vector, dtype=np.float32)
         in_scope = np.flatnonzero(mask)
         lex_top = _top(lexical, in_scope, n, positive_only=True)
+        t1 = time.time()
+        dense = vectors @ np.asarray(vector, dtype=np.float32)
         dense_top = _top(dense, in_scope, n)
+        if timings is not None:
+            timings["lexical"] = (t0, t1)
+            timings["dense"] = (t1, time.time())
         lex_rank = {int(p): r for r, p in enumerate(lex_top, 1)}
         dense_rank = {int(p): r for r, p in enumerate(dense_top, 1)}
         positions = list(dict.fromkeys([*dense_top.tolist(), *lex_top.tolist()]))

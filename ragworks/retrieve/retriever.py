@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from ragworks.embed import Embedder
 from ragworks.index.protocol import ChunkIndex
 from ragworks.models import Hit, Plan, Scope
+from ragworks.observe.recorder import TraceRecorder
 from ragworks.retrieve.fusion import fuse
 from ragworks.retrieve.mmr import mmr
 
@@ -26,27 +28,55 @@ class HybridRetriever:
         self.method = method
 
     def search(self, query: str, scope: Scope, k: int, candidates: int = 30,
-               dense_weight: float | None = None) -> list[Hit]:
+               dense_weight: float | None = None,
+               trace: TraceRecorder | None = None) -> list[Hit]:
+        t0 = time.time()
         vector = self.embedder.embed([query])[0]
-        hits = self.index.search(query, vector, scope, n=max(candidates, k))
+        t1 = time.time()
+        timings: dict[str, tuple[float, float]] = {}
+        hits = self.index.search(query, vector, scope, n=max(candidates, k), timings=timings)
         w = self.dense_weight if dense_weight is None else dense_weight
-        return fuse(hits, w, self.method)[: max(candidates, k)]
+        t2 = time.time()
+        fused = fuse(hits, w, self.method)[: max(candidates, k)]
+        if trace is not None:
+            trace.record("embed_query", t0, t1, metadata={"model": self.embedder.name})
+            for arm, (start, end) in timings.items():
+                trace.record(arm, start, end, output={"candidates": sum(
+                    (h.lexical_rank if arm == "lexical" else h.dense_rank) is not None
+                    for h in hits)})
+            trace.record("fusion", t2, time.time(),
+                         metadata={"method": self.method, "dense_weight": w},
+                         output=[{"source": h.chunk.source, "fused": h.fused}
+                                 for h in fused[:k]])
+        return fused
 
     def retrieve(self, query: str, scope: Scope, plan: Plan,
-                 dense_weight: float | None = None) -> list[Hit]:
+                 dense_weight: float | None = None,
+                 trace: TraceRecorder | None = None) -> list[Hit]:
         if plan.mode == "none":
             return []
         if plan.decompose and plan.sub_questions:
-            return self._multi(plan.sub_questions, query, scope, plan, dense_weight)
-        hits = self.search(query, scope, plan.top_k, plan.candidates, dense_weight)
-        return mmr(hits, plan.top_k) if plan.mmr else hits[: plan.top_k]
+            return self._multi(plan.sub_questions, query, scope, plan, dense_weight, trace)
+        hits = self.search(query, scope, plan.top_k, plan.candidates, dense_weight, trace)
+        if not plan.mmr:
+            return hits[: plan.top_k]
+        t0 = time.time()
+        diverse = mmr(hits, plan.top_k)
+        if trace is not None:
+            trace.record("mmr", t0, time.time(), metadata={"k": plan.top_k})
+        return diverse
 
     def _multi(self, subs: Sequence[str], query: str, scope: Scope, plan: Plan,
-               dense_weight: float | None) -> list[Hit]:
+               dense_weight: float | None, trace: TraceRecorder | None) -> list[Hit]:
         """Retrieve per sub-question and interleave, so each part gets evidence."""
         per = max(2, plan.top_k // max(len(subs), 1) + 1)
-        lists = [self.search(q, scope, per, plan.candidates, dense_weight)
-                 for q in (*subs, query)]
+        lists = []
+        for q in (*subs, query):
+            if trace is None:
+                lists.append(self.search(q, scope, per, plan.candidates, dense_weight))
+                continue
+            with trace.span("sub_question", input=q):
+                lists.append(self.search(q, scope, per, plan.candidates, dense_weight, trace))
         merged: dict[str, Hit] = {}
         for rank in range(max(len(x) for x in lists)):
             for hits in lists:

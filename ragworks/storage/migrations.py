@@ -25,7 +25,38 @@ def _m002_api_keys(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m001_documents, _m002_api_keys]
+def _m003_traces(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE traces (
+            id TEXT PRIMARY KEY, tenant TEXT NOT NULL, name TEXT NOT NULL,
+            start REAL NOT NULL, latency_ms REAL NOT NULL, status TEXT NOT NULL,
+            category TEXT NOT NULL, variant TEXT NOT NULL, user_id TEXT NOT NULL,
+            session_id TEXT NOT NULL, has_feedback INTEGER NOT NULL DEFAULT 0,
+            summary TEXT NOT NULL)"""
+    )
+    conn.execute("CREATE INDEX traces_time ON traces (tenant, start)")
+    conn.execute("CREATE INDEX traces_start ON traces (start)")
+    conn.execute(
+        "CREATE TABLE observations (id TEXT PRIMARY KEY, trace_id TEXT NOT NULL, "
+        "data TEXT NOT NULL)")
+    conn.execute("CREATE INDEX observations_trace ON observations (trace_id)")
+    conn.execute(
+        """CREATE TABLE scores (
+            id TEXT PRIMARY KEY, trace_id TEXT NOT NULL, tenant TEXT NOT NULL,
+            name TEXT NOT NULL, source TEXT NOT NULL, created_at REAL NOT NULL,
+            data TEXT NOT NULL)""")
+    conn.execute("CREATE INDEX scores_trace ON scores (trace_id)")
+    conn.execute(
+        """CREATE TABLE rollups (
+            tenant TEXT NOT NULL, series TEXT NOT NULL, minute INTEGER NOT NULL,
+            count INTEGER NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+            buckets TEXT NOT NULL, PRIMARY KEY (tenant, series, minute))""")
+    conn.execute("CREATE INDEX rollups_minute ON rollups (minute)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _m001_documents, _m002_api_keys, _m003_traces,
+]
 
 
 def migrate(conn: sqlite3.Connection, migrations: list | None = None) -> int:

@@ -1,0 +1,74 @@
+"""Per-minute rollups: what a finished trace adds to each metric series.
+
+Dashboards read these rows (count, sum, min, max and a histogram per series and
+minute) and never scan raw traces. Percentiles come from the histograms.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+from ragworks.observe.model import Score, Trace
+
+#: histogram bucket upper bounds; the last bucket is everything above.
+LATENCY_BOUNDS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000)
+UNIT_BOUNDS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def bounds_for(series: str) -> tuple[float, ...] | None:
+    if series.startswith("latency."):
+        return LATENCY_BOUNDS
+    if series.startswith("score."):
+        return UNIT_BOUNDS
+    return None
+
+
+def bucket_of(series: str, value: float) -> int | None:
+    bounds = bounds_for(series)
+    return None if bounds is None else bisect.bisect_left(bounds, value)
+
+
+def percentile(series: str, buckets: Sequence[int], q: float) -> float | None:
+    """Upper bound of the bucket holding the q-quantile (0 < q < 1)."""
+    bounds = bounds_for(series)
+    total = sum(buckets)
+    if bounds is None or total == 0:
+        return None
+    seen = 0
+    for i, n in enumerate(buckets):
+        seen += n
+        if seen >= q * total:
+            return float(bounds[i]) if i < len(bounds) else float("inf")
+    return float("inf")
+
+
+def trace_points(trace: Trace) -> list[tuple[str, float]]:
+    """(series, value) pairs that one finished trace contributes."""
+    points: list[tuple[str, float]] = [(f"{trace.name}.requests", 1.0),
+                                       (f"latency.{trace.name}", trace.latency_ms)]
+    if trace.status != "ok":
+        points.append((f"{trace.name}.errors", 1.0))
+    for obs in trace.observations:
+        if obs.parent_id is None:
+            points.append((f"latency.stage.{obs.name}", obs.latency_ms))
+        if obs.type == "generation" and obs.model:
+            points += [(f"tokens.input.{obs.model}", float(obs.input_tokens)),
+                       (f"tokens.output.{obs.model}", float(obs.output_tokens)),
+                       (f"cost.{obs.model}", obs.cost)]
+            if obs.completion_start is not None:
+                points.append((f"latency.ttft.{obs.model}",
+                               (obs.completion_start - obs.start) * 1000))
+    if trace.category:
+        points.append((f"category.{trace.category}", 1.0))
+    if trace.variant:
+        points.append((f"variant.{trace.variant}.requests", 1.0))
+        points.append((f"latency.variant.{trace.variant}", trace.latency_ms))
+    if trace.metadata.get("covered") is False:
+        points.append((f"{trace.name}.not_covered", 1.0))
+    points += score_points(trace.scores)
+    return points
+
+
+def score_points(scores: Sequence[Score]) -> list[tuple[str, float]]:
+    return [(f"score.{s.name}", float(s.value)) for s in scores if s.value is not None]

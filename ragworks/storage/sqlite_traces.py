@@ -1,0 +1,210 @@
+"""Traces, observations, scores and per-minute rollups in the SQLite record store file."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ragworks.observe.model import Score, Trace
+from ragworks.observe.rollups import bounds_for, bucket_of, score_points, trace_points
+from ragworks.storage.migrations import migrate
+from ragworks.storage.sqlite import connect
+
+
+@dataclass(frozen=True)
+class TraceFilter:
+    since: float | None = None
+    until: float | None = None
+    category: str | None = None
+    variant: str | None = None
+    status: str | None = None
+    has_feedback: bool | None = None
+    min_latency_ms: float | None = None
+    max_latency_ms: float | None = None
+    name: str | None = None
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str, separators=(",", ":"))
+
+
+class SQLiteTraceStore:
+    """Example::
+
+        store = SQLiteTraceStore("data/ragworks.db")
+        store.save_trace(recorder.trace)
+        rows, total = store.list_traces("acme", TraceFilter(category="factoid"), limit=50)
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        migrate(self._conn())
+
+    def _conn(self):  # type: ignore[no-untyped-def]
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            self._local.conn = conn
+        return conn
+
+    def _tx(self):  # type: ignore[no-untyped-def]
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        return conn
+
+    def save_trace(self, trace: Trace) -> None:
+        """Store a finished trace and add it to the rollups, in one transaction."""
+        conn = self._tx()
+        try:
+            conn.execute(
+                "INSERT OR REPLACE INTO traces (id, tenant, name, start, latency_ms, status, "
+                "category, variant, user_id, session_id, has_feedback, summary) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (trace.id, trace.tenant, trace.name, trace.start, trace.latency_ms,
+                 trace.status, trace.category, trace.variant, trace.user_id, trace.session_id,
+                 int(any(s.source == "user" for s in trace.scores)), _json(trace.summary())))
+            conn.executemany("INSERT OR REPLACE INTO observations VALUES (?,?,?)",
+                             [(o.id, trace.id, _json(o.to_dict())) for o in trace.observations])
+            self._insert_scores(conn, trace.tenant, trace.scores)
+            self._roll_up(conn, trace.tenant, trace.start, trace_points(trace))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def add_scores(self, tenant: str, scores: Sequence[Score]) -> None:
+        """Scores that arrive later (feedback, evaluations), rolled up at their own time."""
+        conn = self._tx()
+        try:
+            self._insert_scores(conn, tenant, scores)
+            if any(s.source == "user" for s in scores):
+                conn.execute("UPDATE traces SET has_feedback=1 WHERE tenant=? AND id=?",
+                             (tenant, scores[0].trace_id))
+            for s in scores:
+                self._roll_up(conn, tenant, s.created_at, score_points([s]))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _insert_scores(conn, tenant: str, scores: Sequence[Score]) -> None:  # type: ignore[no-untyped-def]
+        conn.executemany("INSERT OR REPLACE INTO scores VALUES (?,?,?,?,?,?,?)",
+                         [(s.id, s.trace_id, tenant, s.name, s.source, s.created_at,
+                           _json(s.to_dict())) for s in scores])
+
+    @staticmethod
+    def _roll_up(conn, tenant: str, at: float, points: Sequence[tuple[str, float]]) -> None:  # type: ignore[no-untyped-def]
+        minute = int(at // 60) * 60
+        merged: dict[str, list[float]] = {}
+        hist: dict[str, list[int]] = {}
+        for series, value in points:
+            agg = merged.setdefault(series, [0, 0.0, float("inf"), float("-inf")])
+            agg[0] += 1
+            agg[1] += value
+            agg[2] = min(agg[2], value)
+            agg[3] = max(agg[3], value)
+            b = bucket_of(series, value)
+            if b is not None:
+                bounds = bounds_for(series) or ()
+                hist.setdefault(series, [0] * (len(bounds) + 1))[b] += 1
+        for series, (count, total, lo, hi) in merged.items():
+            row = conn.execute(
+                "SELECT count, sum, min, max, buckets FROM rollups "
+                "WHERE tenant=? AND series=? AND minute=?", (tenant, series, minute)).fetchone()
+            buckets = hist.get(series, [])
+            if row is not None:
+                old = json.loads(row[4])
+                buckets = [a + b for a, b in zip(old, buckets, strict=True)] if buckets else old
+                count, total = count + row[0], total + row[1]
+                lo, hi = min(lo, row[2]), max(hi, row[3])
+            conn.execute("INSERT OR REPLACE INTO rollups VALUES (?,?,?,?,?,?,?,?)",
+                         (tenant, series, minute, int(count), total, lo, hi, _json(buckets)))
+
+    def get_trace(self, tenant: str, trace_id: str) -> dict[str, Any] | None:
+        conn = self._conn()
+        row = conn.execute("SELECT summary, has_feedback FROM traces WHERE tenant=? AND id=?",
+                           (tenant, trace_id)).fetchone()
+        if row is None:
+            return None
+        trace = json.loads(row[0])
+        trace["has_feedback"] = bool(row[1])
+        trace["observations"] = sorted(
+            (json.loads(r[0]) for r in conn.execute(
+                "SELECT data FROM observations WHERE trace_id=?", (trace_id,))),
+            key=lambda o: o["start"])
+        trace["scores"] = [json.loads(r[0]) for r in conn.execute(
+            "SELECT data FROM scores WHERE trace_id=? ORDER BY created_at", (trace_id,))]
+        return trace
+
+    def list_traces(self, tenant: str, f: TraceFilter, limit: int = 50,
+                    offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        where: list[str] = ["tenant=?"]
+        args: list[Any] = [tenant]
+        for column, op, value in (
+            ("start", ">=", f.since), ("start", "<", f.until), ("category", "=", f.category),
+            ("variant", "=", f.variant), ("status", "=", f.status), ("name", "=", f.name),
+            ("latency_ms", ">=", f.min_latency_ms), ("latency_ms", "<=", f.max_latency_ms),
+        ):
+            if value is not None:
+                where.append(f"{column} {op} ?")  # column and operator are fixed strings
+                args.append(value)
+        if f.has_feedback is not None:
+            where.append("has_feedback = ?")
+            args.append(int(f.has_feedback))
+        sql_where = " AND ".join(where)
+        conn = self._conn()
+        total = int(conn.execute(f"SELECT COUNT(*) FROM traces WHERE {sql_where}", args)
+                    .fetchone()[0])
+        rows = conn.execute(
+            f"SELECT summary, has_feedback FROM traces WHERE {sql_where} "
+            "ORDER BY start DESC LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
+        out = []
+        for summary, has_feedback in rows:
+            item = json.loads(summary)
+            item["has_feedback"] = bool(has_feedback)
+            out.append(item)
+        return out, total
+
+    def rollups(self, tenant: str, series_prefix: str, since: float,
+                until: float | None = None) -> list[dict[str, Any]]:
+        """Rollup rows of every series starting with ``series_prefix``, oldest first."""
+        args: list[Any] = [tenant, series_prefix + "%", int(since // 60) * 60]
+        sql = ("SELECT series, minute, count, sum, min, max, buckets FROM rollups "
+               "WHERE tenant=? AND series LIKE ? AND minute >= ?")
+        if until is not None:
+            sql += " AND minute < ?"
+            args.append(until)
+        rows = self._conn().execute(sql + " ORDER BY minute", args).fetchall()
+        return [{"series": r[0], "minute": r[1], "count": r[2], "sum": r[3], "min": r[4],
+                 "max": r[5], "buckets": json.loads(r[6])} for r in rows]
+
+    def delete_traces_before(self, before: float) -> int:
+        """Retention: drop traces (with observations and scores) that started before."""
+        conn = self._tx()
+        try:
+            ids = [r[0] for r in conn.execute("SELECT id FROM traces WHERE start < ?",
+                                              (before,))]
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                marks = ",".join("?" * len(part))
+                for table, column in (("observations", "trace_id"), ("scores", "trace_id"),
+                                      ("traces", "id")):
+                    conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", part)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return len(ids)
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
