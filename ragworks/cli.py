@@ -79,6 +79,7 @@ def ingest(paths: list[Path], collection: str = "default", tenant: str = "defaul
     """Ingest files and folders (txt, md, html, pdf, docx) into a collection."""
     svc = _services()
     counts = ingest_paths(svc, paths, tenant, collection)
+    svc.close()
     out.print(" ".join(f"{k}={v}" for k, v in counts.items()))
     if counts["failed"]:
         raise typer.Exit(1)
@@ -97,10 +98,19 @@ def ask(question: str, collection: str | None = None, tenant: str = "default",
     svc = _services(llm=llm)
     try:
         q = validate_question(question, svc.settings.max_question_chars)
-        answer = svc.pipeline.run(q, Scope(tenant=tenant, collection=collection), include_hits)
+        rec = svc.tracer.start("query", tenant, tags=["cli"])
+        try:
+            answer = svc.pipeline.run(q, Scope(tenant=tenant, collection=collection),
+                                      include_hits, trace=rec)
+        except RagworksError as exc:
+            svc.tracer.finish(rec, "error", f"{type(exc).__name__}: {exc.message}")
+            raise
+        svc.tracer.finish(rec)
     except RagworksError as exc:
         err.print(f"error: {exc.message}")
+        svc.close()  # flushes exports, bounded by RAGWORKS_FLUSH_TIMEOUT_S
         raise typer.Exit(2) from None
+    svc.close()
     body = QueryResponse.of(answer, include_hits)
     if as_json:
         sys.stdout.write(body.model_dump_json(indent=2) + "\n")

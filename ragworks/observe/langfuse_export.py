@@ -39,7 +39,9 @@ class LangfuseExporter:
         self.client = Langfuse(public_key=public_key, secret_key=secret_key, base_url=host,
                                timeout=timeout_s, tracer_provider=self.provider,
                                environment=environment, flush_at=64, flush_interval=1.0)
-        self.tracer = self.provider.get_tracer(LANGFUSE_TRACER_NAME)
+        # The SDK's span processor exports only spans of its own tracer and project key.
+        self.tracer = self.provider.get_tracer(LANGFUSE_TRACER_NAME,
+                                               attributes={"public_key": public_key})
 
     def _observation(self, obs: Observation, parent: otel.Span) -> Any:
         span = self.tracer.start_span(obs.name, context=otel.set_span_in_context(parent),

@@ -1,0 +1,140 @@
+"""A loopback stand-in for Langfuse and an OTLP collector, for tests and benchmarks.
+
+It records what arrives (OTLP protobuf spans, Langfuse ingestion batches) and can
+be told to answer 500 or to hang, to prove that exporters never slow requests.
+
+    with Receiver() as rx:                      # http://127.0.0.1:<port>
+        ...                                     # point LANGFUSE_HOST / OTLP at rx.url
+        rx.spans, rx.ingestion, rx.mode = "fail"
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI, Request, Response
+from google.protobuf.json_format import MessageToDict
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _attrs(items: list[dict[str, Any]]) -> dict[str, Any]:
+    out = {}
+    for item in items:
+        value = item.get("value", {})
+        out[item["key"]] = next(iter(value.values()), None) if value else None
+    return out
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.mode = "ok"  # "ok" | "fail" | "hang"
+        self.spans: list[dict[str, Any]] = []  # flattened, with "path" and decoded attributes
+        self.ingestion: list[dict[str, Any]] = []
+        self.scores: list[dict[str, Any]] = []  # bodies of POST /api/public/scores
+        self.requests = 0
+        self._lock = threading.Lock()
+        app = FastAPI()
+        app.add_api_route("/api/public/otel/v1/traces", self._traces, methods=["POST"])
+        app.add_api_route("/v1/traces", self._traces, methods=["POST"])
+        app.add_api_route("/api/public/ingestion", self._ingestion, methods=["POST"])
+        app.add_api_route("/api/public/scores", self._score, methods=["POST"])
+        app.add_api_route("/api/public/projects", self._projects, methods=["GET"])
+        self.paths: list[str] = []
+
+        @app.middleware("http")
+        async def remember(request: Request, call_next):  # type: ignore[no-untyped-def]
+            self.paths.append(f"{request.method} {request.url.path}")
+            return await call_next(request)
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
+                                                    log_level="error"))
+
+    async def _gate(self) -> Response | None:
+        self.requests += 1
+        if self.mode == "hang":
+            await asyncio.sleep(60)
+        if self.mode == "fail":
+            return Response(status_code=500, content=b"receiver told to fail")
+        return None
+
+    async def _traces(self, request: Request) -> Response:
+        refused = await self._gate()
+        if refused is not None:
+            return refused
+        body = await request.body()
+        if request.headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        message = ExportTraceServiceRequest()
+        message.ParseFromString(body)
+        decoded = MessageToDict(message)
+        with self._lock:
+            for rs in decoded.get("resourceSpans", []):
+                for ss in rs.get("scopeSpans", []):
+                    for span in ss.get("spans", []):
+                        span["attributes"] = _attrs(span.get("attributes", []))
+                        span["path"] = request.url.path
+                        span["authorization"] = request.headers.get("authorization", "")
+                        self.spans.append(span)
+        return Response(status_code=200, content=b"", media_type="application/x-protobuf")
+
+    async def _ingestion(self, request: Request) -> Response:
+        refused = await self._gate()
+        if refused is not None:
+            return refused
+        batch = (await request.json()).get("batch", [])
+        with self._lock:
+            self.ingestion += batch
+        return Response(status_code=207, media_type="application/json", content=json.dumps(
+            {"successes": [{"id": e.get("id"), "status": 201} for e in batch], "errors": []}))
+
+    async def _score(self, request: Request) -> Response:
+        refused = await self._gate()
+        if refused is not None:
+            return refused
+        body = await request.json()
+        items = body if isinstance(body, list) else [body]
+        with self._lock:
+            self.scores += items
+        return Response(media_type="application/json",
+                        content=json.dumps([{"id": i.get("id")} for i in items]))
+
+    async def _projects(self, request: Request) -> Response:
+        refused = await self._gate()
+        if refused is not None:
+            return refused
+        if not request.headers.get("authorization", "").startswith("Basic "):
+            return Response(status_code=401)
+        return Response(media_type="application/json",
+                        content=json.dumps({"data": [{"id": "project-1"}]}))
+
+    def __enter__(self) -> Receiver:
+        threading.Thread(target=self.server.run, daemon=True).start()
+        while not self.server.started:
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+
+    def wait_for(self, predicate, timeout_s: float = 15.0) -> bool:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if predicate(self):
+                    return True
+            time.sleep(0.05)
+        return False

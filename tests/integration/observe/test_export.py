@@ -1,0 +1,150 @@
+"""The real Langfuse SDK and OTLP exporter, pointed at a loopback receiver."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ragworks.observe.receiver import Receiver
+from tests.conftest import CORPUS, LiveServer, make_settings
+
+
+@pytest.fixture
+def rx() -> Iterator[Receiver]:
+    with Receiver() as receiver:
+        yield receiver
+
+
+def served(tmp: Path, rx: Receiver, **extra: object) -> LiveServer:
+    settings = make_settings(tmp, langfuse_public_key="pk-lf-test", langfuse_secret_key="sk-lf-x",
+                             langfuse_host=rx.url, otel_endpoint=rx.url, llm="scripted",
+                             **extra)
+    return LiveServer(settings)
+
+
+def ask(live: LiveServer, question: str, **body: object) -> dict:
+    with live.client() as c:
+        resp = c.post("/api/v1/query", json={"question": question, **body})
+        assert resp.status_code == 200, resp.text
+        return resp.json()
+
+
+def test_langfuse_receives_the_trace_tree_generation_and_scores(tmp_path: Path,
+                                                                rx: Receiver) -> None:
+    with served(tmp_path, rx) as live:
+        live.services.ingestor.ingest((CORPUS / "wifi-guest-access.txt").read_bytes(),
+                                      "wifi-guest-access.txt", "default")
+        body = ask(live, "How long is a guest Wi-Fi code valid? mail me at jo@example.com",
+                   user_id="user-7", session_id="sess-1", tags=["beta"])
+        assert live.services.tracer.flush(10)
+        trace_id = body["trace_id"]
+        assert rx.wait_for(lambda r: any(s["attributes"].get("langfuse.trace.name") == "query"
+                                         for s in r.spans))
+        lf = [s for s in rx.spans if s["path"] == "/api/public/otel/v1/traces"]
+        ours = [s for s in lf if bytes.fromhex(trace_id) == _b64(s["traceId"])]
+        names = {s["name"] for s in ours}
+        assert {"query", "classify", "plan", "retrieve", "lexical", "dense", "fusion",
+                "generate"} <= names
+        assert lf[0]["authorization"].startswith("Basic ")
+        root = next(s for s in ours if s["name"] == "query")
+        assert root["attributes"]["user.id"] == "user-7"
+        assert root["attributes"]["session.id"] == "sess-1"
+        assert "beta" in str(root["attributes"]["langfuse.trace.tags"])
+        by_id = {s["spanId"]: s for s in ours}
+        retrieve = next(s for s in ours if s["name"] == "retrieve")
+        lexical = next(s for s in ours if s["name"] == "lexical")
+        assert by_id[lexical["parentSpanId"]]["name"] == "search" or \
+            lexical["parentSpanId"] == retrieve["spanId"]
+        gen = next(s for s in ours if s["name"] == "generate")
+        a = gen["attributes"]
+        assert a["langfuse.observation.type"] == "generation"
+        assert a["langfuse.observation.model.name"] == "scripted"
+        assert '"input"' in a["langfuse.observation.usage_details"]
+        assert "jo@example.com" not in str(ours) and "[EMAIL]" in str(ours)
+        assert rx.wait_for(lambda r: len(r.scores) >= 4)
+        scores = {s["name"]: s for s in rx.scores}
+        assert {"classification_confidence", "top_retrieval_score", "groundedness"} <= \
+            scores.keys()
+        assert scores["groundedness"]["traceId"] == trace_id
+
+
+def _b64(value: str) -> bytes:
+    import base64
+
+    return base64.b64decode(value)
+
+
+def test_otlp_receives_genai_attributes(tmp_path: Path, rx: Receiver) -> None:
+    with served(tmp_path, rx) as live:
+        live.services.ingestor.ingest((CORPUS / "error-codes.txt").read_bytes(),
+                                      "error-codes.txt", "default")
+        body = ask(live, "What does error E102 mean?")
+        assert live.services.tracer.flush(10)
+        otlp = [s for s in rx.spans if s["path"] == "/v1/traces"]
+        ours = [s for s in otlp if _b64(s["traceId"]) == bytes.fromhex(body["trace_id"])]
+        gen = next(s for s in ours if s["name"].startswith("chat "))
+        assert gen["attributes"]["gen_ai.request.model"] == "scripted"
+        assert gen["attributes"]["gen_ai.usage.output_tokens"] not in (None, "0")
+        assert gen["attributes"]["gen_ai.operation.name"] == "chat"
+        root = next(s for s in ours if s["name"] == "query")
+        assert "parentSpanId" in root  # child of the remote parent that carries our id
+        assert {"classify", "retrieve", "fusion"} <= {s["name"] for s in ours}
+
+
+@pytest.mark.parametrize("mode", ["fail", "hang"])
+def test_a_bad_backend_never_fails_or_delays_requests(tmp_path: Path, rx: Receiver,
+                                                      mode: str) -> None:
+    rx.mode = mode
+    with served(tmp_path, rx, export_queue_size=5, export_timeout_s=1.0) as live:
+        live.services.ingestor.ingest((CORPUS / "error-codes.txt").read_bytes(),
+                                      "error-codes.txt", "default")
+        started = time.perf_counter()
+        for _ in range(12):
+            ask(live, "What does error E102 mean?")
+        assert time.perf_counter() - started < 10  # 12 answers, backend down or hanging
+        stats = live.services.tracer.stats()
+        assert stats["otlp"]["dropped"] + stats["otlp"]["failed"] > 0
+        with live.client() as c:
+            metrics = c.get("/metrics").text
+        assert 'ragworks_export_dropped{exporter="otlp"}' in metrics
+        rx.mode = "ok"  # the backend returns: exports resume
+        before = stats["otlp"]["exported"]
+        ask(live, "What does error E102 mean?")
+        assert rx.wait_for(lambda r: live.services.tracer.stats()["otlp"]["exported"] > before,
+                           timeout_s=30)
+
+
+def test_short_lived_commands_flush_within_a_bound(tmp_path: Path, rx: Receiver) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RAGWORKS_DATA_DIR": str(tmp_path), "RAGWORKS_LLM": "extractive",
+           "OTEL_EXPORTER_OTLP_ENDPOINT": rx.url, "RAGWORKS_ENV": "test"}
+    exe = Path(sys.executable).parent / "ragworks"
+    subprocess.run([str(exe), "ingest", str(CORPUS / "warranty.txt")], env=env, check=True,
+                   capture_output=True, timeout=120)
+    subprocess.run([str(exe), "ask", "How long is the warranty?"], env=env, check=True,
+                   capture_output=True, timeout=120)
+    assert any(s["name"] == "query" for s in rx.spans if s["path"] == "/v1/traces")
+    rx.mode = "hang"
+    started = time.perf_counter()
+    subprocess.run([str(exe), "ask", "How long is the warranty?"],
+                   env={**env, "RAGWORKS_FLUSH_TIMEOUT_S": "2"}, check=True,
+                   capture_output=True, timeout=120)
+    assert time.perf_counter() - started < 30
+
+
+def test_metrics_and_request_ids(tmp_path: Path, rx: Receiver) -> None:
+    with served(tmp_path, rx) as live, live.client() as c:
+        resp = c.post("/api/v1/query", json={"question": "hello"},
+                      headers={"X-Request-Id": "req-123"})
+        assert resp.headers["x-request-id"] == "req-123"
+        text = httpx.get(live.url + "/metrics").text
+        assert 'ragworks_http_requests_total{method="POST",route="/api/v1/query",status="200"}' \
+            in text
+        assert "ragworks_stage_seconds_bucket" in text and "ragworks_queries_total" in text
