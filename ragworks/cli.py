@@ -261,6 +261,20 @@ def keys_create(tenant: str = "default", scopes: str = "query,ingest", name: str
     sys.stdout.write(key + "\n")
 
 
+@app.command()
+def doctor() -> None:
+    """Check configuration, model files and every configured connection."""
+    from ragworks.doctor import checks
+
+    failed = 0
+    for check in checks(Settings()):
+        colour = {"ok": "green", "FAIL": "red", "skip": "dim"}[check.status]
+        out.print(f"[{colour}]{check.status:>4}[/{colour}]  {check.name}: {check.detail}")
+        failed += check.status == "FAIL"
+    if failed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     app()
 

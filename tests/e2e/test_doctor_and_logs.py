@@ -1,0 +1,71 @@
+"""`ragworks doctor` against a loopback receiver, and production JSON logs from `serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from ragworks.observe.receiver import Receiver
+from tests.conftest import free_port
+
+BIN = Path(sys.executable).parent / "ragworks"
+
+
+def doctor(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN), "doctor"], env={**os.environ, **env}, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_doctor_passes_fails_and_says_why(tmp_path: Path) -> None:
+    base = {"RAGWORKS_DATA_DIR": str(tmp_path), "RAGWORKS_LLM": "extractive"}
+    with Receiver() as rx:
+        good = doctor({**base, "LANGFUSE_PUBLIC_KEY": "pk", "LANGFUSE_SECRET_KEY": "sk",
+                       "LANGFUSE_HOST": rx.url, "OTEL_EXPORTER_OTLP_ENDPOINT": rx.url})
+        assert good.returncode == 0, good.stdout
+        assert "ok  langfuse" in good.stdout and "ok  otlp" in good.stdout
+        rx.mode = "fail"
+        bad = doctor({**base, "LANGFUSE_PUBLIC_KEY": "pk", "LANGFUSE_SECRET_KEY": "sk",
+                      "LANGFUSE_HOST": rx.url})
+        assert bad.returncode == 1 and "FAIL  langfuse" in bad.stdout
+    partial = doctor({**base, "LANGFUSE_PUBLIC_KEY": "pk"})
+    assert partial.returncode == 1 and "LANGFUSE_SECRET_KEY" in partial.stdout
+    unsafe = doctor({**base, "RAGWORKS_ENV": "production"})
+    assert unsafe.returncode == 1 and "FAIL  configuration" in unsafe.stdout
+
+
+def test_production_logs_are_json_with_request_context(tmp_path: Path) -> None:
+    key = "rw_" + "p" * 40
+    port = free_port()
+    env = {**os.environ, "RAGWORKS_DATA_DIR": str(tmp_path), "RAGWORKS_ENV": "production",
+           "RAGWORKS_BOOTSTRAP_API_KEY": key, "RAGWORKS_LLM": "extractive"}
+    proc = subprocess.Popen([str(BIN), "serve", "--port", str(port)], env=env,
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if httpx.get(url + "/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        resp = httpx.post(url + "/api/v1/query", json={"question": "hello there"},
+                          headers={"Authorization": f"Bearer {key}", "X-Request-Id": "r-42"})
+        assert resp.status_code == 200
+        time.sleep(0.5)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    access = [e for e in lines if e.get("event") == "request" and e.get("route") ==
+              "/api/v1/query"]
+    assert access, err[-2000:]
+    assert access[0]["request_id"] == "r-42" and access[0]["tenant"] == "default"
+    assert access[0]["trace_id"] == resp.json()["trace_id"] and access[0]["level"] == "info"
+    assert key not in err
