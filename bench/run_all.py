@@ -182,6 +182,70 @@ def bench_http(tmp: Path) -> None:
     server.should_exit = True
 
 
+def bench_export(tmp: Path, n: int = 400, rounds: int = 3) -> None:
+    """p50/p99 of the query path (pipeline + trace store + export hand-off) per export mode.
+
+    The receiver runs in its own low-priority process and decodes nothing: it stands in
+    for a backend on other machines. The exporters run in their own process (nice 10).
+    """
+    import subprocess
+
+    from ragworks.observe.export_process import ExportProcess
+    from ragworks.observe.tracer import Tracer
+    from ragworks.services import Services
+
+    svc = Services(Settings(data_dir=tmp / "export", llm="extractive", env="test"))
+    for f in sorted(CORPUS.iterdir()):
+        svc.ingestor.ingest(f.read_bytes(), f.name, "default")
+    questions = ["What does error E102 mean?", "How long is a guest Wi-Fi code valid?",
+                 "Summarize the travel policy", "Compare the R1 Scout and the R2 Hauler"]
+    port = 3990
+    url = f"http://127.0.0.1:{port}"
+    rx = subprocess.Popen([sys.executable, "-m", "ragworks.observe.receiver", str(port),
+                           "--sink"])
+    try:
+        for _ in range(100):
+            try:
+                httpx.post(f"{url}/_mode/ok")
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        results: dict[str, list[float]] = {}
+        for mode in [m for _ in range(rounds) for m in ("off", "healthy", "fail", "hang")]:
+            export = None if mode == "off" else ExportProcess([
+                ("langfuse", {"public_key": "pk-bench", "secret_key": "sk-bench", "host": url,
+                              "timeout_s": 2}),
+                ("otlp", {"endpoint": url, "timeout_s": 2.0})], 1000)
+            tracer = Tracer(svc.traces, export)
+            httpx.post(f"{url}/_mode/{'ok' if mode in ('off', 'healthy') else mode}")
+            times = []
+            for i in range(n):
+                t = time.perf_counter()
+                rec = tracer.start("query", "default")
+                svc.pipeline.run(questions[i % 4], Scope(tenant="default"), trace=rec)
+                tracer.finish(rec)
+                times.append((time.perf_counter() - t) * 1000)
+            results.setdefault(mode, []).extend(times[20:])
+            time.sleep(1)  # the child publishes its counters twice a second
+            during = tracer.stats()
+            httpx.post(f"{url}/_mode/ok")  # the backend recovers: the backlog drains
+            t = time.perf_counter()
+            drained = tracer.flush(120)
+            drain_s = time.perf_counter() - t
+            time.sleep(1)
+            after = tracer.stats()
+            tracer.shutdown(2)
+            print(f"  export {mode:>7} round: p50 {pct(times, 50):.1f} ms, p99 "
+                  f"{pct(times, 99):.1f} ms; at the end of the load {during}; backlog "
+                  f"{'drained' if drained else 'NOT drained'} in {drain_s:.1f} s: {after}")
+        for mode, times in results.items():  # all rounds pooled
+            print(f"export {mode:>7}: p50 {pct(times, 50):.1f} ms, p99 {pct(times, 99):.1f} ms "
+                  f"(p99 vs off {pct(times, 99) / pct(results['off'], 99):.2f}x, "
+                  f"target <= 1.10) over {len(times)} queries")
+    finally:
+        rx.kill()
+
+
 def bench_model() -> None:
     from ragworks.generate import Usage
     from ragworks.generate.local_hf import LocalChatModel
@@ -220,6 +284,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         bench_ingestion(tmp)
+        bench_export(tmp)
         bench_http(tmp)
         if not args.skip_model:
             bench_model()

@@ -17,8 +17,7 @@ from ragworks.generate.llm import LLMAnswerer
 from ragworks.index import ChunkIndex, open_chunk_index
 from ragworks.ingest.chunker import count_tokens
 from ragworks.ingest.service import Ingestor
-from ragworks.observe.export import BackgroundExport
-from ragworks.observe.mask import Masker
+from ragworks.observe.export_process import ExportProcess
 from ragworks.observe.metrics import Metrics
 from ragworks.observe.tracer import Tracer
 from ragworks.pipeline import QueryPipeline
@@ -31,25 +30,19 @@ from ragworks.storage.sqlite_traces import SQLiteTraceStore
 log = structlog.get_logger(__name__)
 
 
-def make_exporters(settings: Settings) -> list[BackgroundExport]:
-    """One background exporter per configured backend (none by default)."""
-    exporters: list[BackgroundExport] = []
-    mask = Masker()
+def make_export(settings: Settings) -> ExportProcess | None:
+    """The export process for the configured backends (None when none is configured)."""
+    specs: list[tuple[str, dict]] = []
     if settings.langfuse_public_key and settings.langfuse_secret_key and settings.langfuse_host:
-        from ragworks.observe.langfuse_export import LangfuseExporter
-
-        exporters.append(BackgroundExport(LangfuseExporter(
-            settings.langfuse_public_key, settings.langfuse_secret_key, settings.langfuse_host,
-            timeout_s=max(1, int(settings.export_timeout_s)), environment=settings.env),
-            mask, settings.export_queue_size))
+        specs.append(("langfuse", {
+            "public_key": settings.langfuse_public_key, "secret_key": settings.langfuse_secret_key,
+            "host": settings.langfuse_host, "timeout_s": max(1, int(settings.export_timeout_s)),
+            "environment": settings.env}))
     if settings.otel_endpoint:
-        from ragworks.observe.otlp import OTLPExporter
-
         headers = dict(h.split("=", 1) for h in settings.otel_headers.split(",") if "=" in h)
-        exporters.append(BackgroundExport(OTLPExporter(
-            settings.otel_endpoint, headers, settings.export_timeout_s), mask,
-            settings.export_queue_size))
-    return exporters
+        specs.append(("otlp", {"endpoint": settings.otel_endpoint, "headers": headers,
+                               "timeout_s": settings.export_timeout_s}))
+    return ExportProcess(specs, settings.export_queue_size) if specs else None
 
 
 def make_answerer(settings: Settings) -> Answerer:
@@ -130,7 +123,7 @@ class Services:
 
     @cached_property
     def tracer(self) -> Tracer:
-        return Tracer(self.traces, make_exporters(self.settings), Masker())
+        return Tracer(self.traces, make_export(self.settings))
 
     @cached_property
     def metrics(self) -> Metrics:

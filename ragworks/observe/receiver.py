@@ -39,7 +39,9 @@ def _attrs(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 class Receiver:
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None, sink: bool = False) -> None:
+        self.sink = sink  # count bytes only, decode nothing (benchmarks)
+        self.received_bytes = 0
         self.mode = "ok"  # "ok" | "fail" | "hang"
         self.spans: list[dict[str, Any]] = []  # flattened, with "path" and decoded attributes
         self.ingestion: list[dict[str, Any]] = []
@@ -52,16 +54,22 @@ class Receiver:
         app.add_api_route("/api/public/ingestion", self._ingestion, methods=["POST"])
         app.add_api_route("/api/public/scores", self._score, methods=["POST"])
         app.add_api_route("/api/public/projects", self._projects, methods=["GET"])
+        app.add_api_route("/_mode/{mode}", self._set_mode, methods=["POST"])
         self.paths: list[str] = []
 
         @app.middleware("http")
         async def remember(request: Request, call_next):  # type: ignore[no-untyped-def]
             self.paths.append(f"{request.method} {request.url.path}")
             return await call_next(request)
-        self.port = _free_port()
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="error"))
+                                                    log_level="critical"))
+
+    async def _set_mode(self, mode: str) -> dict[str, str]:
+        """Lets another process (a benchmark) switch the behaviour."""
+        self.mode = mode
+        return {"mode": mode}
 
     async def _gate(self) -> Response | None:
         self.requests += 1
@@ -76,6 +84,9 @@ class Receiver:
         if refused is not None:
             return refused
         body = await request.body()
+        self.received_bytes += len(body)
+        if self.sink:
+            return Response(status_code=200, content=b"", media_type="application/x-protobuf")
         if request.headers.get("content-encoding") == "gzip":
             body = gzip.decompress(body)
         message = ExportTraceServiceRequest()
@@ -109,8 +120,10 @@ class Receiver:
         items = body if isinstance(body, list) else [body]
         with self._lock:
             self.scores += items
-        return Response(media_type="application/json",
-                        content=json.dumps([{"id": i.get("id")} for i in items]))
+        if isinstance(body, list):  # batch: Langfuse answers 202 {"message": "Accepted"}
+            return Response(status_code=202, media_type="application/json",
+                            content=json.dumps({"message": "Accepted"}))
+        return Response(media_type="application/json", content=json.dumps({"id": body.get("id")}))
 
     async def _projects(self, request: Request) -> Response:
         refused = await self._gate()
@@ -138,3 +151,25 @@ class Receiver:
                     return True
             time.sleep(0.05)
         return False
+
+
+def main() -> None:
+    """``python -m ragworks.observe.receiver PORT [--sink]``: serve until killed.
+
+    Benchmarks run it as a low-priority sink: it stands in for a backend that in
+    production runs on other machines, so it should not take this machine's cores.
+    """
+    import os
+    import sys
+
+    if "--sink" in sys.argv:
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except (AttributeError, OSError):
+            os.nice(19)
+    receiver = Receiver(int(sys.argv[1]), sink="--sink" in sys.argv)
+    receiver.server.run()
+
+
+if __name__ == "__main__":
+    main()

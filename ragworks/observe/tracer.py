@@ -1,7 +1,7 @@
 """The tracer: starts trace recorders and, when a trace is finished, stores it (with
 its rollups) locally and hands it to the background exporters.
 
-    tracer = Tracer(store, exporters=[BackgroundExport(OTLPExporter(url), Masker())])
+    tracer = Tracer(store, ExportProcess([("otlp", {"endpoint": url})]))
     rec = tracer.start("query", tenant="acme", user_id="u1")
     ...
     tracer.finish(rec)
@@ -15,8 +15,7 @@ from typing import Any
 
 import structlog
 
-from ragworks.observe.export import BackgroundExport
-from ragworks.observe.mask import Masker
+from ragworks.observe.export_process import ExportProcess
 from ragworks.observe.model import Score, Trace
 from ragworks.observe.recorder import TraceRecorder
 from ragworks.storage.sqlite_traces import SQLiteTraceStore
@@ -25,11 +24,9 @@ log = structlog.get_logger(__name__)
 
 
 class Tracer:
-    def __init__(self, store: SQLiteTraceStore | None,
-                 exporters: Sequence[BackgroundExport] = (), mask: Masker | None = None) -> None:
+    def __init__(self, store: SQLiteTraceStore | None, export: ExportProcess | None = None) -> None:
         self.store = store
-        self.exporters = list(exporters)
-        self.mask = mask or Masker()
+        self.export = export
         self.store_failures = 0
 
     def start(self, name: str, tenant: str, **fields: Any) -> TraceRecorder:
@@ -48,30 +45,23 @@ class Tracer:
             except Exception as exc:  # noqa: BLE001 - tracing must not fail the request
                 self.store_failures += 1
                 log.error("trace_store_failed", error=f"{type(exc).__name__}: {exc}")
-        for exporter in self.exporters:
-            exporter.submit(trace)
+        if self.export is not None:
+            self.export.submit(trace)
         return trace
 
     def add_scores(self, tenant: str, scores: Sequence[Score], trace: Trace | None = None) -> None:
         """Scores for an already finished trace (feedback, evaluations)."""
         if self.store is not None:
             self.store.add_scores(tenant, scores)
-        if trace is not None:
-            for exporter in self.exporters:
-                exporter.submit(trace)
+        if trace is not None and self.export is not None:
+            self.export.submit(trace)
 
     def flush(self, timeout_s: float) -> bool:
-        deadline = time.monotonic() + timeout_s
-        ok = True
-        for exporter in self.exporters:
-            ok &= exporter.flush(max(0.1, deadline - time.monotonic()))
-        return ok
+        return True if self.export is None else self.export.flush(timeout_s)
 
     def shutdown(self, timeout_s: float = 5.0) -> None:
-        for exporter in self.exporters:
-            exporter.shutdown(timeout_s)
+        if self.export is not None:
+            self.export.shutdown(timeout_s)
 
     def stats(self) -> dict[str, dict[str, int]]:
-        return {e.name: {"exported": e.stats.exported, "failed": e.stats.failed,
-                         "dropped": e.stats.dropped, "queue_depth": e.depth()}
-                for e in self.exporters}
+        return {} if self.export is None else self.export.stats()
