@@ -149,12 +149,18 @@ def serve(host: str | None = None, port: int | None = None,
     uvicorn.run(application, host=s.host, port=s.port, log_level="warning")
 
 
-def routed_search(svc, question: str, scope, dense_weight: float):  # type: ignore[no-untyped-def]
+def routed_search(svc, question: str, scope, dense_weight: float, trace=None):  # type: ignore[no-untyped-def]
     """Retrieval as the pipeline does it (multi-hop questions are decomposed), top 10."""
     category, confidence = svc.classifier.predict(question)
     plan = svc.pipeline.planner.plan(question, category, confidence)
     plan = plan.model_copy(update={"mode": "hybrid", "top_k": 10})
-    return svc.retriever.retrieve(question, scope, plan, dense_weight)
+    if trace is None:
+        return svc.retriever.retrieve(question, scope, plan, dense_weight)
+    trace.trace.category = category
+    with trace.span("retrieve", input=question) as span:
+        hits = svc.retriever.retrieve(question, scope, plan, dense_weight, trace=trace)
+        span.output = [h.chunk.source for h in hits]
+    return hits
 
 
 @eval_app.command("retrieval")
@@ -175,17 +181,30 @@ def eval_retrieval(dataset: Path = typer.Option(..., exists=True, dir_okay=False
     scope = Scope(tenant=tenant, collection=collection)
     weights = {"lexical": 0.0, "dense": 1.0, "hybrid": svc.settings.dense_weight}
     reports = []
+    traced: dict = {}
     with Progress(console=err) as bar:
         for mode in modes.split(","):
             task = bar.add_task(f"eval {mode}", total=len(items))
 
-            def search(q: str, w: float = weights[mode]) -> list:
-                return routed_search(svc, q, scope, w)
+            def search(q: str, w: float = weights[mode], m: str = mode) -> list:
+                if m != "hybrid":
+                    return routed_search(svc, q, scope, w)
+                rec = svc.tracer.start("eval_item", tenant, tags=["eval", dataset.name],
+                                       input={"question": q, "dataset": dataset.name})
+                traced[q] = rec  # finished with its metrics as scores below
+                return routed_search(svc, q, scope, w, rec)
 
             def tick(t: TaskID = task) -> None:
                 bar.advance(t)
 
             reports.append(evaluate_retrieval(items, search, mode, tick))
+    for row in next((r.per_item for r in reports if r.mode == "hybrid"), []):
+        rec = traced.get(row["question"])
+        if rec is not None:
+            for metric in ("recall@5", "mrr@10", "ndcg@10"):
+                rec.score(metric, row[metric], source="eval")
+            rec.trace.output = {"top": row["top"]}
+            svc.tracer.finish(rec)
     labelled = [i for i in items if i.category]
     preds = svc.classifier.predict_many([i.question for i in labelled]) if labelled else []
     accuracy = (sum(p[0] == i.category for p, i in zip(preds, labelled, strict=True))
@@ -195,6 +214,7 @@ def eval_retrieval(dataset: Path = typer.Option(..., exists=True, dir_okay=False
               "retrieval": {r.mode: {"questions": r.questions, "recall@5": round(r.recall_at_5, 4),
                                      "mrr@10": round(r.mrr_at_10, 4),
                                      "ndcg@10": round(r.ndcg_at_10, 4)} for r in reports}}
+    svc.close()  # stores are done; flushes exports within RAGWORKS_FLUSH_TIMEOUT_S
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         return

@@ -115,7 +115,8 @@ class Settings(BaseSettings):
     prices: dict[str, tuple[float, float]] = Field(
         default_factory=dict,
         description="RAGWORKS_PRICES: JSON {model: [USD per 1M input tokens, per 1M output]}.")
-    log_level: str = Field("INFO", description="RAGWORKS_LOG_LEVEL")
+    log_level: str = Field(
+        "", description="RAGWORKS_LOG_LEVEL: default INFO in dev and production, WARNING in test.")
     log_json: bool | None = Field(
         None, description="RAGWORKS_LOG_JSON: JSON lines; default on in production only."
     )

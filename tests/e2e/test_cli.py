@@ -66,6 +66,14 @@ def test_eval_retrieval_meets_targets(data: Path, dataset: str) -> None:
         assert result["classification_accuracy"] >= 0.85
     for metric in ("recall@5", "mrr@10", "ndcg@10"):
         assert r["hybrid"][metric] >= max(r["lexical"][metric], r["dense"][metric]) - 1e-9, metric
+    from ragworks.storage.sqlite_traces import SQLiteTraceStore, TraceFilter
+
+    store = SQLiteTraceStore(data / "ragworks.db")
+    rows, total = store.list_traces("default", TraceFilter(name="eval_item"), limit=1)
+    assert total >= r["hybrid"]["questions"] and dataset in rows[0]["tags"]
+    scores = {s["name"]: s for s in store.get_trace("default", rows[0]["id"])["scores"]}
+    assert scores["recall@5"]["source"] == "eval"
+    store.close()
 
 
 def test_classifier_eval_prints_confusion(data: Path) -> None:
