@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from functools import cached_property
@@ -42,7 +43,11 @@ def make_export(settings: Settings) -> ExportProcess | None:
         headers = dict(h.split("=", 1) for h in settings.otel_headers.split(",") if "=" in h)
         specs.append(("otlp", {"endpoint": settings.otel_endpoint, "headers": headers,
                                "timeout_s": settings.export_timeout_s}))
-    return ExportProcess(specs, settings.export_queue_size) if specs else None
+    if not specs:
+        return None
+    for pattern in settings.mask_patterns:  # fail at start, not in the export process
+        re.compile(pattern)
+    return ExportProcess(specs, settings.export_queue_size, settings.mask_patterns)
 
 
 def make_answerer(settings: Settings) -> Answerer:

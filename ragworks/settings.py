@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     otel_headers: str = Field(
         "", validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_HEADERS", "otel_headers"),
         description="OTEL_EXPORTER_OTLP_HEADERS: 'key=value,key2=value2'.")
+    mask_patterns: list[str] = Field(
+        default_factory=list,
+        description="RAGWORKS_MASK_PATTERNS: JSON list of extra regular expressions masked "
+        "(as [REDACTED]) before anything is exported, besides emails, phones, cards, keys.")
     export_queue_size: int = Field(1000, description="RAGWORKS_EXPORT_QUEUE_SIZE per exporter.")
     export_timeout_s: float = Field(5.0, description="RAGWORKS_EXPORT_TIMEOUT_S per send.")
     flush_timeout_s: float = Field(

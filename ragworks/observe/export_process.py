@@ -58,12 +58,12 @@ def _background_priority() -> None:
 
 
 def _child(specs: Sequence[tuple[str, dict[str, Any]]], inbox: Any, counters: Any,
-           flushed: Any, maxsize: int) -> None:
+           flushed: Any, maxsize: int, mask_patterns: Sequence[str]) -> None:
     from ragworks.observe.export import BackgroundExport
     from ragworks.observe.mask import Masker
 
     _background_priority()
-    mask = Masker()
+    mask = Masker(patterns=mask_patterns)
     workers = [BackgroundExport(build_exporter(kind, options), mask, maxsize)
                for kind, options in specs]
 
@@ -97,7 +97,8 @@ def _child(specs: Sequence[tuple[str, dict[str, Any]]], inbox: Any, counters: An
 
 
 class ExportProcess:
-    def __init__(self, specs: Sequence[tuple[str, dict[str, Any]]], maxsize: int = 1000) -> None:
+    def __init__(self, specs: Sequence[tuple[str, dict[str, Any]]], maxsize: int = 1000,
+                 mask_patterns: Sequence[str] = ()) -> None:
         self.names = [kind for kind, _ in specs]
         self.maxsize = maxsize
         self.dropped = 0
@@ -107,7 +108,7 @@ class ExportProcess:
         self._token = 0
         self._proc = _CTX.Process(target=_child, name="ragworks-export", daemon=True,
                                   args=(list(specs), self._inbox, self._counters,
-                                        self._flushed, maxsize))
+                                        self._flushed, maxsize, list(mask_patterns)))
         self._proc.start()
         self._last_warning = 0.0
 

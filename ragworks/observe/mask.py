@@ -37,10 +37,17 @@ def default_mask(text: str) -> str:
     return text
 
 
+def pattern_mask(pattern: str, replacement: str = "[REDACTED]") -> Callable[[str], str]:
+    """A masking function from a regular expression (RAGWORKS_MASK_PATTERNS)."""
+    compiled = re.compile(pattern)
+    return lambda text: compiled.sub(replacement, text)
+
+
 class Masker:
     def __init__(self, extra: Sequence[Callable[[str], str]] = (),
-                 use_defaults: bool = True) -> None:
-        self.functions = ([default_mask] if use_defaults else []) + list(extra)
+                 use_defaults: bool = True, patterns: Sequence[str] = ()) -> None:
+        self.functions = ([default_mask] if use_defaults else []) + list(extra) + \
+            [pattern_mask(p) for p in patterns]
 
     def __call__(self, text: str) -> str:
         try:

@@ -35,10 +35,10 @@ def ask(live: LiveServer, question: str, **body: object) -> dict:
 
 def test_langfuse_receives_the_trace_tree_generation_and_scores(tmp_path: Path,
                                                                 rx: Receiver) -> None:
-    with served(tmp_path, rx) as live:
+    with served(tmp_path, rx, mask_patterns=[r"ACME-\d+"]) as live:
         live.services.ingestor.ingest((CORPUS / "wifi-guest-access.txt").read_bytes(),
                                       "wifi-guest-access.txt", "default")
-        body = ask(live, "How long is a guest Wi-Fi code valid? mail me at jo@example.com",
+        body = ask(live, "How long is a guest Wi-Fi code valid? mail jo@example.com re ACME-42",
                    user_id="user-7", session_id="sess-1", tags=["beta"])
         assert live.services.tracer.flush(10)
         trace_id = body["trace_id"]
@@ -65,6 +65,7 @@ def test_langfuse_receives_the_trace_tree_generation_and_scores(tmp_path: Path,
         assert a["langfuse.observation.model.name"] == "scripted"
         assert '"input"' in a["langfuse.observation.usage_details"]
         assert "jo@example.com" not in str(ours) and "[EMAIL]" in str(ours)
+        assert "ACME-42" not in str(ours) and "[REDACTED]" in str(ours)
         assert rx.wait_for(lambda r: len(r.scores) >= 4)
         scores = {s["name"]: s for s in rx.scores}
         assert {"classification_confidence", "top_retrieval_score", "groundedness"} <= \
