@@ -278,6 +278,9 @@ def main() -> None:
     ap.add_argument("--step", nargs=3, metavar=("FUNCTION", "PATH", "N"),
                     help="internal: run one step in this process")
     args = ap.parse_args()
+    from ragworks.logs import configure
+
+    configure(Settings(env="test"))  # warnings only: figures, not access logs
     if args.step:
         globals()[args.step[0]](args.step[1], int(args.step[2]))
         return
