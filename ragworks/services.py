@@ -12,6 +12,7 @@ import structlog
 from ragworks.auth import KEY_PREFIX, Keyring
 from ragworks.classify.model import QueryClassifier, load_examples
 from ragworks.embed import Embedder, make_embedder
+from ragworks.feedback.service import FeedbackService
 from ragworks.generate import Answerer
 from ragworks.generate.extractive import ExtractiveAnswerer
 from ragworks.generate.llm import LLMAnswerer
@@ -129,6 +130,10 @@ class Services:
     @cached_property
     def tracer(self) -> Tracer:
         return Tracer(self.traces, make_export(self.settings))
+
+    @cached_property
+    def feedback(self) -> FeedbackService:
+        return FeedbackService(self.traces, self.tracer)
 
     @cached_property
     def metrics(self) -> Metrics:

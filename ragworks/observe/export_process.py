@@ -22,7 +22,7 @@ from typing import Any
 
 import structlog
 
-from ragworks.observe.model import Trace
+from ragworks.observe.model import Score, Trace
 
 log = structlog.get_logger(__name__)
 _CTX = mp.get_context("forkserver")
@@ -55,6 +55,19 @@ def _background_priority() -> None:
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     except (AttributeError, OSError):
         os.nice(19)
+
+
+def _send_scores(workers: Sequence[Any], scores: list[Score]) -> None:
+    """Late scores go to exporters that know scores (Langfuse); OTLP has no such thing."""
+    for w in workers:
+        export_scores = getattr(w.exporter, "export_scores", None)
+        if export_scores is None:
+            continue
+        try:
+            export_scores(scores)
+        except Exception as exc:  # noqa: BLE001 - telemetry never breaks anything
+            w.stats.failed += 1
+            log.warning("score_export_failed", exporter=w.name, error=str(exc))
 
 
 def _child(specs: Sequence[tuple[str, dict[str, Any]]], inbox: Any, counters: Any,
@@ -91,6 +104,9 @@ def _child(specs: Sequence[tuple[str, dict[str, Any]]], inbox: Any, counters: An
             publish()
             flushed.value = token
             continue
+        if isinstance(item, tuple) and item[0] == "scores":
+            _send_scores(workers, item[1])
+            continue
         for w in workers:
             w.submit(item)
         publish()
@@ -122,6 +138,15 @@ class ExportProcess:
             if now - self._last_warning > 10:
                 self._last_warning = now
                 log.warning("export_dropped", reason="queue full", dropped=self.dropped)
+            return False
+
+    def submit_scores(self, scores: list[Score]) -> bool:
+        """Scores added to an already exported trace (user feedback, evaluations)."""
+        try:
+            self._inbox.put_nowait(("scores", scores))
+            return True
+        except queue.Full:
+            self.dropped += 1
             return False
 
     def flush(self, timeout_s: float) -> bool:

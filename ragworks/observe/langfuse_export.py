@@ -18,7 +18,7 @@ from typing import Any
 from opentelemetry import trace as otel
 from opentelemetry.sdk.trace import TracerProvider
 
-from ragworks.observe.model import Observation, Trace
+from ragworks.observe.model import Observation, Score, Trace
 from ragworks.observe.otlp import remote_parent
 
 LANGFUSE_TRACER_NAME = "langfuse-sdk"  # langfuse._client.constants.LANGFUSE_TRACER_NAME
@@ -89,9 +89,16 @@ class LangfuseExporter:
             for obs in sorted(trace.observations, key=lambda o: -o.start):
                 made[obs.id].end(end_time=_ns(obs.end or obs.start))
         root.end(end_time=_ns(trace.end or trace.start))
-        for score in trace.scores:
+        self._scores(trace.scores, made)
+
+    def export_scores(self, scores: list[Score]) -> None:
+        """Scores that arrived after their trace was exported (feedback)."""
+        self._scores(scores, {})
+
+    def _scores(self, scores: list[Score], made: dict[str | None, Any]) -> None:
+        for score in scores:
             fields: dict[str, Any] = dict(
-                trace_id=trace.id, score_id=score.id, name=score.name,
+                trace_id=score.trace_id, score_id=score.id, name=score.name,
                 value=score.value if score.value is not None else (score.string_value or ""),
                 data_type=score.data_type,
                 observation_id=made[score.observation_id].id

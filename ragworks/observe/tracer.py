@@ -49,12 +49,13 @@ class Tracer:
             self.export.submit(trace)
         return trace
 
-    def add_scores(self, tenant: str, scores: Sequence[Score], trace: Trace | None = None) -> None:
-        """Scores for an already finished trace (feedback, evaluations)."""
+    def add_scores(self, tenant: str, scores: Sequence[Score], roll_up: bool = True) -> None:
+        """Scores for an already finished trace (feedback, evaluations): stored, rolled up
+        (unless they update earlier ones) and exported like the trace's own scores."""
         if self.store is not None:
-            self.store.add_scores(tenant, scores)
-        if trace is not None and self.export is not None:
-            self.export.submit(trace)
+            self.store.add_scores(tenant, scores, roll_up)
+        if self.export is not None and scores:
+            self.export.submit_scores(list(scores))
 
     def flush(self, timeout_s: float) -> bool:
         return True if self.export is None else self.export.flush(timeout_s)

@@ -54,8 +54,19 @@ def _m003_traces(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX rollups_minute ON rollups (minute)")
 
 
+def _m004_feedback(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE feedback (
+            trace_id TEXT NOT NULL, user_id TEXT NOT NULL, tenant TEXT NOT NULL,
+            rating REAL NOT NULL, rating_kind TEXT NOT NULL, comment TEXT NOT NULL,
+            corrected_category TEXT, expected_sources TEXT NOT NULL,
+            created_at REAL NOT NULL, updated_at REAL NOT NULL,
+            PRIMARY KEY (trace_id, user_id))""")
+    conn.execute("CREATE INDEX feedback_time ON feedback (tenant, updated_at)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _m001_documents, _m002_api_keys, _m003_traces,
+    _m001_documents, _m002_api_keys, _m003_traces, _m004_feedback,
 ]
 
 

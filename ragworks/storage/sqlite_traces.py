@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,15 +79,19 @@ class SQLiteTraceStore:
             conn.execute("ROLLBACK")
             raise
 
-    def add_scores(self, tenant: str, scores: Sequence[Score]) -> None:
-        """Scores that arrive later (feedback, evaluations), rolled up at their own time."""
+    def add_scores(self, tenant: str, scores: Sequence[Score], roll_up: bool = True) -> None:
+        """Scores that arrive later (feedback, evaluations), rolled up at their own time.
+
+        An update of earlier scores (same ids) passes ``roll_up=False`` so that the
+        rollups do not count it twice.
+        """
         conn = self._tx()
         try:
             self._insert_scores(conn, tenant, scores)
             if any(s.source == "user" for s in scores):
                 conn.execute("UPDATE traces SET has_feedback=1 WHERE tenant=? AND id=?",
                              (tenant, scores[0].trace_id))
-            for s in scores:
+            for s in scores if roll_up else ():
                 self._roll_up(conn, tenant, s.created_at, score_points([s]))
             conn.execute("COMMIT")
         except BaseException:
@@ -126,6 +131,43 @@ class SQLiteTraceStore:
                 lo, hi = min(lo, row[2]), max(hi, row[3])
             conn.execute("INSERT OR REPLACE INTO rollups VALUES (?,?,?,?,?,?,?,?)",
                          (tenant, series, minute, int(count), total, lo, hi, _json(buckets)))
+
+    def upsert_feedback(self, tenant: str, trace_id: str, user_id: str,
+                        fields: dict[str, Any]) -> bool:
+        """Insert or update one user's feedback on a trace; True when it is new."""
+        now = time.time()
+        conn = self._tx()
+        try:
+            exists = conn.execute("SELECT 1 FROM feedback WHERE trace_id=? AND user_id=?",
+                                  (trace_id, user_id)).fetchone() is not None
+            conn.execute(
+                "INSERT INTO feedback (trace_id, user_id, tenant, rating, rating_kind, comment, "
+                "corrected_category, expected_sources, created_at, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(trace_id, user_id) DO UPDATE SET "
+                "rating=excluded.rating, rating_kind=excluded.rating_kind, "
+                "comment=excluded.comment, corrected_category=excluded.corrected_category, "
+                "expected_sources=excluded.expected_sources, updated_at=excluded.updated_at",
+                (trace_id, user_id, tenant, fields["rating"], fields["rating_kind"],
+                 fields["comment"], fields["corrected_category"], fields["expected_sources"],
+                 now, now))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return not exists
+
+    def get_feedback(self, tenant: str, trace_id: str, user_id: str) -> dict[str, Any] | None:
+        row = self._conn().execute(
+            "SELECT trace_id, user_id, rating, rating_kind, comment, corrected_category, "
+            "expected_sources, created_at, updated_at FROM feedback "
+            "WHERE tenant=? AND trace_id=? AND user_id=?", (tenant, trace_id, user_id)).fetchone()
+        if row is None:
+            return None
+        keys = ("trace_id", "user_id", "rating", "rating_kind", "comment", "corrected_category",
+                "expected_sources", "created_at", "updated_at")
+        out = dict(zip(keys, row, strict=True))
+        out["expected_sources"] = json.loads(out["expected_sources"])
+        return out
 
     def get_trace(self, tenant: str, trace_id: str) -> dict[str, Any] | None:
         conn = self._conn()

@@ -44,6 +44,14 @@ def test_ask_read_answer_and_open_a_citation(browser: Browser, server: LiveServe
     expect(snippet).to_be_hidden()
     page.locator("#answer .cite").first.click()
     expect(snippet).to_be_visible()
+    page.fill("#comment", "exactly what I needed")
+    page.click("#thumbs-up")
+    expect(page.locator("#thanks")).to_contain_text("Thanks")
+    trace_id = page.locator("#feedback").get_attribute("data-trace")
+    trace = server.services.traces.get_trace("default", trace_id)
+    assert trace is not None and trace["has_feedback"]
+    assert any(s["name"] == "thumbs_up" and s["comment"] == "exactly what I needed"
+               for s in trace["scores"])
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "chat-answer.png"), full_page=True)
     page.close()

@@ -71,6 +71,12 @@ def test_langfuse_receives_the_trace_tree_generation_and_scores(tmp_path: Path,
         assert {"classification_confidence", "top_retrieval_score", "groundedness"} <= \
             scores.keys()
         assert scores["groundedness"]["traceId"] == trace_id
+        with live.client() as c:  # feedback arrives later and is exported as a score too
+            assert c.post("/api/v1/feedback", json={"trace_id": trace_id,
+                                                    "rating": "up"}).status_code == 201
+        assert live.services.tracer.flush(10)
+        assert rx.wait_for(lambda r: any(s["name"] == "thumbs_up" and s["traceId"] == trace_id
+                                         for s in r.scores))
 
 
 def _b64(value: str) -> bytes:
