@@ -1,5 +1,5 @@
 # The README's commands. Every target sets up .venv from the lock file first.
-.PHONY: setup demo test test-fast lint bench eval
+.PHONY: setup demo test test-fast lint bench eval-gate
 
 PORT ?= 3000
 export RAGWORKS_DATA_DIR ?= $(CURDIR)/data
@@ -15,6 +15,7 @@ test: setup  ## lint, type check, every test (the local model and the browser to
 	.venv/bin/ruff check ragworks tests bench scripts
 	.venv/bin/mypy
 	.venv/bin/python -m pytest -q -n 2 --dist loadfile
+	.venv/bin/ragworks eval gate --dataset evals/sample_qa.jsonl --baseline evals/baseline.json --corpus ragworks/samples/corpus
 
 test-fast: setup
 	.venv/bin/python -m pytest -q -n 2 -m "not model"
@@ -25,3 +26,6 @@ lint: setup
 
 bench: setup
 	.venv/bin/python bench/run_all.py
+
+eval-gate: setup  ## the evaluation gate alone (also part of make test)
+	.venv/bin/ragworks eval gate --dataset evals/sample_qa.jsonl --baseline evals/baseline.json --corpus ragworks/samples/corpus

@@ -227,6 +227,56 @@ def eval_retrieval(dataset: Path = typer.Option(..., exists=True, dir_okay=False
         out.print(f"classification accuracy: {accuracy:.3f} on {len(labelled)} questions")
 
 
+@eval_app.command("gate")
+def eval_gate(dataset: Path = typer.Option(..., exists=True, dir_okay=False),
+              baseline: Path = typer.Option(Path("evals/baseline.json")),
+              corpus: Path | None = typer.Option(
+                  None, help="Ingest this folder into a fresh temporary data dir first."),
+              update: bool = typer.Option(False, help="Write this run as the new baseline."),
+              tolerance: float = typer.Option(0.02, help="Tolerance written with --update.")
+              ) -> None:
+    """Fail (exit 1) when a metric drops more than its tolerance below the baseline."""
+    import tempfile
+
+    from ragworks.evaluate.gate import compare, measure
+    from ragworks.evaluate.retrieval import load_dataset
+    from ragworks.models import Scope
+
+    items = load_dataset(dataset)
+    with tempfile.TemporaryDirectory() as tmp:
+        overrides = {"data_dir": Path(tmp), "llm": "extractive"} if corpus else {}
+        svc = _services(**overrides)
+        if corpus:
+            ingest_paths(svc, [corpus], "default", "default")
+        scope = Scope(tenant="default")
+        with Progress(console=err) as bar:
+            task = bar.add_task("answering", total=sum(1 for i in items if i.reference_answer))
+            metrics = measure(svc, items, scope,
+                              lambda q, w: routed_search(svc, q, scope, w),
+                              lambda: bar.advance(task))
+        svc.close()
+    if update:
+        rules = {k: {"value": v, "tolerance": tolerance} for k, v in metrics.items()}
+        baseline.write_text(json.dumps(rules, indent=2) + "\n")
+        out.print(f"baseline written: {baseline}")
+        return
+    rules = json.loads(baseline.read_text())
+    failures = compare(metrics, rules)
+    table = Table("metric", "this run", "baseline", "tolerance", "")
+    for name, value in metrics.items():
+        rule = rules.get(name)
+        ok = rule is None or value >= rule["value"] - rule.get("tolerance", 0)
+        table.add_row(name, f"{value:.4f}", f"{rule['value']:.4f}" if rule else "-",
+                      f"{rule.get('tolerance', 0):.4f}" if rule else "-",
+                      "ok" if ok else "[red]DROPPED[/red]")
+    out.print(table)
+    if failures:
+        for line in failures:
+            err.print(f"[red]gate failed[/red] {line}")
+        raise typer.Exit(1)
+    out.print(f"gate passed: {len(rules)} metrics within tolerance of {baseline}")
+
+
 @clf_app.command("eval")
 def classifier_eval(dataset: Path | None = typer.Option(None, exists=True, dir_okay=False),
                     as_json: bool = typer.Option(False, "--json")) -> None:

@@ -81,3 +81,16 @@ def test_classifier_eval_prints_confusion(data: Path) -> None:
     result = json.loads(out.stdout)
     (held_out,) = result.values()
     assert held_out["accuracy"] >= 0.85 and len(held_out["confusion"]) == 5
+
+
+def test_eval_gate_passes_on_the_baseline_and_fails_on_a_drop(tmp_path: Path) -> None:
+    args = ["eval", "gate", "--dataset", str(ROOT / "evals" / "sample_qa.jsonl"),
+            "--corpus", str(CORPUS)]
+    ok = run([*args, "--baseline", str(ROOT / "evals" / "baseline.json")], tmp_path)
+    assert "gate passed" in ok.stdout
+    baseline = json.loads((ROOT / "evals" / "baseline.json").read_text())
+    baseline["hybrid_recall@5"] = {"value": 1.5, "tolerance": 0.0}  # an impossible bar
+    strict = tmp_path / "strict.json"
+    strict.write_text(json.dumps(baseline))
+    failed = run([*args, "--baseline", str(strict)], tmp_path, check=False)
+    assert failed.returncode == 1 and "hybrid_recall@5" in failed.stderr

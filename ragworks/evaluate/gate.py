@@ -1,0 +1,87 @@
+"""The evaluation gate: metrics on a committed golden set against a committed baseline.
+
+    metrics = measure(services, items)            # retrieval, classification, answers
+    failures = compare(metrics, baseline)         # [] when nothing dropped past tolerance
+
+``evals/baseline.json`` holds, per metric, the accepted value and how far it may
+drop: ``{"hybrid_recall@5": {"value": 1.0, "tolerance": 0.02}, ...}``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ragworks.evaluate.retrieval import Item, evaluate_retrieval
+from ragworks.models import Scope
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    """SQuAD-style token F1 between an answer and a reference answer."""
+    pred = _WORD.findall(re.sub(r"\[\d+\]", " ", prediction.lower()))
+    ref = _WORD.findall(reference.lower())
+    if not pred or not ref:
+        return float(pred == ref)
+    common = sum((Counter(pred) & Counter(ref)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def token_recall(prediction: str, reference: str) -> float:
+    """Share of the reference's words found in the answer (extractive answers run long)."""
+    pred = set(_WORD.findall(prediction.lower()))
+    ref = _WORD.findall(reference.lower())
+    return sum(w in pred for w in ref) / len(ref) if ref else 1.0
+
+
+def measure(svc: Any, items: Sequence[Item], scope: Scope,
+            search: Callable[[str, float], list], progress: Callable[[], None] | None = None
+            ) -> dict[str, float]:
+    """Every gated metric on one dataset."""
+    out: dict[str, float] = {}
+    for mode, weight in (("lexical", 0.0), ("dense", 1.0),
+                         ("hybrid", svc.settings.dense_weight)):
+        def run(q: str, w: float = weight) -> list:
+            return search(q, w)
+
+        report = evaluate_retrieval(items, run, mode)
+        out[f"{mode}_recall@5"] = report.recall_at_5
+        out[f"{mode}_mrr@10"] = report.mrr_at_10
+        out[f"{mode}_ndcg@10"] = report.ndcg_at_10
+    labelled = [i for i in items if i.category]
+    if labelled:
+        preds = svc.classifier.predict_many([i.question for i in labelled])
+        out["classification_accuracy"] = sum(
+            p[0] == i.category for p, i in zip(preds, labelled, strict=True)) / len(labelled)
+    answered = [i for i in items if i.reference_answer]
+    f1, recall, covered = [], [], []
+    for item in answered:
+        answer = svc.pipeline.run(item.question, scope)
+        f1.append(token_f1(answer.answer, item.reference_answer or ""))
+        recall.append(token_recall(answer.answer, item.reference_answer or ""))
+        covered.append(answer.covered)
+        if progress:
+            progress()
+    if answered:
+        out["answer_token_f1"] = sum(f1) / len(f1)
+        out["answer_token_recall"] = sum(recall) / len(recall)
+        out["answered_share"] = sum(covered) / len(covered)
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def compare(metrics: dict[str, float], baseline: dict[str, dict[str, float]]) -> list[str]:
+    """One line per metric that fell more than its tolerance below the baseline."""
+    failures = []
+    for name, rule in baseline.items():
+        if name not in metrics:
+            failures.append(f"{name}: missing from this run")
+        elif metrics[name] < rule["value"] - rule.get("tolerance", 0.0):
+            failures.append(f"{name}: {metrics[name]:.4f} < baseline {rule['value']:.4f} "
+                            f"- tolerance {rule.get('tolerance', 0.0):.4f}")
+    return failures
