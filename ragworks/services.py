@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import structlog
 
 from ragworks.auth import KEY_PREFIX, Keyring
 from ragworks.classify.model import QueryClassifier, load_examples
 from ragworks.embed import Embedder, make_embedder
+from ragworks.experiments.service import ExperimentService
+from ragworks.experiments.store import ExperimentStore
 from ragworks.feedback.service import FeedbackService
 from ragworks.generate import Answerer
 from ragworks.generate.extractive import ExtractiveAnswerer
@@ -119,6 +124,37 @@ class Services:
             min_relevance=self.settings.min_relevance, fallback=ExtractiveAnswerer(),
             prices=dict(self.settings.prices), count_tokens=count_tokens,
         )
+
+    def pipeline_for(self, overrides: dict[str, Any]) -> QueryPipeline:
+        """The pipeline with an experiment variant's (or the promoted) overrides applied."""
+        if not overrides:
+            return self.pipeline
+        key = json.dumps(overrides, sort_keys=True)
+        with self._variants_lock:
+            cached = self._variants.get(key)
+            if cached is None:
+                s = self.settings.model_copy(update=overrides)
+                answerer = self.answerer if s.llm == self.settings.llm else make_answerer(s)
+                cached = QueryPipeline(
+                    classifier=self.classifier, planner=Planner(s.top_k, s.min_confidence),
+                    retriever=HybridRetriever(self.index, self.embedder, s.dense_weight),
+                    answerer=answerer, min_relevance=s.min_relevance,
+                    fallback=ExtractiveAnswerer(), prices=dict(s.prices),
+                    count_tokens=count_tokens)
+                self._variants[key] = cached
+            return cached
+
+    @cached_property
+    def _variants(self) -> dict[str, QueryPipeline]:
+        return {}
+
+    @cached_property
+    def _variants_lock(self) -> threading.Lock:
+        return threading.Lock()
+
+    @cached_property
+    def experiments(self) -> ExperimentService:
+        return ExperimentService(ExperimentStore(self.traces))
 
     @cached_property
     def traces(self) -> SQLiteTraceStore:

@@ -20,6 +20,7 @@ from ragworks.api import errors as api_errors
 from ragworks.api.limits import BodyLimit
 from ragworks.api.middleware import RequestContext
 from ragworks.api.routes_documents import router as documents_router
+from ragworks.api.routes_experiments import router as experiments_router
 from ragworks.api.routes_feedback import router as feedback_router
 from ragworks.api.routes_query import router as query_router
 from ragworks.api.routes_traces import router as traces_router
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(query_router)
     app.include_router(traces_router)
     app.include_router(feedback_router)
+    app.include_router(experiments_router)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

@@ -41,12 +41,17 @@ def query(body: QueryRequest, request: Request, who: Principal = Depends(princip
     question = validate_question(body.question, svc.settings.max_question_chars)
     scope = Scope(tenant=who.tenant,
                   collection=check_collection(body.collection) if body.collection else None)
+    exp, variant = svc.experiments.variant_for(who.tenant, body.user_id or body.session_id)
+    overrides = {**svc.experiments.store.active_config(who.tenant),
+                 **(variant["overrides"] if variant else {})}
+    pipeline = svc.pipeline_for(overrides)
     rec = svc.tracer.start("query", who.tenant, user_id=body.user_id or "",
-                           session_id=body.session_id or "", tags=list(body.tags))
+                           session_id=body.session_id or "", tags=list(body.tags),
+                           variant=f"{exp['id']}/{variant['name']}" if exp and variant else "")
     request.state.trace_id = rec.trace_id
     if not body.stream:
         try:
-            answer = svc.pipeline.run(question, scope, body.include_hits, trace=rec)
+            answer = pipeline.run(question, scope, body.include_hits, trace=rec)
         except RagworksError as exc:
             finish(svc, rec, exc)
             raise
@@ -55,7 +60,7 @@ def query(body: QueryRequest, request: Request, who: Principal = Depends(princip
 
     def events() -> Iterator[str]:
         try:
-            for kind, value in svc.pipeline.stream(question, scope, body.include_hits, rec):
+            for kind, value in pipeline.stream(question, scope, body.include_hits, rec):
                 if kind == "token":
                     yield _sse("token", {"text": value})
                 elif isinstance(value, Answer):

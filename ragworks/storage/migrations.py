@@ -65,8 +65,21 @@ def _m004_feedback(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX feedback_time ON feedback (tenant, updated_at)")
 
 
+def _m005_experiments(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE experiments (
+            id TEXT PRIMARY KEY, tenant TEXT NOT NULL, status TEXT NOT NULL,
+            data TEXT NOT NULL, created_at REAL NOT NULL)""")
+    conn.execute(
+        """CREATE TABLE config_events (
+            tenant TEXT NOT NULL, at REAL NOT NULL, who TEXT NOT NULL, kind TEXT NOT NULL,
+            data TEXT NOT NULL)""")
+    conn.execute(
+        "CREATE TABLE active_config (tenant TEXT PRIMARY KEY, overrides TEXT NOT NULL)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
-    _m001_documents, _m002_api_keys, _m003_traces, _m004_feedback,
+    _m001_documents, _m002_api_keys, _m003_traces, _m004_feedback, _m005_experiments,
 ]
 
 

@@ -1,0 +1,1 @@
+"""A/B experiments: sticky assignment, variant overrides, honest statistics, promotion."""

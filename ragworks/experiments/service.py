@@ -1,0 +1,179 @@
+"""Experiments: create, start, stop, assign, results, promote.
+
+An experiment has variants (named sets of pipeline overrides, with traffic
+weights; the first is the control), a primary metric and guardrails:
+
+    {"name": "fusion-0.5", "primary_metric": "thumbs_up",
+     "variants": [{"name": "control", "weight": 1, "overrides": {}},
+                  {"name": "w05", "weight": 1, "overrides": {"dense_weight": 0.5}}],
+     "guardrails": {"p95_latency_ms": 2000, "cost_per_answer": 0.01}}
+
+Primary metrics: ``thumbs_up`` (rate of positive feedback), ``score:<name>``
+(mean of a score such as groundedness), ``latency`` (mean, lower is better).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from ragworks.errors import BadInput, Conflict, NotFound
+from ragworks.experiments import stats
+from ragworks.experiments.assign import assign
+from ragworks.experiments.store import ExperimentStore
+
+OVERRIDES = {"dense_weight": float, "top_k": int, "min_relevance": float, "llm": str,
+             "min_confidence": float}
+
+
+def check_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in overrides.items():
+        kind = OVERRIDES.get(key)
+        if kind is None:
+            raise BadInput(f"unknown override {key!r} (known: {', '.join(OVERRIDES)})")
+        try:
+            out[key] = kind(value)
+        except (TypeError, ValueError):
+            raise BadInput(f"override {key!r} must be a {kind.__name__}") from None
+    if not 0 <= out.get("dense_weight", 0.5) <= 1:
+        raise BadInput("dense_weight must be between 0 and 1")
+    if not 1 <= out.get("top_k", 5) <= 50:
+        raise BadInput("top_k must be between 1 and 50")
+    return out
+
+
+class ExperimentService:
+    def __init__(self, store: ExperimentStore, alpha: float = 0.05, min_samples: int = 200,
+                 mde: float = 0.05) -> None:
+        self.store, self.alpha, self.min_samples, self.mde = store, alpha, min_samples, mde
+
+    def create(self, tenant: str, spec: dict[str, Any]) -> dict[str, Any]:
+        variants = spec.get("variants") or []
+        if len(variants) < 2:
+            raise BadInput("an experiment needs at least two variants (the first is control)")
+        names = [v.get("name") for v in variants]
+        if len(set(names)) != len(names) or not all(isinstance(n, str) and n for n in names):
+            raise BadInput("variant names must be unique, non-empty strings")
+        metric = spec.get("primary_metric", "thumbs_up")
+        if metric not in ("thumbs_up", "latency") and not str(metric).startswith("score:"):
+            raise BadInput("primary_metric must be thumbs_up, latency or score:<name>")
+        clean = []
+        for v in variants:
+            weight = float(v.get("weight", 1))
+            if weight <= 0:
+                raise BadInput("variant weights must be positive")
+            clean.append({"name": v["name"], "weight": weight,
+                          "overrides": check_overrides(v.get("overrides") or {})})
+        exp = {"id": "exp_" + secrets.token_hex(6), "name": str(spec.get("name") or "unnamed"),
+               "status": "draft", "variants": clean, "primary_metric": metric,
+               "guardrails": dict(spec.get("guardrails") or {}), "created_at": time.time(),
+               "started_at": None, "stopped_at": None, "promoted": None}
+        self.store.save(tenant, exp)
+        return exp
+
+    def get(self, tenant: str, exp_id: str) -> dict[str, Any]:
+        exp = self.store.get(tenant, exp_id)
+        if exp is None:
+            raise NotFound(f"no experiment {exp_id!r}")
+        return exp
+
+    def start(self, tenant: str, exp_id: str) -> dict[str, Any]:
+        exp = self.get(tenant, exp_id)
+        other = self.store.running(tenant)
+        if other is not None and other["id"] != exp_id:
+            raise Conflict(f"experiment {other['id']} is running; stop it first")
+        if exp["status"] != "draft":
+            raise Conflict(f"experiment is {exp['status']}, only a draft can start")
+        exp.update(status="running", started_at=time.time())
+        self.store.save(tenant, exp)
+        return exp
+
+    def stop(self, tenant: str, exp_id: str) -> dict[str, Any]:
+        exp = self.get(tenant, exp_id)
+        if exp["status"] != "running":
+            raise Conflict(f"experiment is {exp['status']}, not running")
+        exp.update(status="stopped", stopped_at=time.time())
+        self.store.save(tenant, exp)
+        return exp
+
+    def variant_for(self, tenant: str, unit: str | None) -> tuple[dict | None, dict | None]:
+        """(running experiment, assigned variant); (None, None) without one or a unit id."""
+        exp = self.store.running(tenant)
+        if exp is None or not unit:
+            return None, None
+        name = assign(exp["id"], unit, [(v["name"], v["weight"]) for v in exp["variants"]])
+        return exp, next(v for v in exp["variants"] if v["name"] == name)
+
+    def results(self, tenant: str, exp_id: str) -> dict[str, Any]:
+        exp = self.get(tenant, exp_id)
+        metric = exp["primary_metric"]
+        rows = self.store.variant_rows(tenant, exp_id)
+        latency: dict[str, list[float]] = defaultdict(list)
+        cost: dict[str, list[float]] = defaultdict(list)
+        for variant, ms, summary in rows:
+            latency[variant].append(ms)
+            cost[variant].append(json.loads(summary).get("cost", 0.0))
+        if metric == "latency":
+            values = latency
+        else:
+            name = "thumbs_up" if metric == "thumbs_up" else metric.split(":", 1)[1]
+            values = defaultdict(list)
+            for variant, value in self.store.variant_scores(tenant, exp_id, name):
+                values[variant].append(value)
+        control = exp["variants"][0]["name"]
+        out = []
+        for v in exp["variants"]:
+            item: dict[str, Any] = {
+                "variant": v["name"], "traces": len(latency[v["name"]]),
+                "samples": len(values[v["name"]]),
+                "estimate": float(np.mean(values[v["name"]])) if values[v["name"]] else None,
+                "p95_latency_ms": float(np.percentile(latency[v["name"]], 95))
+                if latency[v["name"]] else None,
+                "cost_per_answer": float(np.mean(cost[v["name"]])) if cost[v["name"]] else None,
+                "guardrail_breaches": []}
+            for key, limit in exp["guardrails"].items():
+                observed = item.get(key)
+                if observed is not None and observed > float(limit):
+                    item["guardrail_breaches"].append(f"{key} {observed:.4g} > {limit}")
+            if v["name"] != control:
+                item.update(self._compare(metric, values[control], values[v["name"]]))
+            out.append(item)
+        return {"experiment": exp, "control": control, "alpha": self.alpha,
+                "method": "mSPRT always-valid p-value; decisions are safe under peeking",
+                "variants": out}
+
+    def _compare(self, metric: str, a: list[float], b: list[float]) -> dict[str, Any]:
+        if len(a) < 2 or len(b) < 2:
+            return {"decision": "keep running", "p_value": None, "always_valid_p": None,
+                    "lift": None, "ci": None}
+        if metric == "thumbs_up":
+            c = stats.compare_rates(int(sum(a)), len(a), int(sum(b)), len(b))
+            decision = stats.decide(c, self.alpha, self.min_samples, self.mde)
+        else:
+            scale = float(np.std(a + b)) or 1.0
+            c = stats.compare_means(a, b, tau=scale * 0.2)
+            decision = stats.decide(c, self.alpha, self.min_samples, self.mde * scale,
+                                    higher_is_better=metric != "latency")
+        return {"decision": decision, "p_value": c.p_value, "always_valid_p": c.always_valid_p,
+                "test": c.test, "lift": c.lift, "diff": c.diff, "ci": [c.ci_low, c.ci_high]}
+
+    def promote(self, tenant: str, exp_id: str, variant: str, who: str) -> dict[str, Any]:
+        exp = self.get(tenant, exp_id)
+        chosen = next((v for v in exp["variants"] if v["name"] == variant), None)
+        if chosen is None:
+            raise BadInput(f"experiment has no variant {variant!r}")
+        if exp["status"] == "running":
+            exp["stopped_at"] = time.time()
+        exp.update(status="promoted", promoted={"variant": variant, "by": who,
+                                                "at": time.time()})
+        self.store.save(tenant, exp)
+        merged = {**self.store.active_config(tenant), **chosen["overrides"]}
+        self.store.set_active_config(tenant, merged, who,
+                                     {"experiment": exp_id, "variant": variant})
+        return exp

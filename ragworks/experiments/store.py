@@ -1,0 +1,78 @@
+"""Experiments, the active configuration and its history, in the SQLite record file."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from ragworks.storage.sqlite_traces import SQLiteTraceStore
+
+
+class ExperimentStore:
+    """Shares the trace store's connection and file (results are read from traces)."""
+
+    def __init__(self, traces: SQLiteTraceStore) -> None:
+        self.traces = traces
+
+    def _conn(self):  # type: ignore[no-untyped-def]
+        return self.traces._conn()
+
+    def save(self, tenant: str, exp: dict[str, Any]) -> None:
+        self._conn().execute(
+            "INSERT OR REPLACE INTO experiments VALUES (?,?,?,?,?)",
+            (exp["id"], tenant, exp["status"], json.dumps(exp), exp["created_at"]))
+
+    def get(self, tenant: str, exp_id: str) -> dict[str, Any] | None:
+        row = self._conn().execute("SELECT data FROM experiments WHERE tenant=? AND id=?",
+                                   (tenant, exp_id)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def all(self, tenant: str) -> list[dict[str, Any]]:
+        return [json.loads(r[0]) for r in self._conn().execute(
+            "SELECT data FROM experiments WHERE tenant=? ORDER BY created_at DESC", (tenant,))]
+
+    def running(self, tenant: str) -> dict[str, Any] | None:
+        row = self._conn().execute(
+            "SELECT data FROM experiments WHERE tenant=? AND status='running' "
+            "ORDER BY created_at LIMIT 1", (tenant,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def active_config(self, tenant: str) -> dict[str, Any]:
+        row = self._conn().execute("SELECT overrides FROM active_config WHERE tenant=?",
+                                   (tenant,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def set_active_config(self, tenant: str, overrides: dict[str, Any], who: str,
+                          reason: dict[str, Any]) -> None:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("INSERT OR REPLACE INTO active_config VALUES (?,?)",
+                         (tenant, json.dumps(overrides)))
+            conn.execute("INSERT INTO config_events VALUES (?,?,?,?,?)",
+                         (tenant, time.time(), who, "promote",
+                          json.dumps({"overrides": overrides, **reason})))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def config_history(self, tenant: str) -> list[dict[str, Any]]:
+        return [{"at": r[0], "who": r[1], "kind": r[2], **json.loads(r[3])}
+                for r in self._conn().execute(
+                    "SELECT at, who, kind, data FROM config_events WHERE tenant=? ORDER BY at",
+                    (tenant,))]
+
+    def variant_rows(self, tenant: str, exp_id: str) -> list[tuple[str, float, str]]:
+        """(variant, latency_ms, summary json) of every trace in the experiment."""
+        return [(r[0].split("/", 1)[1], r[1], r[2]) for r in self._conn().execute(
+            "SELECT variant, latency_ms, summary FROM traces WHERE tenant=? AND variant LIKE ? "
+            "AND name='query'", (tenant, exp_id + "/%"))]
+
+    def variant_scores(self, tenant: str, exp_id: str, name: str) -> list[tuple[str, float]]:
+        """(variant, value) of every score of that name on the experiment's traces."""
+        return [(r[0].split("/", 1)[1], json.loads(r[1])["value"]) for r in self._conn().execute(
+            "SELECT t.variant, s.data FROM scores s JOIN traces t ON t.id = s.trace_id "
+            "WHERE t.tenant=? AND t.variant LIKE ? AND s.name=?",
+            (tenant, exp_id + "/%", name)) if json.loads(r[1])["value"] is not None]
