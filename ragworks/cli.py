@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from importlib import resources
 from pathlib import Path
 
@@ -200,11 +201,15 @@ def eval_retrieval(dataset: Path = typer.Option(..., exists=True, dir_okay=False
                 bar.advance(t)
 
             reports.append(evaluate_retrieval(items, search, mode, tick))
+    labels = {i.question: i.category for i in items if i.category}
     for row in next((r.per_item for r in reports if r.mode == "hybrid"), []):
         rec = traced.get(row["question"])
         if rec is not None:
             for metric in ("recall@5", "mrr@10", "ndcg@10"):
                 rec.score(metric, row[metric], source="eval")
+            if row["question"] in labels:
+                rec.score("classification_correct",
+                          rec.trace.category == labels[row["question"]], source="eval")
             rec.trace.output = {"top": row["top"]}
             svc.tracer.finish(rec)
     labelled = [i for i in items if i.category]
@@ -313,16 +318,47 @@ def classifier_eval(dataset: Path | None = typer.Option(None, exists=True, dir_o
 
 
 @clf_app.command("train")
-def classifier_train(output: Path = typer.Option(None, help="Default: the shipped file.")) -> None:
-    """Train on all shipped examples and save the weights."""
-    from ragworks.classify.model import QueryClassifier, data_dir, load_examples
+def classifier_train(
+    dataset: list[Path] = typer.Option([], exists=True, dir_okay=False,
+                                       help="Labelled datasets (JSONL with category) to add."),
+    tenant: str = "default",
+    ship: bool = typer.Option(False, help="Write the package's shipped default instead."),
+) -> None:
+    """Train on shipped examples + feedback corrections + datasets; keep it only if not worse.
+
+    Accuracy before and after is measured on the same held-out split of the shipped
+    examples; the new classifier replaces the active one (in the data dir) only when
+    it is at least as accurate.
+    """
+    from ragworks.classify.model import QueryClassifier, data_dir, load_examples, split
+    from ragworks.evaluate.retrieval import load_dataset
+    from ragworks.feedback.service import corrections
 
     svc = _services()
-    examples = load_examples()
-    clf = QueryClassifier.train(examples, svc.embedder, version="default")
-    target = output or data_dir() / "classifier.npz"
-    clf.save(target)
-    out.print(f"trained on {len(examples)} examples -> {target}")
+    shipped = load_examples()
+    train, test = split(shipped)
+    extra = corrections(svc.traces, tenant)
+    for path in dataset:
+        extra += [(i.question, i.category) for i in load_dataset(path) if i.category]
+    held_out = {t for t, _ in test}
+    extra = [(t, c) for t, c in extra if t not in held_out]
+
+    def accuracy(clf: QueryClassifier) -> float:
+        preds = clf.predict_many([t for t, _ in test])
+        return sum(p == c for (p, _), (_, c) in zip(preds, test, strict=True)) / len(test)
+
+    before = accuracy(svc.classifier)
+    candidate = QueryClassifier.train(train + extra, svc.embedder, version=f"v{int(time.time())}")
+    after = accuracy(candidate)
+    out.print(f"{len(train)} shipped + {len(extra)} from feedback and datasets; held-out "
+              f"accuracy before {before:.3f}, after {after:.3f} on {len(test)} questions")
+    if after < before:
+        out.print("[yellow]kept the active classifier: the new one is worse[/yellow]")
+        raise typer.Exit(1)
+    final = QueryClassifier.train(shipped + extra, svc.embedder, version=candidate.version)
+    target = data_dir() / "classifier.npz" if ship else svc.settings.data_dir / "classifier.npz"
+    final.save(target)
+    out.print(f"active classifier {final.version} -> {target}")
 
 
 @keys_app.command("create")

@@ -101,8 +101,10 @@ class Services:
 
     @cached_property
     def classifier(self) -> QueryClassifier:
+        trained = self.settings.data_dir / "classifier.npz"  # `ragworks classifier train`
+        path = self.settings.classifier_path or (trained if trained.exists() else None)
         try:
-            return QueryClassifier.load(self.settings.classifier_path, self.embedder)
+            return QueryClassifier.load(path, self.embedder)
         except ValueError as exc:  # trained for another embedder: train one now
             log.warning("classifier_retrained", reason=str(exc))
             return QueryClassifier.train(load_examples(), self.embedder, version="on-start")

@@ -2,7 +2,8 @@
 
 A second feedback by the same user on the same trace updates the first. Each one
 becomes "user" scores on the trace (so the dashboard, rollups and Langfuse see it):
-``user_rating`` (0..1), ``thumbs_up`` (boolean, for thumbs), ``corrected_category``.
+``user_rating`` (0..1), ``thumbs_up`` (boolean, for thumbs), ``corrected_category`` and
+``classification_correct`` (boolean; its rollup is the online classification accuracy).
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ class FeedbackService:
         """Store (or update) feedback; returns it and whether it was new."""
         if fb.corrected_category is not None and fb.corrected_category not in CATEGORIES:
             raise BadInput(f"corrected_category must be one of {', '.join(CATEGORIES)}")
-        if self.store.get_trace(tenant, fb.trace_id) is None:
+        trace = self.store.get_trace(tenant, fb.trace_id)
+        if trace is None:
             raise NotFound(f"no trace {fb.trace_id!r}")
         created = self.store.upsert_feedback(tenant, fb.trace_id, fb.user_id, {
             "rating": fb.rating, "rating_kind": fb.rating_kind, "comment": fb.comment,
@@ -62,6 +64,9 @@ class FeedbackService:
         if fb.corrected_category:
             scores.append(self._score(fb, "corrected_category", None, "CATEGORICAL",
                                       fb.corrected_category))
+            # the online classification accuracy: was the routed category the right one?
+            scores.append(self._score(fb, "classification_correct",
+                                      fb.corrected_category == trace.get("category"), "BOOLEAN"))
         self.tracer.add_scores(tenant, scores, roll_up=created)
         return self.store.get_feedback(tenant, fb.trace_id, fb.user_id) or {}, created
 
@@ -74,3 +79,17 @@ class FeedbackService:
                      value=None if value is None else float(value), string_value=text,
                      data_type=kind, source="user", comment=fb.comment,
                      created_at=time.time())
+
+
+def corrections(store: SQLiteTraceStore, tenant: str) -> list[tuple[str, str]]:
+    """(question, corrected category) from every feedback that corrected a category."""
+    rows = store._conn().execute(
+        "SELECT f.corrected_category, t.summary FROM feedback f JOIN traces t "
+        "ON t.id = f.trace_id WHERE f.tenant=? AND f.corrected_category IS NOT NULL",
+        (tenant,)).fetchall()
+    out = []
+    for category, summary in rows:
+        question = (json.loads(summary).get("input") or {}).get("question")
+        if question:
+            out.append((question, category))
+    return out

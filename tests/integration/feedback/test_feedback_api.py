@@ -89,3 +89,35 @@ def test_concurrent_feedback_from_one_user_keeps_one_row(live: LiveServer) -> No
     assert codes.count(201) == 1 and codes.count(200) == 5
     trace = live.services.traces.get_trace("default", trace_id)
     assert len([s for s in trace["scores"] if s["name"] == "user_rating"]) == 1
+
+
+def test_category_corrections_feed_accuracy_and_retraining(live: LiveServer) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with live.client() as c:
+        trace_id = answer(c)
+        c.post("/api/v1/feedback", json={"trace_id": trace_id, "rating": "down",
+                                         "corrected_category": "multi_hop"})
+        hello = c.post("/api/v1/query", json={"question": "hi there"}).json()["trace_id"]
+        c.post("/api/v1/feedback", json={"trace_id": hello, "rating": "up",
+                                         "corrected_category": "chitchat"})
+    scores = {tid: {s["name"]: s for s in live.services.traces.get_trace("default", tid)["scores"]}
+              for tid in (trace_id, hello)}
+    assert scores[trace_id]["classification_correct"]["value"] == 0.0
+    assert scores[hello]["classification_correct"]["value"] == 1.0
+    rows = live.services.traces.rollups("default", "score.classification_correct",
+                                        time.time() - 3600)
+    assert sum(r["sum"] for r in rows) / sum(r["count"] for r in rows) == 0.5  # online accuracy
+    data = live.services.settings.data_dir
+    env = {**os.environ, "RAGWORKS_DATA_DIR": str(data), "RAGWORKS_ENV": "test"}
+    exe = Path(sys.executable).parent / "ragworks"
+    out = subprocess.run([str(exe), "classifier", "train"], env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert "2 from feedback and datasets" in out.stdout and "held-out accuracy before" in out.stdout
+    if out.returncode == 0:
+        assert (data / "classifier.npz").exists()
+    else:
+        assert "kept the active classifier" in out.stdout
