@@ -234,6 +234,67 @@ def eval_retrieval(dataset: Path = typer.Option(..., exists=True, dir_okay=False
         out.print(f"classification accuracy: {accuracy:.3f} on {len(labelled)} questions")
 
 
+@eval_app.command("run")
+def eval_run(dataset: Path = typer.Option(..., exists=True, dir_okay=False),
+             variant: str | None = typer.Option(
+                 None, help="Overrides as JSON, or EXPERIMENT_ID/VARIANT"),
+             tenant: str = "default", as_json: bool = typer.Option(False, "--json")) -> None:
+    """Answer and score every item (progress bar); the run is stored for `eval compare`."""
+    from ragworks.evaluate.retrieval import load_dataset
+    from ragworks.evaluate.runs import RunStore, run_eval
+
+    svc = _services()
+    overrides: dict = {}
+    if variant and variant.startswith("{"):
+        overrides = json.loads(variant)
+    elif variant:
+        exp_id, _, name = variant.partition("/")
+        exp = svc.experiments.get(tenant, exp_id)
+        chosen = next((v for v in exp["variants"] if v["name"] == name), None)
+        if chosen is None:
+            raise typer.BadParameter(f"{exp_id} has no variant {name!r}")
+        overrides = chosen["overrides"]
+    items = load_dataset(dataset)
+    with Progress(console=err) as bar:
+        task = bar.add_task(f"eval {dataset.name}", total=len(items))
+        run = run_eval(svc, items, dataset.name, tenant, overrides, lambda: bar.advance(task))
+    RunStore(svc.traces).save(run)
+    svc.close()
+    if as_json:
+        sys.stdout.write(json.dumps({k: v for k, v in run.items() if k != "items"}, indent=2)
+                         + "\n")
+        return
+    table = Table("metric", "value")
+    for metric, value in run["aggregates"].items():
+        table.add_row(metric, f"{value:.4f}")
+    out.print(f"run {run['id']} on {run['dataset']} (version {run['dataset_version']}), "
+              f"overrides {run['overrides'] or 'none'}")
+    out.print(table)
+
+
+@eval_app.command("compare")
+def eval_compare(run_a: str, run_b: str, tenant: str = "default",
+                 as_json: bool = typer.Option(False, "--json")) -> None:
+    """Per-metric deltas (b - a) with a paired t-test over the shared items."""
+    from ragworks.evaluate.runs import RunStore, compare
+
+    store = RunStore(_services().traces)
+    a, b = store.get(tenant, run_a), store.get(tenant, run_b)
+    if a is None or b is None:
+        err.print(f"no run {run_a if a is None else run_b!r}")
+        raise typer.Exit(2)
+    rows = compare(a, b)
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    table = Table("metric", "n", run_a, run_b, "delta", "paired p")
+    for r in rows:
+        p = "-" if r["p_value"] is None else f"{r['p_value']:.4f}"
+        table.add_row(r["metric"], str(r["n"]), f"{r['a']:.4f}", f"{r['b']:.4f}",
+                      f"{r['delta']:+.4f}", p)
+    out.print(table)
+
+
 @eval_app.command("gate")
 def eval_gate(dataset: Path = typer.Option(..., exists=True, dir_okay=False),
               baseline: Path = typer.Option(Path("evals/baseline.json")),

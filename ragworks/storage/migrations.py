@@ -78,8 +78,16 @@ def _m005_experiments(conn: sqlite3.Connection) -> None:
         "CREATE TABLE active_config (tenant TEXT PRIMARY KEY, overrides TEXT NOT NULL)")
 
 
+def _m006_eval_runs(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE eval_runs (
+            id TEXT PRIMARY KEY, tenant TEXT NOT NULL, dataset TEXT NOT NULL,
+            dataset_version TEXT NOT NULL, created_at REAL NOT NULL, data TEXT NOT NULL)""")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_documents, _m002_api_keys, _m003_traces, _m004_feedback, _m005_experiments,
+    _m006_eval_runs,
 ]
 
 

@@ -94,3 +94,18 @@ def test_eval_gate_passes_on_the_baseline_and_fails_on_a_drop(tmp_path: Path) ->
     strict.write_text(json.dumps(baseline))
     failed = run([*args, "--baseline", str(strict)], tmp_path, check=False)
     assert failed.returncode == 1 and "hybrid_recall@5" in failed.stderr
+
+
+def test_eval_runs_are_stored_and_compared(data: Path) -> None:
+    ds = str(ROOT / "evals" / "paraphrase_qa.jsonl")
+    a = json.loads(run(["eval", "run", "--dataset", ds, "--json"], data).stdout)
+    b = json.loads(run(["eval", "run", "--dataset", ds, "--variant", '{"dense_weight": 0.0}',
+                        "--json"], data).stdout)
+    assert a["dataset_version"] == b["dataset_version"] and b["overrides"] == {"dense_weight": 0.0}
+    assert a["aggregates"]["recall@5"] >= 0.85 and "citation_precision" in a["aggregates"]
+    rows = {r["metric"]: r for r in json.loads(
+        run(["eval", "compare", a["id"], b["id"], "--json"], data).stdout)}
+    assert rows["mrr@10"]["n"] == 38 and rows["mrr@10"]["delta"] < 0  # BM25 alone is worse here
+    assert rows["mrr@10"]["p_value"] is not None and rows["mrr@10"]["test"] == "paired t"
+    missing = run(["eval", "compare", a["id"], "run_nope"], data, check=False)
+    assert missing.returncode == 2 and "run_nope" in missing.stderr

@@ -1,0 +1,116 @@
+"""Stored evaluation runs: per-item results and aggregates, comparable with a paired test.
+
+    run = run_eval(services, items, "sample_qa", overrides={"top_k": 3})
+    store.save(run); compare(store.get(a), store.get(b))
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from scipy import stats
+
+from ragworks.evaluate.gate import token_f1
+from ragworks.evaluate.retrieval import Item, mrr_at, ndcg_at, recall_at, source_ranking
+from ragworks.generate.citations import groundedness
+from ragworks.models import Scope, content_hash
+
+ITEM_METRICS = ("recall@5", "mrr@10", "ndcg@10", "classification_correct", "answer_token_f1",
+                "exact_match", "groundedness", "citation_precision", "latency_ms",
+                "output_tokens")
+
+
+def run_eval(svc: Any, items: Sequence[Item], dataset: str, tenant: str = "default",
+             overrides: dict[str, Any] | None = None,
+             progress: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Answer every item with the (variant) pipeline and score it."""
+    pipeline = svc.pipeline_for(overrides or {})
+    scope = Scope(tenant=tenant)
+    rows = []
+    for item in items:
+        rec = svc.tracer.start("eval_item", tenant, tags=["eval", dataset],
+                               input={"question": item.question, "dataset": dataset})
+        answer = pipeline.run(item.question, scope, include_hits=True, trace=rec)
+        row: dict[str, Any] = {"question": item.question, "category": answer.category,
+                               "answer": answer.answer, "latency_ms": answer.latency_ms}
+        gen = next((o for o in rec.trace.observations if o.name == "generate"), None)
+        row["output_tokens"] = gen.output_tokens if gen else 0
+        if item.relevant_sources:
+            relevant = set(item.relevant_sources)
+            ranked = source_ranking(answer.hits)
+            row.update({"recall@5": recall_at(ranked, relevant, 5),
+                        "mrr@10": mrr_at(ranked, relevant), "ndcg@10": ndcg_at(ranked, relevant)})
+            cited = [c.source for c in answer.citations]
+            row["citation_precision"] = (sum(s in relevant for s in cited) / len(cited)
+                                         if cited else 0.0)
+        if item.category:
+            row["classification_correct"] = float(answer.category == item.category)
+        if item.reference_answer:
+            row["answer_token_f1"] = token_f1(answer.answer, item.reference_answer)
+            row["exact_match"] = float(answer.answer.strip().lower()
+                                       == item.reference_answer.strip().lower())
+        if answer.covered and answer.hits:
+            row["groundedness"] = groundedness(answer.answer, list(answer.hits))
+        for metric in ITEM_METRICS:
+            if metric in row and metric not in ("latency_ms", "output_tokens"):
+                rec.score(metric, row[metric], source="eval")
+        svc.tracer.finish(rec)
+        row["trace_id"] = rec.trace_id
+        rows.append(row)
+        if progress:
+            progress()
+    aggregates = {m: round(sum(r[m] for r in rows if m in r) / n, 4)
+                  for m in ITEM_METRICS if (n := sum(m in r for r in rows))}
+    return {"id": "run_" + secrets.token_hex(6), "tenant": tenant, "dataset": dataset,
+            "dataset_version": content_hash(*(i.question for i in items), length=12),
+            "overrides": overrides or {}, "created_at": time.time(), "aggregates": aggregates,
+            "items": rows}
+
+
+class RunStore:
+    def __init__(self, traces: Any) -> None:
+        self.traces = traces
+
+    def save(self, run: dict[str, Any]) -> None:
+        self.traces._conn().execute(
+            "INSERT OR REPLACE INTO eval_runs VALUES (?,?,?,?,?,?)",
+            (run["id"], run["tenant"], run["dataset"], run["dataset_version"],
+             run["created_at"], json.dumps(run)))
+
+    def get(self, tenant: str, run_id: str) -> dict[str, Any] | None:
+        row = self.traces._conn().execute(
+            "SELECT data FROM eval_runs WHERE tenant=? AND id=?", (tenant, run_id)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def all(self, tenant: str) -> list[dict[str, Any]]:
+        return [{k: v for k, v in json.loads(r[0]).items() if k != "items"}
+                for r in self.traces._conn().execute(
+                    "SELECT data FROM eval_runs WHERE tenant=? ORDER BY created_at DESC",
+                    (tenant,))]
+
+
+def compare(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per metric: means, delta (b - a) and a paired t-test over the items both scored."""
+    by_q = {r["question"]: r for r in a["items"]}
+    out = []
+    for metric in ITEM_METRICS:
+        pairs = [(by_q[r["question"]][metric], r[metric]) for r in b["items"]
+                 if r["question"] in by_q and metric in r and metric in by_q[r["question"]]]
+        if not pairs:
+            continue
+        xa, xb = [p[0] for p in pairs], [p[1] for p in pairs]
+        diffs = [y - x for x, y in pairs]
+        if len(pairs) > 1 and any(d != diffs[0] for d in diffs):
+            p_value = float(stats.ttest_rel(xb, xa).pvalue)
+        else:
+            p_value = 1.0 if all(d == 0 for d in diffs) else 0.0
+        out.append({"metric": metric, "n": len(pairs), "a": sum(xa) / len(xa),
+                    "b": sum(xb) / len(xb), "delta": sum(diffs) / len(diffs),
+                    "p_value": None if math.isnan(p_value) else p_value,
+                    "test": "paired t"})
+    return out
