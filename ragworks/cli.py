@@ -234,13 +234,82 @@ def eval_retrieval(dataset: Path = typer.Option(..., exists=True, dir_okay=False
         out.print(f"classification accuracy: {accuracy:.3f} on {len(labelled)} questions")
 
 
+ds_app = typer.Typer(help="Versioned evaluation datasets.", no_args_is_help=True)
+eval_app.add_typer(ds_app, name="dataset")
+
+
+def _load_items(svc, dataset: str, tenant: str):  # type: ignore[no-untyped-def]
+    """A JSONL file path, or NAME[@VERSION] of a stored dataset."""
+    from ragworks.evaluate.datasets import DatasetStore
+    from ragworks.evaluate.retrieval import load_dataset
+
+    if Path(dataset).is_file():
+        return load_dataset(Path(dataset)), Path(dataset).name
+    name, _, version = dataset.partition("@")
+    items = DatasetStore(svc.traces).get(tenant, name, int(version) if version else None)
+    return items, dataset
+
+
+@ds_app.command("upload")
+def dataset_upload(file: Path = typer.Argument(..., exists=True, dir_okay=False),
+                   name: str = typer.Option(...), tenant: str = "default") -> None:
+    """Store a JSONL dataset; new content under the same name becomes a new version."""
+    from ragworks.evaluate.datasets import DatasetStore, parse_jsonl
+
+    saved = DatasetStore(_services().traces).save(tenant, name, parse_jsonl(file.read_text()))
+    sys.stdout.write(json.dumps(saved) + "\n")
+
+
+@ds_app.command("list")
+def dataset_list(tenant: str = "default") -> None:
+    from ragworks.evaluate.datasets import DatasetStore
+
+    sys.stdout.write(json.dumps(DatasetStore(_services().traces).all(tenant), indent=2) + "\n")
+
+
+@ds_app.command("from-traces")
+def dataset_from_traces(name: str = typer.Option(...), days: float = 7.0,
+                        all_answers: bool = typer.Option(
+                            False, help="Every answered question, not only thumbs-down."),
+                        tenant: str = "default") -> None:
+    """A dataset of recent questions (by default: those that got a thumbs down)."""
+    from ragworks.evaluate.datasets import DatasetStore
+
+    saved = DatasetStore(_services().traces).from_traces(
+        tenant, name, time.time() - days * 86400, thumbs_down_only=not all_answers)
+    sys.stdout.write(json.dumps(saved) + "\n")
+
+
+@eval_app.command("import-beir")
+def eval_import_beir(folder: Path = typer.Argument(..., exists=True, file_okay=False),
+                     name: str = typer.Option(...), split: str = "test",
+                     tenant: str = "default") -> None:
+    """Ingest a BEIR corpus (collection beir-NAME) and store its queries and qrels as NAME."""
+    from ragworks.evaluate.datasets import DatasetStore, read_beir
+
+    svc = _services()
+    docs, items = read_beir(folder, split)
+    counts = {"created": 0, "unchanged": 0, "replaced": 0, "failed": 0}
+    with Progress(console=err) as bar:
+        task = bar.add_task(f"ingesting {name}", total=len(docs))
+
+        def done(_: str, result) -> None:  # type: ignore[no-untyped-def]
+            counts[getattr(result, "status", "failed")] += 1
+            bar.advance(task)
+
+        svc.ingestor.ingest_many([(d["name"], lambda t=d["text"]: t.encode()) for d in docs],
+                                 tenant, f"beir-{name}", on_result=done)
+    saved = DatasetStore(svc.traces).save(tenant, name, items, source=f"beir:{folder.name}")
+    svc.close()
+    sys.stdout.write(json.dumps({"documents": counts, "dataset": saved}) + "\n")
+
+
 @eval_app.command("run")
-def eval_run(dataset: Path = typer.Option(..., exists=True, dir_okay=False),
+def eval_run(dataset: str = typer.Option(..., help="JSONL file, or NAME[@VERSION]"),
              variant: str | None = typer.Option(
                  None, help="Overrides as JSON, or EXPERIMENT_ID/VARIANT"),
              tenant: str = "default", as_json: bool = typer.Option(False, "--json")) -> None:
     """Answer and score every item (progress bar); the run is stored for `eval compare`."""
-    from ragworks.evaluate.retrieval import load_dataset
     from ragworks.evaluate.runs import RunStore, run_eval
 
     svc = _services()
@@ -254,10 +323,10 @@ def eval_run(dataset: Path = typer.Option(..., exists=True, dir_okay=False),
         if chosen is None:
             raise typer.BadParameter(f"{exp_id} has no variant {name!r}")
         overrides = chosen["overrides"]
-    items = load_dataset(dataset)
+    items, label = _load_items(svc, dataset, tenant)
     with Progress(console=err) as bar:
-        task = bar.add_task(f"eval {dataset.name}", total=len(items))
-        run = run_eval(svc, items, dataset.name, tenant, overrides, lambda: bar.advance(task))
+        task = bar.add_task(f"eval {label}", total=len(items))
+        run = run_eval(svc, items, label, tenant, overrides, lambda: bar.advance(task))
     RunStore(svc.traces).save(run)
     svc.close()
     if as_json:

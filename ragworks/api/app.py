@@ -19,6 +19,7 @@ from ragworks import __version__
 from ragworks.api import errors as api_errors
 from ragworks.api.limits import BodyLimit
 from ragworks.api.middleware import RequestContext
+from ragworks.api.routes_datasets import router as datasets_router
 from ragworks.api.routes_documents import router as documents_router
 from ragworks.api.routes_experiments import router as experiments_router
 from ragworks.api.routes_feedback import router as feedback_router
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(traces_router)
     app.include_router(feedback_router)
     app.include_router(experiments_router)
+    app.include_router(datasets_router)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

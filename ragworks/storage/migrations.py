@@ -85,9 +85,17 @@ def _m006_eval_runs(conn: sqlite3.Connection) -> None:
             dataset_version TEXT NOT NULL, created_at REAL NOT NULL, data TEXT NOT NULL)""")
 
 
+def _m007_datasets(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE datasets (
+            tenant TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+            content_hash TEXT NOT NULL, source TEXT NOT NULL, created_at REAL NOT NULL,
+            items TEXT NOT NULL, PRIMARY KEY (tenant, name, version))""")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_documents, _m002_api_keys, _m003_traces, _m004_feedback, _m005_experiments,
-    _m006_eval_runs,
+    _m006_eval_runs, _m007_datasets,
 ]
 
 

@@ -109,3 +109,22 @@ def test_eval_runs_are_stored_and_compared(data: Path) -> None:
     assert rows["mrr@10"]["p_value"] is not None and rows["mrr@10"]["test"] == "paired t"
     missing = run(["eval", "compare", a["id"], "run_nope"], data, check=False)
     assert missing.returncode == 2 and "run_nope" in missing.stderr
+
+
+def test_beir_import_and_eval_by_dataset_name(tmp_path: Path) -> None:
+    beir = tmp_path / "tiny-beir"
+    (beir / "qrels").mkdir(parents=True)
+    docs = [("d1", "Kettles", "Descale the kettle every four weeks with citric acid."),
+            ("d2", "Bikes", "Oil the bicycle chain after riding in the rain."),
+            ("d3", "Plants", "Water the fern twice a week and keep it out of direct sun.")]
+    (beir / "corpus.jsonl").write_text("\n".join(json.dumps(
+        {"_id": i, "title": t, "text": x}) for i, t, x in docs))
+    (beir / "queries.jsonl").write_text("\n".join(json.dumps({"_id": q, "text": t}) for q, t in
+                                                  (("q1", "how often to descale a kettle"),
+                                                   ("q2", "what to do with a bike chain"))))
+    (beir / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\n")
+    data = tmp_path / "data"
+    imported = json.loads(run(["eval", "import-beir", str(beir), "--name", "tiny"], data).stdout)
+    assert imported["documents"]["created"] == 3 and imported["dataset"]["items"] == 2
+    result = json.loads(run(["eval", "run", "--dataset", "tiny@1", "--json"], data).stdout)
+    assert result["aggregates"]["recall@5"] == 1.0 and result["dataset"] == "tiny@1"
