@@ -335,7 +335,8 @@ def eval_run(dataset: str = typer.Option(..., help="JSONL file, or NAME[@VERSION
         return
     table = Table("metric", "value")
     for metric, value in run["aggregates"].items():
-        table.add_row(metric, f"{value:.4f}")
+        if isinstance(value, float | int):
+            table.add_row(metric, f"{value:.4f}")
     out.print(f"run {run['id']} on {run['dataset']} (version {run['dataset_version']}), "
               f"overrides {run['overrides'] or 'none'}")
     out.print(table)

@@ -8,6 +8,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -137,8 +138,10 @@ class Services:
             if cached is None:
                 s = self.settings.model_copy(update=overrides)
                 answerer = self.answerer if s.llm == self.settings.llm else make_answerer(s)
+                classifier = self.classifier if s.classifier_path == self.settings.classifier_path \
+                    else QueryClassifier.load(Path(s.classifier_path or ""), self.embedder)
                 cached = QueryPipeline(
-                    classifier=self.classifier, planner=Planner(s.top_k, s.min_confidence),
+                    classifier=classifier, planner=Planner(s.top_k, s.min_confidence),
                     retriever=HybridRetriever(self.index, self.embedder, s.dense_weight),
                     answerer=answerer, min_relevance=s.min_relevance,
                     fallback=ExtractiveAnswerer(), prices=dict(s.prices),

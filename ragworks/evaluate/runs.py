@@ -15,14 +15,26 @@ from typing import Any
 
 from scipy import stats
 
+from ragworks.classify.model import confusion
 from ragworks.evaluate.gate import token_f1
 from ragworks.evaluate.retrieval import Item, mrr_at, ndcg_at, recall_at, source_ranking
 from ragworks.generate.citations import groundedness
-from ragworks.models import Scope, content_hash
+from ragworks.models import CATEGORIES, Scope, content_hash
 
 ITEM_METRICS = ("recall@5", "mrr@10", "ndcg@10", "classification_correct", "answer_token_f1",
                 "exact_match", "groundedness", "citation_precision", "latency_ms",
                 "output_tokens")
+
+
+def macro_f1(truth: Sequence[str], pred: Sequence[str]) -> float:
+    """Unweighted mean of per-category F1 over the categories that occur."""
+    scores = []
+    for label in sorted(set(truth) | set(pred)):
+        tp = sum(t == p == label for t, p in zip(truth, pred, strict=True))
+        fp = sum(p == label != t for t, p in zip(truth, pred, strict=True))
+        fn = sum(t == label != p for t, p in zip(truth, pred, strict=True))
+        scores.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0)
+    return sum(scores) / len(scores)
 
 
 def run_eval(svc: Any, items: Sequence[Item], dataset: str, tenant: str = "default",
@@ -64,8 +76,15 @@ def run_eval(svc: Any, items: Sequence[Item], dataset: str, tenant: str = "defau
         rows.append(row)
         if progress:
             progress()
-    aggregates = {m: round(sum(r[m] for r in rows if m in r) / n, 4)
-                  for m in ITEM_METRICS if (n := sum(m in r for r in rows))}
+    aggregates: dict[str, Any] = {m: round(sum(r[m] for r in rows if m in r) / n, 4)
+                                  for m in ITEM_METRICS if (n := sum(m in r for r in rows))}
+    labelled = [(i.category, r["category"]) for i, r in zip(items, rows, strict=True)
+                if i.category]
+    if labelled:
+        truth, pred = [t for t, _ in labelled], [p for _, p in labelled]
+        aggregates["classification_macro_f1"] = round(macro_f1(truth, pred), 4)
+        aggregates["confusion"] = {"labels": list(CATEGORIES),
+                                   "matrix": confusion(truth, pred)}
     return {"id": "run_" + secrets.token_hex(6), "tenant": tenant, "dataset": dataset,
             "dataset_version": content_hash(*(i.question for i in items), length=12),
             "overrides": overrides or {}, "created_at": time.time(), "aggregates": aggregates,

@@ -18,6 +18,7 @@ import json
 import secrets
 import time
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,7 +29,7 @@ from ragworks.experiments.assign import assign
 from ragworks.experiments.store import ExperimentStore
 
 OVERRIDES = {"dense_weight": float, "top_k": int, "min_relevance": float, "llm": str,
-             "min_confidence": float}
+             "min_confidence": float, "classifier_path": str}
 
 
 def check_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
@@ -41,6 +42,9 @@ def check_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
             out[key] = kind(value)
         except (TypeError, ValueError):
             raise BadInput(f"override {key!r} must be a {kind.__name__}") from None
+    if "classifier_path" in out and not Path(out["classifier_path"]).is_file():
+        raise BadInput(f"classifier_path {out['classifier_path']!r} is not a file "
+                       "(train one with `ragworks classifier train`)")
     if not 0 <= out.get("dense_weight", 0.5) <= 1:
         raise BadInput("dense_weight must be between 0 and 1")
     if not 1 <= out.get("top_k", 5) <= 50:

@@ -103,6 +103,8 @@ def test_eval_runs_are_stored_and_compared(data: Path) -> None:
                         "--json"], data).stdout)
     assert a["dataset_version"] == b["dataset_version"] and b["overrides"] == {"dense_weight": 0.0}
     assert a["aggregates"]["recall@5"] >= 0.85 and "citation_precision" in a["aggregates"]
+    assert 0 < a["aggregates"]["classification_macro_f1"] <= 1
+    assert len(a["aggregates"]["confusion"]["matrix"]) == 5
     rows = {r["metric"]: r for r in json.loads(
         run(["eval", "compare", a["id"], b["id"], "--json"], data).stdout)}
     assert rows["mrr@10"]["n"] == 38 and rows["mrr@10"]["delta"] < 0  # BM25 alone is worse here

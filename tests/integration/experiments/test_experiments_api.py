@@ -66,6 +66,10 @@ def test_bad_experiments_and_scopes(tmp_path: Path) -> None:
                                     {"name": "b", "overrides": {}}]}
         resp = c.post("/api/v1/experiments", json=bad)
         assert resp.status_code == 422 and "temperature" in resp.json()["detail"]
+        nofile = {**SPEC, "variants": [{"name": "a", "overrides": {"classifier_path": "/no.npz"}},
+                                       {"name": "b"}]}
+        resp = c.post("/api/v1/experiments", json=nofile)
+        assert resp.status_code == 422 and "classifier_path" in resp.json()["detail"]
         dup = {**SPEC, "variants": [{"name": "a"}, {"name": "a"}]}
         assert c.post("/api/v1/experiments", json=dup).status_code == 422
         metric = {**SPEC, "primary_metric": "vibes"}

@@ -13,3 +13,10 @@ def test_compare_flags_only_drops_past_tolerance() -> None:
     failures = compare({"recall": 0.87, "f1": 0.49}, baseline)
     assert len(failures) == 2 and failures[0].startswith("recall: 0.8700 < baseline 0.9000")
     assert compare({"f1": 0.5}, baseline) == ["recall: missing from this run"]
+
+
+def test_macro_f1() -> None:
+    from ragworks.evaluate.runs import macro_f1
+
+    assert macro_f1(["a", "a", "b"], ["a", "a", "b"]) == 1.0
+    assert abs(macro_f1(["a", "a", "b", "b"], ["a", "b", "b", "b"]) - (2 / 3 + 0.8) / 2) < 1e-9
