@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from ragworks.settings import Settings
+from ragworks.threadserver import ThreadServer, free_port  # noqa: F401 - tests import it here
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "ragworks" / "samples" / "corpus"
@@ -32,12 +29,6 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
     return Settings(**base)  # type: ignore[arg-type]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class LiveServer:
     """The real app under uvicorn on a loopback port, in a thread."""
 
@@ -45,24 +36,15 @@ class LiveServer:
         from ragworks.api.app import create_app
 
         self.app = create_app(settings)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self._server = ThreadServer(self.app)
+        self.port, self.url = self._server.port, self._server.url
 
     def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.time() + 20
-        while not self.server.started:
-            if time.time() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.02)
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(10)
+        self._server.stop()
 
     @property
     def services(self):  # type: ignore[no-untyped-def]

@@ -42,6 +42,19 @@ def build_exporter(kind: str, options: dict[str, Any]) -> Any:
     raise ValueError(f"unknown exporter {kind!r}")
 
 
+def _set_policy(pid: int | None, idle: bool) -> None:
+    """Switch a process between the idle and the normal scheduling class."""
+    import os
+
+    if pid is None:
+        return
+    try:
+        policy = os.SCHED_IDLE if idle else os.SCHED_OTHER
+        os.sched_setscheduler(pid, policy, os.sched_param(0))
+    except (AttributeError, OSError, ProcessLookupError):
+        pass
+
+
 def _background_priority() -> None:
     """Run only when the CPU is otherwise idle (SCHED_IDLE), else at nice 19.
 
@@ -150,20 +163,29 @@ class ExportProcess:
             return False
 
     def flush(self, timeout_s: float) -> bool:
-        """Wait (at most timeout_s) until everything submitted so far has been sent."""
+        """Wait (at most timeout_s) until everything submitted so far has been sent.
+
+        The exporter runs at normal priority meanwhile: an idle-class process gets no
+        CPU at all on a busy machine, and whoever flushes is waiting for it.
+        """
         if not self._proc.is_alive():
             return False
         self._token += 1
         deadline = time.monotonic() + timeout_s
+        _set_policy(self._proc.pid, idle=False)
         try:
-            self._inbox.put(("flush", self._token, max(0.1, timeout_s - 0.2)), timeout=timeout_s)
-        except queue.Full:
+            try:
+                self._inbox.put(("flush", self._token, max(0.1, timeout_s - 0.2)),
+                                timeout=timeout_s)
+            except queue.Full:
+                return False
+            while time.monotonic() < deadline:
+                if self._flushed.value == self._token:
+                    return True
+                time.sleep(0.01)
             return False
-        while time.monotonic() < deadline:
-            if self._flushed.value == self._token:
-                return True
-            time.sleep(0.01)
-        return False
+        finally:
+            _set_policy(self._proc.pid, idle=True)
 
     def shutdown(self, timeout_s: float = 5.0) -> None:
         if not self._proc.is_alive():

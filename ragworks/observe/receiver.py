@@ -13,21 +13,15 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
-import socket
 import threading
 import time
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request, Response
 from google.protobuf.json_format import MessageToDict
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from ragworks.threadserver import ThreadServer
 
 
 def _attrs(items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -61,10 +55,9 @@ class Receiver:
         async def remember(request: Request, call_next):  # type: ignore[no-untyped-def]
             self.paths.append(f"{request.method} {request.url.path}")
             return await call_next(request)
-        self.port = port or _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="critical"))
+        self._thread_server = ThreadServer(app, port, log_level="critical")
+        self.port, self.url = self._thread_server.port, self._thread_server.url
+        self.server = self._thread_server.server
 
     async def _set_mode(self, mode: str) -> dict[str, str]:
         """Lets another process (a benchmark) switch the behaviour."""
@@ -135,13 +128,11 @@ class Receiver:
                         content=json.dumps({"data": [{"id": "project-1"}]}))
 
     def __enter__(self) -> Receiver:
-        threading.Thread(target=self.server.run, daemon=True).start()
-        while not self.server.started:
-            time.sleep(0.02)
+        self._thread_server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
+        self._thread_server.stop(5)
 
     def wait_for(self, predicate, timeout_s: float = 15.0) -> bool:  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + timeout_s

@@ -7,12 +7,9 @@ Ollama and llama.cpp's server do) and records what it was sent.
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
@@ -21,7 +18,8 @@ from ragworks.generate import Usage
 from ragworks.generate.openai_compat import OpenAIChatModel
 from ragworks.models import Scope
 from ragworks.services import Services
-from tests.conftest import CORPUS, free_port, make_settings
+from ragworks.threadserver import ThreadServer
+from tests.conftest import CORPUS, make_settings
 
 
 class FakeOpenAI:
@@ -50,19 +48,15 @@ class FakeOpenAI:
 
             return StreamingResponse(events(), media_type="text/event-stream")
 
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/v1"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning"))
+        self.server = ThreadServer(app)
+        self.url = self.server.url + "/v1"
 
     def __enter__(self) -> FakeOpenAI:
-        threading.Thread(target=self.server.run, daemon=True).start()
-        while not self.server.started:
-            time.sleep(0.02)
+        self.server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
+        self.server.stop()
 
 
 @pytest.fixture

@@ -125,6 +125,7 @@ def test_a_bad_backend_never_fails_or_delays_requests(tmp_path: Path, rx: Receiv
         rx.mode = "ok"  # the backend returns: exports resume
         before = stats["otlp"]["exported"]
         ask(live, "What does error E102 mean?")
+        live.services.tracer.flush(20)
         assert rx.wait_for(lambda r: live.services.tracer.stats()["otlp"]["exported"] > before,
                            timeout_s=30)
 
