@@ -89,6 +89,26 @@ def ingest(paths: list[Path], collection: str = "default", tenant: str = "defaul
 
 
 @app.command()
+def reindex(profile: str = typer.Option(..., help="Chunking profile: small or large")) -> None:
+    """Build a chunking profile's index from every stored document (for experiments).
+
+    After this, `{"chunking_profile": "small"}` is a valid experiment override and
+    new uploads are chunked into the profile too."""
+    from ragworks.ingest.chunker import PROFILES
+
+    if profile not in PROFILES:
+        raise typer.BadParameter(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
+    svc = _services()
+    total = sum(svc.records.count_documents(t) for t in svc.records.tenants())
+    with Progress(console=err) as bar:
+        task = bar.add_task(f"reindex {profile}", total=total)
+        docs, embedded = svc.build_profile(profile, lambda _doc: bar.advance(task))
+    chunks = svc.profile_index(profile).count()
+    svc.close()
+    out.print(f"profile={profile} documents={docs} chunks={chunks} embedded={embedded}")
+
+
+@app.command()
 def ask(question: str, collection: str | None = None, tenant: str = "default",
         as_json: bool = typer.Option(False, "--json", help="The same body as the API."),
         include_hits: bool = False, llm: str | None = None) -> None:
@@ -308,25 +328,23 @@ def eval_import_beir(folder: Path = typer.Argument(..., exists=True, file_okay=F
 def eval_run(dataset: str = typer.Option(..., help="JSONL file, or NAME[@VERSION]"),
              variant: str | None = typer.Option(
                  None, help="Overrides as JSON, or EXPERIMENT_ID/VARIANT"),
+             judge: str | None = typer.Option(
+                 None, help="Also grade answers with an LLM judge: local:smollm2, openai:MODEL"),
              tenant: str = "default", as_json: bool = typer.Option(False, "--json")) -> None:
     """Answer and score every item (progress bar); the run is stored for `eval compare`."""
-    from ragworks.evaluate.runs import RunStore, run_eval
+    from ragworks.evaluate.judge import LLMJudge
+    from ragworks.evaluate.runs import RunStore, resolve_variant, run_eval
+    from ragworks.services import make_chat
 
     svc = _services()
-    overrides: dict = {}
-    if variant and variant.startswith("{"):
-        overrides = json.loads(variant)
-    elif variant:
-        exp_id, _, name = variant.partition("/")
-        exp = svc.experiments.get(tenant, exp_id)
-        chosen = next((v for v in exp["variants"] if v["name"] == name), None)
-        if chosen is None:
-            raise typer.BadParameter(f"{exp_id} has no variant {name!r}")
-        overrides = chosen["overrides"]
+    overrides = resolve_variant(svc, tenant, json.loads(variant) if variant and
+                                variant.startswith("{") else variant)
     items, label = _load_items(svc, dataset, tenant)
     with Progress(console=err) as bar:
         task = bar.add_task(f"eval {label}", total=len(items))
-        run = run_eval(svc, items, label, tenant, overrides, lambda: bar.advance(task))
+        grader = LLMJudge(make_chat(svc.settings, judge)) if judge else None
+        run = run_eval(svc, items, label, tenant, overrides, lambda: bar.advance(task),
+                       judge=grader)
     RunStore(svc.traces).save(run)
     svc.close()
     if as_json:

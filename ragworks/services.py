@@ -6,10 +6,11 @@ import json
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -19,21 +20,25 @@ from ragworks.embed import Embedder, make_embedder
 from ragworks.experiments.service import ExperimentService
 from ragworks.experiments.store import ExperimentStore
 from ragworks.feedback.service import FeedbackService
-from ragworks.generate import Answerer
+from ragworks.generate import Answerer, ChatModel
 from ragworks.generate.extractive import ExtractiveAnswerer
 from ragworks.generate.llm import LLMAnswerer
 from ragworks.index import ChunkIndex, open_chunk_index
-from ragworks.ingest.chunker import count_tokens
+from ragworks.ingest.chunker import PROFILES, count_tokens
 from ragworks.ingest.service import Ingestor
 from ragworks.observe.export_process import ExportProcess
 from ragworks.observe.metrics import Metrics
 from ragworks.observe.tracer import Tracer
 from ragworks.pipeline import QueryPipeline
+from ragworks.retrieve.rerank import SentenceReranker
 from ragworks.retrieve.retriever import HybridRetriever
 from ragworks.route.planner import Planner
 from ragworks.settings import DEFAULT_DEV_KEY, Settings
 from ragworks.storage import BlobStore, RecordStore, open_blob_store, open_record_store
 from ragworks.storage.sqlite_traces import SQLiteTraceStore
+
+if TYPE_CHECKING:
+    from ragworks.evaluate.jobs import EvalJobs
 
 log = structlog.get_logger(__name__)
 
@@ -57,26 +62,34 @@ def make_export(settings: Settings) -> ExportProcess | None:
     return ExportProcess(specs, settings.export_queue_size, settings.mask_patterns)
 
 
+def make_chat(settings: Settings, spec: str) -> ChatModel:
+    """A chat backend: ``local:smollm2``, ``openai:MODEL`` or ``scripted``."""
+    if spec.startswith("local:"):
+        from ragworks.generate.local_hf import LocalChatModel
+
+        return LocalChatModel(threads=settings.llm_threads)
+    if spec.startswith("openai:"):
+        from ragworks.generate.openai_compat import OpenAIChatModel
+
+        return OpenAIChatModel(settings.openai_base_url, spec.removeprefix("openai:"),
+                               settings.openai_api_key, settings.openai_timeout_s)
+    if spec == "scripted":
+        from ragworks.generate.scripted import ScriptedChatModel
+
+        return ScriptedChatModel()
+    raise ValueError(f"unknown chat backend {spec!r} (local:smollm2, openai:MODEL, scripted)")
+
+
 def make_answerer(settings: Settings) -> Answerer:
     spec = settings.llm
     if spec == "extractive":
         return ExtractiveAnswerer()
-    if spec.startswith("local:"):
-        from ragworks.generate.local_hf import LocalChatModel
-
-        return LLMAnswerer(LocalChatModel(threads=settings.llm_threads),
-                           max_tokens=settings.llm_max_tokens)
-    if spec.startswith("openai:"):
-        from ragworks.generate.openai_compat import OpenAIChatModel
-
-        chat = OpenAIChatModel(settings.openai_base_url, spec.removeprefix("openai:"),
-                               settings.openai_api_key, settings.openai_timeout_s)
-        return LLMAnswerer(chat, max_tokens=settings.llm_max_tokens, max_contexts=6,
-                           max_context_words=200)
-    if spec == "scripted":
-        from ragworks.generate.scripted import ScriptedChatModel
-
-        return LLMAnswerer(ScriptedChatModel(), max_tokens=settings.llm_max_tokens)
+    if spec.startswith(("local:", "openai:", "scripted")):
+        chat = make_chat(settings, spec)
+        if spec.startswith("openai:"):
+            return LLMAnswerer(chat, max_tokens=settings.llm_max_tokens, max_contexts=6,
+                               max_context_words=200)
+        return LLMAnswerer(chat, max_tokens=settings.llm_max_tokens)
     raise ValueError(f"unknown RAGWORKS_LLM {spec!r} (extractive, local:smollm2, openai:MODEL)")
 
 
@@ -115,18 +128,72 @@ class Services:
         return make_answerer(self.settings)
 
     @cached_property
+    def reranker(self) -> SentenceReranker:
+        return SentenceReranker(self.embedder)
+
+    def _retriever(self, s: Settings) -> HybridRetriever:
+        return HybridRetriever(self.profile_index(s.chunking_profile), self.embedder,
+                               s.dense_weight, reranker=self.reranker if s.rerank else None)
+
+    @cached_property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(self.index, self.embedder, self.settings.dense_weight)
+        return self._retriever(self.settings)
 
     @cached_property
     def pipeline(self) -> QueryPipeline:
         return QueryPipeline(
             classifier=self.classifier,
-            planner=Planner(self.settings.top_k, self.settings.min_confidence),
+            planner=Planner(self.settings.top_k, self.settings.min_confidence,
+                            self.settings.prompt_version),
             retriever=self.retriever, answerer=self.answerer,
             min_relevance=self.settings.min_relevance, fallback=ExtractiveAnswerer(),
             prices=dict(self.settings.prices), count_tokens=count_tokens,
         )
+
+    def profile_dir(self, name: str) -> Path:
+        return self.settings.index_dir / "profiles" / name
+
+    def profile_index(self, name: str) -> ChunkIndex:
+        """The chunk index of a chunking profile ("default" is the main index)."""
+        if name == "default":
+            return self.index
+        if name not in PROFILES:
+            raise ValueError(f"unknown chunking profile {name!r} "
+                             f"(default, {', '.join(PROFILES)})")
+        with self._profiles_lock:  # (pipeline_for calls this holding _variants_lock)
+            if name not in self._profile_indexes:
+                self._profile_indexes[name] = open_chunk_index(
+                    f"local://{self.profile_dir(name)}", dim=self.embedder.dim)
+            return self._profile_indexes[name]
+
+    def built_profiles(self) -> dict[str, ChunkIndex]:
+        """Profiles whose index `ragworks reindex` has built (kept current by ingestion)."""
+        return {name: self.profile_index(name) for name in PROFILES
+                if (self.profile_dir(name) / "BUILT").exists()
+                or name in self._profiles_building}
+
+    def build_profile(self, name: str, progress: Any = None) -> tuple[int, int]:
+        """Index every stored document with a chunking profile; new uploads follow."""
+        index = self.profile_index(name)
+        self._profiles_building.add(name)  # uploads during the build go there too
+        try:
+            result = self.ingestor.reindex(name, index, progress)
+        finally:
+            self._profiles_building.discard(name)
+        (self.profile_dir(name) / "BUILT").write_text(f"{time.time()}\n")
+        return result
+
+    @cached_property
+    def _profile_indexes(self) -> dict[str, ChunkIndex]:
+        return {}
+
+    @cached_property
+    def _profiles_lock(self) -> threading.Lock:
+        return threading.Lock()
+
+    @cached_property
+    def _profiles_building(self) -> set[str]:
+        return set()
 
     def pipeline_for(self, overrides: dict[str, Any]) -> QueryPipeline:
         """The pipeline with an experiment variant's (or the promoted) overrides applied."""
@@ -141,8 +208,9 @@ class Services:
                 classifier = self.classifier if s.classifier_path == self.settings.classifier_path \
                     else QueryClassifier.load(Path(s.classifier_path or ""), self.embedder)
                 cached = QueryPipeline(
-                    classifier=classifier, planner=Planner(s.top_k, s.min_confidence),
-                    retriever=HybridRetriever(self.index, self.embedder, s.dense_weight),
+                    classifier=classifier,
+                    planner=Planner(s.top_k, s.min_confidence, s.prompt_version),
+                    retriever=self._retriever(s),
                     answerer=answerer, min_relevance=s.min_relevance,
                     fallback=ExtractiveAnswerer(), prices=dict(s.prices),
                     count_tokens=count_tokens)
@@ -159,7 +227,8 @@ class Services:
 
     @cached_property
     def experiments(self) -> ExperimentService:
-        return ExperimentService(ExperimentStore(self.traces))
+        return ExperimentService(ExperimentStore(self.traces),
+                                 built_profiles=lambda: self.built_profiles().keys())
 
     @cached_property
     def traces(self) -> SQLiteTraceStore:
@@ -182,7 +251,9 @@ class Services:
 
     @cached_property
     def ingestor(self) -> Ingestor:
-        return Ingestor(self.settings, self.records, self.blobs, self.index, self.embedder)
+        ingestor = Ingestor(self.settings, self.records, self.blobs, self.index, self.embedder)
+        ingestor.profiles = self.built_profiles
+        return ingestor
 
     @cached_property
     def keys(self) -> Keyring:
@@ -208,7 +279,15 @@ class Services:
                            name="bootstrap")
         return key
 
+    @cached_property
+    def eval_jobs(self) -> EvalJobs:
+        from ragworks.evaluate.jobs import EvalJobs
+
+        return EvalJobs(self)
+
     def close(self) -> None:
+        if "eval_jobs" in self.__dict__:
+            self.eval_jobs.close()
         if "tracer" in self.__dict__:
             self.tracer.shutdown(self.settings.flush_timeout_s)
         for name in ("records", "index", "traces"):

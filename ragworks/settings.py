@@ -74,6 +74,17 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(180, description="RAGWORKS_CHUNK_TOKENS: chunk budget.")
     chunk_overlap_tokens: int = Field(30, description="RAGWORKS_CHUNK_OVERLAP_TOKENS")
 
+    chunking_profile: str = Field(
+        "default", description="RAGWORKS_CHUNKING_PROFILE: which chunking the retriever reads: "
+        "default (the two settings above), small or large; others must be built with "
+        "`ragworks reindex --profile NAME`.")
+    prompt_version: str = Field(
+        "v1", description="RAGWORKS_PROMPT_VERSION: prompt files used (answer_<v>, "
+        "summary_<v>, chitchat_<v> under generate/prompts/).")
+    rerank: bool = Field(
+        False, description="RAGWORKS_RERANK: re-score the fused candidates by their best "
+        "sentence's similarity to the question.")
+
     top_k: int = Field(5, description="RAGWORKS_TOP_K: hits returned for a factoid question.")
     dense_weight: float = Field(
         0.7, description="RAGWORKS_DENSE_WEIGHT: fusion weight of the dense arm (0..1); "

@@ -21,6 +21,7 @@ from ragworks.api.limits import BodyLimit
 from ragworks.api.middleware import RequestContext
 from ragworks.api.routes_datasets import router as datasets_router
 from ragworks.api.routes_documents import router as documents_router
+from ragworks.api.routes_evals import router as evals_router
 from ragworks.api.routes_experiments import router as experiments_router
 from ragworks.api.routes_feedback import router as feedback_router
 from ragworks.api.routes_query import router as query_router
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(feedback_router)
     app.include_router(experiments_router)
     app.include_router(datasets_router)
+    app.include_router(evals_router)
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

@@ -18,6 +18,7 @@ import json
 import secrets
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,31 @@ from ragworks.errors import BadInput, Conflict, NotFound
 from ragworks.experiments import stats
 from ragworks.experiments.assign import assign
 from ragworks.experiments.store import ExperimentStore
+from ragworks.generate.prompts import prompt_versions
+from ragworks.ingest.chunker import PROFILES
 
-OVERRIDES = {"dense_weight": float, "top_k": int, "min_relevance": float, "llm": str,
-             "min_confidence": float, "classifier_path": str}
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "1", "on", "yes"):
+        return True
+    if str(value).lower() in ("false", "0", "off", "no"):
+        return False
+    raise ValueError(value)
 
 
-def check_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
+_bool.__name__ = "boolean"
+OVERRIDES: dict[str, Any] = {
+    "dense_weight": float, "top_k": int, "min_relevance": float, "llm": str,
+    "min_confidence": float, "classifier_path": str, "prompt_version": str, "rerank": _bool,
+    "chunking_profile": str}
+
+
+def check_overrides(overrides: dict[str, Any],
+                    built: Callable[[], Iterable[str]] | None = None) -> dict[str, Any]:
+    """Typed overrides, or BadInput saying what is wrong; ``built`` lists the chunking
+    profiles whose index exists."""
     out = {}
     for key, value in overrides.items():
         kind = OVERRIDES.get(key)
@@ -45,6 +65,16 @@ def check_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
     if "classifier_path" in out and not Path(out["classifier_path"]).is_file():
         raise BadInput(f"classifier_path {out['classifier_path']!r} is not a file "
                        "(train one with `ragworks classifier train`)")
+    if "prompt_version" in out and out["prompt_version"] not in prompt_versions():
+        raise BadInput(f"prompt_version {out['prompt_version']!r} does not exist "
+                       f"(known: {', '.join(prompt_versions())})")
+    if "chunking_profile" in out and out["chunking_profile"] != "default":
+        if out["chunking_profile"] not in PROFILES:
+            raise BadInput(f"chunking_profile {out['chunking_profile']!r} does not exist "
+                           f"(known: default, {', '.join(PROFILES)})")
+        if built is not None and out["chunking_profile"] not in built():
+            raise BadInput(f"chunking_profile {out['chunking_profile']!r} is not built yet: "
+                           f"run `ragworks reindex --profile {out['chunking_profile']}`")
     if not 0 <= out.get("dense_weight", 0.5) <= 1:
         raise BadInput("dense_weight must be between 0 and 1")
     if not 1 <= out.get("top_k", 5) <= 50:
@@ -54,8 +84,10 @@ def check_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
 
 class ExperimentService:
     def __init__(self, store: ExperimentStore, alpha: float = 0.05, min_samples: int = 200,
-                 mde: float = 0.05) -> None:
+                 mde: float = 0.05, built_profiles: Callable[[], Iterable[str]] | None = None,
+                 ) -> None:
         self.store, self.alpha, self.min_samples, self.mde = store, alpha, min_samples, mde
+        self.built_profiles = built_profiles
 
     def create(self, tenant: str, spec: dict[str, Any]) -> dict[str, Any]:
         variants = spec.get("variants") or []
@@ -73,7 +105,8 @@ class ExperimentService:
             if weight <= 0:
                 raise BadInput("variant weights must be positive")
             clean.append({"name": v["name"], "weight": weight,
-                          "overrides": check_overrides(v.get("overrides") or {})})
+                          "overrides": check_overrides(v.get("overrides") or {},
+                                                              self.built_profiles)})
         exp = {"id": "exp_" + secrets.token_hex(6), "name": str(spec.get("name") or "unnamed"),
                "status": "draft", "variants": clean, "primary_metric": metric,
                "guardrails": dict(spec.get("guardrails") or {}), "created_at": time.time(),

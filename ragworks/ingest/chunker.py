@@ -18,6 +18,10 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|\n|$)")
 
 
+#: chunking profiles besides "default" (the RAGWORKS_CHUNK_* settings): (budget, overlap)
+PROFILES: dict[str, tuple[int, int]] = {"small": (90, 15), "large": (360, 45)}
+
+
 def count_tokens(text: str) -> int:
     """A cheap, tokenizer-free estimate (words and punctuation marks)."""
     return len(_TOKEN.findall(text))

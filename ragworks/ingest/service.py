@@ -20,10 +20,10 @@ from ragworks.embed import Embedder
 from ragworks.errors import EmptyDocument, NotFound, PayloadTooLarge, RagworksError
 from ragworks.index.local import text_hash
 from ragworks.index.protocol import ChunkIndex
-from ragworks.ingest.chunker import chunk_document
+from ragworks.ingest.chunker import PROFILES, chunk_document
 from ragworks.ingest.sandbox import parse_isolated
 from ragworks.ingest.sniff import sniff
-from ragworks.models import Chunk, Document, content_hash
+from ragworks.models import Chunk, Document, ParsedDocument, content_hash
 from ragworks.settings import Settings
 from ragworks.storage import BlobStore, RecordStore
 
@@ -37,6 +37,7 @@ class Prepared:
     data: bytes
     text: str
     filename: str
+    parsed: ParsedDocument | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,8 @@ class Ingestor:
         self.embedder = embedder
         self._locks: dict[tuple[str, str, str], threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        #: built chunking profiles other than the default: name -> their own index
+        self.profiles: Callable[[], dict[str, ChunkIndex]] = dict
 
     def _lock(self, key: tuple[str, str, str]) -> threading.Lock:
         with self._locks_guard:
@@ -142,7 +145,7 @@ class Ingestor:
                        title=parsed.title, media_type=media_type,
                        content_hash=content_hash(data), size_bytes=len(data),
                        chunk_count=len(chunks), created_at=time.time())
-        return Prepared(doc, chunks, data, parsed.text, filename)
+        return Prepared(doc, chunks, data, parsed.text, filename, parsed)
 
     def commit(self, prepared: Prepared, vectors: np.ndarray, embedded: int) -> IngestResult:
         """Store blobs, the record, then the chunks; then drop the file's older version.
@@ -156,6 +159,9 @@ class Ingestor:
         previous = self.records.find_by_source(tenant, doc.collection, doc.source)
         created = self.records.insert_document(doc)
         self.index.add(prepared.chunks, vectors)
+        if prepared.parsed is not None:
+            for name, index in self.profiles().items():
+                self.index_profile(name, index, doc, prepared.parsed)
         if not created:  # another writer made it first, or this repaired a crash
             return IngestResult(self.records.get_document(tenant, doc.id) or doc, "unchanged")
         if previous is not None and previous.id != doc.id:
@@ -163,10 +169,49 @@ class Ingestor:
             return IngestResult(doc, "replaced", embedded)
         return IngestResult(doc, "created", embedded)
 
-    def _vectors(self, chunks: list[Chunk]) -> tuple[np.ndarray, np.ndarray]:
+    def index_profile(self, name: str, index: ChunkIndex, doc: Document,
+                      parsed: ParsedDocument | None = None) -> int:
+        """Chunk a stored document with a profile into that profile's index (idempotent).
+
+        Returns the number of chunks embedded now (0 when they were all there)."""
+        if len(index.chunks_of(doc.tenant, doc.id)) >= 1 and parsed is None:
+            return 0
+        if parsed is None:
+            parsed = parse_isolated(self.blobs.get(f"{doc.tenant}/{doc.id}/raw"), doc.source,
+                                    doc.media_type, self.settings.parse_timeout_s,
+                                    self.settings.parse_memory_mb)
+        budget, overlap = PROFILES[name]
+        chunks = chunk_document(parsed, doc_id=doc.id, tenant=doc.tenant,
+                                collection=doc.collection, source=doc.source,
+                                budget=budget, overlap=overlap)
+        if not chunks:
+            return 0
+        vectors, fresh = self._vectors(chunks, index)
+        index.add(chunks, vectors)
+        return int(fresh.sum())
+
+    def reindex(self, name: str, index: ChunkIndex,
+                progress: Callable[[Document], None] | None = None) -> tuple[int, int]:
+        """Build (or complete) a profile's index from every stored document.
+
+        Returns (documents, chunks embedded)."""
+        docs = embedded = 0
+        for tenant in self.records.tenants():
+            offset = 0
+            while batch := self.records.list_documents(tenant, limit=200, offset=offset):
+                offset += len(batch)
+                for doc in batch:
+                    embedded += self.index_profile(name, index, doc)
+                    docs += 1
+                    if progress:
+                        progress(doc)
+        return docs, embedded
+
+    def _vectors(self, chunks: list[Chunk],
+                 index: ChunkIndex | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Vectors for chunks, reusing stored ones; and a mask of those embedded now."""
         hashes = [text_hash(c) for c in chunks]
-        cached = self.index.cached_vectors(hashes)
+        cached = (index or self.index).cached_vectors(hashes)
         fresh = np.array([h not in cached for h in hashes], dtype=bool)
         vectors = np.zeros((len(chunks), self.embedder.dim), dtype=np.float32)
         if fresh.any():
@@ -182,6 +227,8 @@ class Ingestor:
         if doc is None:
             raise NotFound(f"no document {doc_id!r}")
         self.index.delete_document(tenant, doc_id)
+        for index in self.profiles().values():
+            index.delete_document(tenant, doc_id)
         self.blobs.delete(f"{tenant}/{doc_id}/raw")
         self.blobs.delete(f"{tenant}/{doc_id}/text")
         self.records.delete_document(tenant, doc_id)

@@ -11,6 +11,7 @@ from ragworks.models import Hit, Plan, Scope
 from ragworks.observe.recorder import TraceRecorder
 from ragworks.retrieve.fusion import fuse
 from ragworks.retrieve.mmr import mmr
+from ragworks.retrieve.rerank import SentenceReranker
 
 
 class HybridRetriever:
@@ -21,11 +22,12 @@ class HybridRetriever:
     """
 
     def __init__(self, index: ChunkIndex, embedder: Embedder, dense_weight: float = 0.6,
-                 method: str = "convex") -> None:
+                 method: str = "convex", reranker: SentenceReranker | None = None) -> None:
         self.index = index
         self.embedder = embedder
         self.dense_weight = dense_weight
         self.method = method
+        self.reranker = reranker
 
     def search(self, query: str, scope: Scope, k: int, candidates: int = 30,
                dense_weight: float | None = None,
@@ -48,6 +50,15 @@ class HybridRetriever:
                          metadata={"method": self.method, "dense_weight": w},
                          output=[{"source": h.chunk.source, "fused": h.fused}
                                  for h in fused[:k]])
+        if self.reranker is not None:
+            t3 = time.time()
+            fused = self.reranker.rerank(vector, fused)
+            if trace is not None:
+                trace.record("rerank", t3, time.time(),
+                             metadata={"weight": self.reranker.weight,
+                                       "candidates": self.reranker.candidates},
+                             output=[{"source": h.chunk.source, "score": h.fused}
+                                     for h in fused[:k]])
         return fused
 
     def retrieve(self, query: str, scope: Scope, plan: Plan,

@@ -87,6 +87,10 @@ class SQLiteRecordStore:
             args.append(collection)
         return int(self._conn().execute(sql, args).fetchone()[0])
 
+    def tenants(self) -> list[str]:
+        return [r[0] for r in self._conn().execute(
+            "SELECT DISTINCT tenant FROM documents ORDER BY tenant")]
+
     def delete_document(self, tenant: str, doc_id: str) -> bool:
         cur = self._conn().execute(
             "DELETE FROM documents WHERE tenant=? AND id=?", (tenant, doc_id)

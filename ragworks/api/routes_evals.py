@@ -1,0 +1,86 @@
+"""/api/v1/eval: start evaluation runs, follow them, list and compare stored runs (admin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from ragworks.api.deps import principal, services
+from ragworks.auth import Principal
+from ragworks.errors import BadInput, NotFound
+from ragworks.evaluate.datasets import DatasetStore
+from ragworks.evaluate.judge import LLMJudge
+from ragworks.evaluate.runs import RunStore, compare, resolve_variant
+from ragworks.services import Services, make_chat
+
+router = APIRouter(prefix="/api/v1/eval", tags=["evaluation"])
+
+
+class RunRequest(BaseModel):
+    dataset: str = Field(min_length=1, max_length=120, description="NAME or NAME@VERSION")
+    variant: dict[str, Any] | str | None = Field(
+        None, description="overrides, or EXPERIMENT_ID/VARIANT")
+    judge: str | None = Field(None, description="chat backend of an LLM judge, e.g. openai:MODEL")
+
+
+@router.post("/runs", status_code=202)
+def start_run(body: RunRequest, who: Principal = Depends(principal),
+              svc: Services = Depends(services)) -> dict:
+    """Queue a run; follow it at /api/v1/eval/jobs/{id}. The stored run is the result."""
+    who.require("admin")
+    name, _, version = body.dataset.partition("@")
+    if version and not version.isdigit():
+        raise BadInput(f"dataset version must be a number, not {version!r}")
+    items = DatasetStore(svc.traces).get(who.tenant, name, int(version) if version else None)
+    overrides = resolve_variant(svc, who.tenant, body.variant)
+    judge = None
+    if body.judge:
+        try:
+            judge = LLMJudge(make_chat(svc.settings, body.judge))
+        except ValueError as exc:
+            raise BadInput(str(exc)) from None
+    return svc.eval_jobs.submit(who.tenant, items, body.dataset, overrides, judge)
+
+
+@router.get("/jobs")
+def list_jobs(who: Principal = Depends(principal), svc: Services = Depends(services)) -> dict:
+    who.require("admin")
+    return {"jobs": svc.eval_jobs.all(who.tenant)}
+
+
+@router.get("/jobs/{job_id}")
+def get_job(job_id: str, who: Principal = Depends(principal),
+            svc: Services = Depends(services)) -> dict:
+    who.require("admin")
+    return svc.eval_jobs.get(who.tenant, job_id)
+
+
+@router.get("/runs")
+def list_runs(who: Principal = Depends(principal), svc: Services = Depends(services)) -> dict:
+    who.require("admin")
+    return {"runs": RunStore(svc.traces).all(who.tenant)}
+
+
+def _run(svc: Services, tenant: str, run_id: str) -> dict[str, Any]:
+    run = RunStore(svc.traces).get(tenant, run_id)
+    if run is None:
+        raise NotFound(f"no evaluation run {run_id!r}")
+    return run
+
+
+@router.get("/runs/{run_id}")
+def get_run(run_id: str, who: Principal = Depends(principal),
+            svc: Services = Depends(services)) -> dict:
+    who.require("admin")
+    return _run(svc, who.tenant, run_id)
+
+
+@router.get("/compare")
+def compare_runs(a: str = Query(...), b: str = Query(...), who: Principal = Depends(principal),
+                 svc: Services = Depends(services)) -> dict:
+    """Per metric: means of A and B, delta (B - A) and a paired t-test p-value."""
+    who.require("admin")
+    return {"a": a, "b": b, "metrics": compare(_run(svc, who.tenant, a),
+                                               _run(svc, who.tenant, b))}
