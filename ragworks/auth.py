@@ -45,6 +45,14 @@ class Keyring:
             raise ValueError(f"unknown scopes {sorted(unknown)} (known: {', '.join(SCOPES)})")
         self.records.put_api_key(hash_key(key), tenant, tuple(scopes), name)
 
+    def authenticate_hash(self, key_hash: str) -> Principal:
+        """The principal of a stored key hash (login sessions carry the hash, not the key)."""
+        found = self.records.get_api_key(key_hash)
+        if found is None:
+            raise Unauthorized("the key of this session was revoked: log in again")
+        tenant, scopes, name = found
+        return Principal(tenant, scopes, name)
+
     def authenticate(self, key: str | None) -> Principal:
         if not key:
             raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")

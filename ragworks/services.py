@@ -38,6 +38,7 @@ from ragworks.storage import BlobStore, RecordStore, open_blob_store, open_recor
 from ragworks.storage.sqlite_traces import SQLiteTraceStore
 
 if TYPE_CHECKING:
+    from ragworks.alerts.service import AlertService
     from ragworks.evaluate.jobs import EvalJobs
 
 log = structlog.get_logger(__name__)
@@ -280,6 +281,18 @@ class Services:
         return key
 
     @cached_property
+    def session_secret(self) -> bytes:
+        from ragworks.dashboard.session import load_secret
+
+        return load_secret(self.settings.session_secret, self.settings.data_dir)
+
+    @cached_property
+    def alerts(self) -> AlertService:
+        from ragworks.alerts.service import AlertService
+
+        return AlertService(self.traces)
+
+    @cached_property
     def eval_jobs(self) -> EvalJobs:
         from ragworks.evaluate.jobs import EvalJobs
 
@@ -288,6 +301,8 @@ class Services:
     def close(self) -> None:
         if "eval_jobs" in self.__dict__:
             self.eval_jobs.close()
+        if "alerts" in self.__dict__:
+            self.alerts.notifier.close()
         if "tracer" in self.__dict__:
             self.tracer.shutdown(self.settings.flush_timeout_s)
         for name in ("records", "index", "traces"):

@@ -125,6 +125,13 @@ class Settings(BaseSettings):
     flush_timeout_s: float = Field(
         5.0, description="RAGWORKS_FLUSH_TIMEOUT_S: how long short-lived commands wait for "
         "their exports before exiting.")
+    alert_interval_s: float = Field(
+        15.0, description="RAGWORKS_ALERT_INTERVAL_S: how often alert rules are evaluated "
+        "(0 turns the evaluator off in this process).")
+    session_secret: str = Field(
+        "", description="RAGWORKS_SESSION_SECRET: signs admin login cookies; empty means a "
+        "random secret kept in the data dir (shared by processes on one data dir).")
+    session_hours: float = Field(12.0, description="RAGWORKS_SESSION_HOURS: login lifetime.")
     trace_retention_days: float = Field(
         30.0, description="RAGWORKS_TRACE_RETENTION_DAYS: older traces are deleted hourly.")
     prices: dict[str, tuple[float, float]] = Field(

@@ -13,12 +13,16 @@ from importlib import resources
 import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ragworks import __version__
+from ragworks.alerts.service import AlertEvaluator
 from ragworks.api import errors as api_errors
 from ragworks.api.limits import BodyLimit
 from ragworks.api.middleware import RequestContext
+from ragworks.api.routes_dashboard import alerts_router
+from ragworks.api.routes_dashboard import router as dashboard_router
 from ragworks.api.routes_datasets import router as datasets_router
 from ragworks.api.routes_documents import router as documents_router
 from ragworks.api.routes_evals import router as evals_router
@@ -26,6 +30,7 @@ from ragworks.api.routes_experiments import router as experiments_router
 from ragworks.api.routes_feedback import router as feedback_router
 from ragworks.api.routes_query import router as query_router
 from ragworks.api.routes_traces import router as traces_router
+from ragworks.dashboard.pages import router as admin_pages
 from ragworks.services import Services
 from ragworks.settings import Settings
 
@@ -43,8 +48,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         job = threading.Thread(target=retention_loop, args=(svc, stop), daemon=True,
                                name="trace-retention")
         job.start()
+        evaluator = None
+        if settings.alert_interval_s > 0:
+            svc.alerts.ensure_defaults("default")
+            evaluator = AlertEvaluator(svc.alerts, settings.alert_interval_s)
+            evaluator.start()
         yield
         stop.set()
+        if evaluator is not None:
+            evaluator.stop()
         svc.close()
 
     app = FastAPI(title="ragworks", version=__version__, lifespan=lifespan,
@@ -61,6 +73,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(experiments_router)
     app.include_router(datasets_router)
     app.include_router(evals_router)
+    app.include_router(dashboard_router)
+    app.include_router(alerts_router)
+    app.include_router(admin_pages)
+    app.mount("/static", StaticFiles(directory=str(resources.files("ragworks.web") / "static")),
+              name="static")
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

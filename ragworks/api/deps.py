@@ -6,6 +6,8 @@ import structlog
 from fastapi import Request
 
 from ragworks.auth import Principal
+from ragworks.dashboard.session import COOKIE, CSRF_HEADER, read_cookie
+from ragworks.errors import Forbidden
 from ragworks.services import Services
 
 
@@ -14,10 +16,20 @@ def services(request: Request) -> Services:
 
 
 def principal(request: Request) -> Principal:
+    """The caller: an API key (Authorization: Bearer, or X-API-Key), else a login session."""
     header = request.headers.get("authorization", "")
     key = header[7:].strip() if header.lower().startswith("bearer ") else None
     key = key or request.headers.get("x-api-key")
-    who = services(request).keys.authenticate(key)
+    svc = services(request)
+    key_hash = None if key else read_cookie(svc.session_secret, request.cookies.get(COOKIE))
+    if key_hash is not None:
+        if request.method not in ("GET", "HEAD", "OPTIONS") and \
+                request.headers.get(CSRF_HEADER) != "ragworks":
+            raise Forbidden("a request made with a login session must send "
+                            "'X-Requested-With: ragworks'")
+        who = svc.keys.authenticate_hash(key_hash)
+    else:
+        who = svc.keys.authenticate(key)
     request.state.tenant = who.tenant
     structlog.contextvars.bind_contextvars(tenant=who.tenant)
     return who

@@ -93,6 +93,8 @@ class Trace:
     metadata: dict[str, Any] = field(default_factory=dict)
     observations: list[Observation] = field(default_factory=list)
     scores: list[Score] = field(default_factory=list)
+    #: the query's embedding (numpy), summed into hourly rollups for drift; never exported
+    query_vector: Any = field(default=None, repr=False, compare=False)
 
     @property
     def latency_ms(self) -> float:

@@ -29,17 +29,24 @@ def bucket_of(series: str, value: float) -> int | None:
     return None if bounds is None else bisect.bisect_left(bounds, value)
 
 
-def percentile(series: str, buckets: Sequence[int], q: float) -> float | None:
-    """Upper bound of the bucket holding the q-quantile (0 < q < 1)."""
+def percentile(series: str, buckets: Sequence[int], q: float,
+               interpolate: bool = False) -> float | None:
+    """The q-quantile (0 < q < 1) from a histogram: the upper bound of its bucket, or with
+    ``interpolate`` a linear estimate inside the bucket (for charts)."""
     bounds = bounds_for(series)
     total = sum(buckets)
     if bounds is None or total == 0:
         return None
     seen = 0
     for i, n in enumerate(buckets):
+        if n and seen + n >= q * total:
+            if i >= len(bounds):
+                return float("inf")
+            if not interpolate:
+                return float(bounds[i])
+            lower = float(bounds[i - 1]) if i else 0.0
+            return lower + (float(bounds[i]) - lower) * (q * total - seen) / n
         seen += n
-        if seen >= q * total:
-            return float(bounds[i]) if i < len(bounds) else float("inf")
     return float("inf")
 
 

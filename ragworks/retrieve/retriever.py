@@ -41,6 +41,8 @@ class HybridRetriever:
         t2 = time.time()
         fused = fuse(hits, w, self.method)[: max(candidates, k)]
         if trace is not None:
+            if trace.trace.query_vector is None:  # the first search of the query (for drift)
+                trace.trace.query_vector = vector
             trace.record("embed_query", t0, t1, metadata={"model": self.embedder.name})
             for arm, (start, end) in timings.items():
                 trace.record(arm, start, end, output={"candidates": sum(

@@ -93,9 +93,40 @@ def _m007_datasets(conn: sqlite3.Connection) -> None:
             items TEXT NOT NULL, PRIMARY KEY (tenant, name, version))""")
 
 
+def _m008_dashboard_and_alerts(conn: sqlite3.Connection) -> None:
+    # hourly rollups (the 7d and 30d charts) and per-minute sums of query embeddings (drift)
+    conn.execute(
+        """CREATE TABLE rollups_hour (
+            tenant TEXT NOT NULL, series TEXT NOT NULL, hour INTEGER NOT NULL,
+            count INTEGER NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+            buckets TEXT NOT NULL, PRIMARY KEY (tenant, series, hour))""")
+    conn.execute(
+        """INSERT INTO rollups_hour SELECT tenant, series, (minute / 3600) * 3600, SUM(count),
+           SUM(sum), MIN(min), MAX(max), '[]' FROM rollups GROUP BY 1, 2, 3""")
+    conn.execute(
+        """CREATE TABLE query_vectors (
+            tenant TEXT NOT NULL, hour INTEGER NOT NULL, count INTEGER NOT NULL,
+            sum BLOB NOT NULL, PRIMARY KEY (tenant, hour))""")
+    conn.execute(
+        """CREATE TABLE alert_rules (
+            id TEXT PRIMARY KEY, tenant TEXT NOT NULL, data TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'ok', since REAL NOT NULL DEFAULT 0,
+            value REAL, acked_by TEXT, silenced_until REAL NOT NULL DEFAULT 0,
+            updated_at REAL NOT NULL)""")
+    conn.execute(
+        """CREATE TABLE alert_events (
+            tenant TEXT NOT NULL, rule_id TEXT NOT NULL, at REAL NOT NULL,
+            state TEXT NOT NULL, value REAL, message TEXT NOT NULL)""")
+    conn.execute("CREATE INDEX alert_events_time ON alert_events (tenant, at)")
+    conn.execute("CREATE INDEX traces_variant ON traces (tenant, variant)")
+    conn.execute(
+        """CREATE TABLE leases (
+            name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires REAL NOT NULL)""")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_documents, _m002_api_keys, _m003_traces, _m004_feedback, _m005_experiments,
-    _m006_eval_runs, _m007_datasets,
+    _m006_eval_runs, _m007_datasets, _m008_dashboard_and_alerts,
 ]
 
 

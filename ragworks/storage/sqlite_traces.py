@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ragworks.observe.model import Score, Trace
 from ragworks.observe.rollups import bounds_for, bucket_of, score_points, trace_points
 from ragworks.storage.migrations import migrate
@@ -74,6 +76,8 @@ class SQLiteTraceStore:
                              [(o.id, trace.id, _json(o.to_dict())) for o in trace.observations])
             self._insert_scores(conn, trace.tenant, trace.scores)
             self._roll_up(conn, trace.tenant, trace.start, trace_points(trace))
+            if trace.query_vector is not None:
+                self._add_vector(conn, trace.tenant, trace.start, trace.query_vector)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -105,8 +109,36 @@ class SQLiteTraceStore:
                            _json(s.to_dict())) for s in scores])
 
     @staticmethod
+    def _add_vector(conn, tenant: str, at: float, vector: Any) -> None:  # type: ignore[no-untyped-def]
+        hour = int(at // 3600) * 3600
+        v = np.asarray(vector, dtype=np.float64)
+        row = conn.execute("SELECT count, sum FROM query_vectors WHERE tenant=? AND hour=?",
+                           (tenant, hour)).fetchone()
+        count = 1
+        if row is not None:
+            old = np.frombuffer(row[1], dtype=np.float64)
+            if old.shape == v.shape:
+                v, count = v + old, row[0] + 1
+        conn.execute("INSERT OR REPLACE INTO query_vectors VALUES (?,?,?,?)",
+                     (tenant, hour, count, v.tobytes()))
+
+    def query_vectors(self, tenant: str, since: float,
+                      until: float | None = None) -> list[tuple[int, int, np.ndarray]]:
+        """(hour, count, sum of query embeddings) rows, oldest first."""
+        rows = self._conn().execute(
+            "SELECT hour, count, sum FROM query_vectors WHERE tenant=? AND hour>=? AND hour<? "
+            "ORDER BY hour", (tenant, int(since // 3600) * 3600, until or 1e12)).fetchall()
+        return [(h, n, np.frombuffer(b, dtype=np.float64)) for h, n, b in rows]
+
+    @staticmethod
     def _roll_up(conn, tenant: str, at: float, points: Sequence[tuple[str, float]]) -> None:  # type: ignore[no-untyped-def]
-        minute = int(at // 60) * 60
+        for table, column, width in (("rollups", "minute", 60), ("rollups_hour", "hour", 3600)):
+            SQLiteTraceStore._roll_up_into(conn, table, column, int(at // width) * width,
+                                           tenant, points)
+
+    @staticmethod
+    def _roll_up_into(conn, table: str, column: str, minute: int, tenant: str,  # type: ignore[no-untyped-def]
+                      points: Sequence[tuple[str, float]]) -> None:
         merged: dict[str, list[float]] = {}
         hist: dict[str, list[int]] = {}
         for series, value in points:
@@ -120,16 +152,19 @@ class SQLiteTraceStore:
                 bounds = bounds_for(series) or ()
                 hist.setdefault(series, [0] * (len(bounds) + 1))[b] += 1
         for series, (count, total, lo, hi) in merged.items():
-            row = conn.execute(
-                "SELECT count, sum, min, max, buckets FROM rollups "
-                "WHERE tenant=? AND series=? AND minute=?", (tenant, series, minute)).fetchone()
+            row = conn.execute(  # table and column are fixed strings
+                f"SELECT count, sum, min, max, buckets FROM {table} "
+                f"WHERE tenant=? AND series=? AND {column}=?", (tenant, series, minute)).fetchone()
             buckets = hist.get(series, [])
             if row is not None:
                 old = json.loads(row[4])
-                buckets = [a + b for a, b in zip(old, buckets, strict=True)] if buckets else old
+                if buckets and len(old) == len(buckets):
+                    buckets = [a + b for a, b in zip(old, buckets, strict=True)]
+                elif not buckets:
+                    buckets = old
                 count, total = count + row[0], total + row[1]
                 lo, hi = min(lo, row[2]), max(hi, row[3])
-            conn.execute("INSERT OR REPLACE INTO rollups VALUES (?,?,?,?,?,?,?,?)",
+            conn.execute(f"INSERT OR REPLACE INTO {table} VALUES (?,?,?,?,?,?,?,?)",
                          (tenant, series, minute, int(count), total, lo, hi, _json(buckets)))
 
     def upsert_feedback(self, tenant: str, trace_id: str, user_id: str,

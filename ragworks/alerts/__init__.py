@@ -1,0 +1,1 @@
+"""Alert rules over rollups and drift, their states and history, and notifications."""

@@ -1,0 +1,268 @@
+"""Alert rules, their states and history; the evaluator and the notifier.
+
+States: ``ok`` -> ``pending`` (condition true, not yet for ``for_s``) -> ``firing``
+-> ``resolved`` (condition false again) -> ``ok``. Every change is an event in
+the history. Acknowledging a firing alert records who; silencing until a time
+keeps evaluating but sends nothing.
+
+Only one evaluator acts at a time, even with several processes on one store: it
+holds a lease row (owner, expiry) renewed on every pass; another process takes
+over when the lease expires.
+
+Notifications (on firing and resolved): a log line always, and a POST of a
+Slack-compatible JSON body to each of the rule's webhooks, retried with backoff
+on a separate thread pool, so a slow or failing webhook never delays the
+evaluation of other rules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import structlog
+
+from ragworks.alerts.rules import COMPARATORS, DEFAULT_RULES, check_rule, measure
+from ragworks.dashboard.data import DashboardData
+from ragworks.dashboard.drift import Drift
+from ragworks.errors import BadInput, NotFound
+
+log = structlog.get_logger(__name__)
+LEASE = "alert-evaluator"
+
+
+class Notifier:
+    def __init__(self, attempts: int = 4, backoff_s: float = 0.5, timeout_s: float = 5.0,
+                 workers: int = 4) -> None:
+        self.attempts, self.backoff_s, self.timeout_s = attempts, backoff_s, timeout_s
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
+        self.sent = self.failed = 0
+
+    def notify(self, rule: dict[str, Any], state: str, value: float | None,
+               message: str) -> None:
+        log.warning("alert", rule=rule["name"], state=state, value=value, message=message)
+        body = {"text": f"[{state.upper()}] {rule['name']}: {message}",
+                "rule": rule["name"], "rule_id": rule["id"], "state": state, "value": value,
+                "metric": rule["metric"], "threshold": rule["threshold"],
+                "tenant": rule["tenant"]}
+        for url in rule.get("webhooks") or ():
+            self._pool.submit(self._post, url, body)
+
+    def _post(self, url: str, body: dict[str, Any]) -> None:
+        delay = self.backoff_s
+        for attempt in range(1, self.attempts + 1):
+            try:
+                resp = httpx.post(url, json=body, timeout=self.timeout_s)
+                if resp.status_code < 300:
+                    self.sent += 1
+                    return
+                reason = f"HTTP {resp.status_code}"
+            except httpx.HTTPError as exc:
+                reason = type(exc).__name__
+            if attempt < self.attempts:
+                time.sleep(delay)
+                delay *= 2
+        self.failed += 1
+        log.error("webhook_failed", url=url.split("?")[0], attempts=self.attempts,
+                  reason=reason)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+class AlertService:
+    def __init__(self, store: Any, notifier: Notifier | None = None,
+                 lease_s: float = 60.0) -> None:
+        self.store = store
+        self.data = DashboardData(store)
+        self.drift = Drift(self.data)
+        self.notifier = notifier or Notifier()
+        self.lease_s = lease_s
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+    def _conn(self):  # type: ignore[no-untyped-def]
+        return self.store._conn()
+
+    # -- rules ---------------------------------------------------------------------------
+    def create(self, tenant: str, spec: dict[str, Any]) -> dict[str, Any]:
+        rule = {"id": "rule_" + secrets.token_hex(5), "tenant": tenant, **check_rule(spec)}
+        self._conn().execute(
+            "INSERT INTO alert_rules (id, tenant, data, updated_at) VALUES (?,?,?,?)",
+            (rule["id"], tenant, json.dumps(rule), time.time()))
+        return self.get(tenant, rule["id"])
+
+    def ensure_defaults(self, tenant: str) -> None:
+        """The shipped rules, for a tenant that has none yet."""
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("SELECT 1 FROM alert_rules WHERE tenant=? LIMIT 1",
+                            (tenant,)).fetchone() is None:
+                for spec in DEFAULT_RULES:
+                    rule = {"id": "rule_" + secrets.token_hex(5), "tenant": tenant,
+                            **check_rule(spec)}
+                    conn.execute("INSERT INTO alert_rules (id, tenant, data, updated_at) "
+                                 "VALUES (?,?,?,?)",
+                                 (rule["id"], tenant, json.dumps(rule), time.time()))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def _row(self, r: tuple) -> dict[str, Any]:
+        rule = json.loads(r[0])
+        rule.update(state=r[1], since=r[2], value=r[3], acked_by=r[4], silenced_until=r[5],
+                    updated_at=r[6])
+        return rule
+
+    _COLS = "data, state, since, value, acked_by, silenced_until, updated_at"
+
+    def get(self, tenant: str, rule_id: str) -> dict[str, Any]:
+        r = self._conn().execute(f"SELECT {self._COLS} FROM alert_rules WHERE tenant=? AND id=?",
+                                 (tenant, rule_id)).fetchone()
+        if r is None:
+            raise NotFound(f"no alert rule {rule_id!r}")
+        return self._row(r)
+
+    def rules(self, tenant: str) -> list[dict[str, Any]]:
+        return [self._row(r) for r in self._conn().execute(
+            f"SELECT {self._COLS} FROM alert_rules WHERE tenant=? ORDER BY rowid", (tenant,))]
+
+    def delete(self, tenant: str, rule_id: str) -> None:
+        self.get(tenant, rule_id)
+        self._conn().execute("DELETE FROM alert_rules WHERE tenant=? AND id=?",
+                             (tenant, rule_id))
+
+    def acknowledge(self, tenant: str, rule_id: str, who: str) -> dict[str, Any]:
+        rule = self.get(tenant, rule_id)
+        if rule["state"] not in ("firing", "pending"):
+            raise BadInput(f"rule {rule_id} is {rule['state']}; only a firing or pending "
+                           "alert can be acknowledged")
+        self._conn().execute("UPDATE alert_rules SET acked_by=? WHERE id=?", (who, rule_id))
+        self._event(tenant, rule_id, "acknowledged", rule["value"], f"by {who}")
+        return self.get(tenant, rule_id)
+
+    def silence(self, tenant: str, rule_id: str, seconds: float, who: str) -> dict[str, Any]:
+        if not 0 <= seconds <= 30 * 86400:
+            raise BadInput("silence for 0 to 2592000 seconds (0 ends a silence)")
+        rule = self.get(tenant, rule_id)
+        until = time.time() + seconds if seconds else 0.0
+        self._conn().execute("UPDATE alert_rules SET silenced_until=? WHERE id=?",
+                             (until, rule_id))
+        self._event(tenant, rule_id, "silenced" if seconds else "unsilenced", rule["value"],
+                    f"by {who} for {int(seconds)} s")
+        return self.get(tenant, rule_id)
+
+    def history(self, tenant: str, limit: int = 100,
+                rule_id: str | None = None) -> list[dict[str, Any]]:
+        sql, args = "SELECT rule_id, at, state, value, message FROM alert_events WHERE tenant=?", \
+            [tenant]
+        if rule_id:
+            sql += " AND rule_id=?"
+            args.append(rule_id)
+        rows = self._conn().execute(sql + " ORDER BY at DESC LIMIT ?", [*args, limit])
+        return [{"rule_id": r[0], "at": r[1], "state": r[2], "value": r[3], "message": r[4]}
+                for r in rows]
+
+    def _event(self, tenant: str, rule_id: str, state: str, value: float | None,
+               message: str) -> None:
+        self._conn().execute("INSERT INTO alert_events VALUES (?,?,?,?,?,?)",
+                             (tenant, rule_id, time.time(), state, value, message))
+
+    # -- evaluation ----------------------------------------------------------------------
+    def acquire_lease(self, now: float | None = None) -> bool:
+        """True when this process holds (or just took) the evaluator lease."""
+        now = now or time.time()
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT owner, expires FROM leases WHERE name=?",
+                               (LEASE,)).fetchone()
+            mine = row is None or row[0] == self.owner or row[1] < now
+            if mine:
+                conn.execute("INSERT OR REPLACE INTO leases VALUES (?,?,?)",
+                             (LEASE, self.owner, now + self.lease_s))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return mine
+
+    def release_lease(self) -> None:
+        self._conn().execute("DELETE FROM leases WHERE name=? AND owner=?", (LEASE, self.owner))
+
+    def evaluate_all(self, now: float | None = None) -> int:
+        """One pass over every rule of every tenant (if this process holds the lease).
+
+        Returns the number of rules evaluated (0 when another process evaluates)."""
+        if not self.acquire_lease(now):
+            return 0
+        rows = self._conn().execute(f"SELECT {self._COLS} FROM alert_rules").fetchall()
+        for r in rows:
+            rule = self._row(r)
+            try:
+                self.evaluate(rule, now)
+            except Exception:  # one broken rule never stops the others
+                log.exception("alert_rule_failed", rule_id=rule["id"])
+        return len(rows)
+
+    def evaluate(self, rule: dict[str, Any], now: float | None = None) -> str:
+        now = now or time.time()
+        value, samples = measure(self.data, self.drift, rule["tenant"], rule, now)
+        breach = value is not None and samples >= rule["min_samples"] and \
+            COMPARATORS[rule["comparator"]](float(value), rule["threshold"])
+        state, since = rule["state"], rule["since"]
+        new = state
+        if breach:
+            if state in ("ok", "resolved"):
+                new, since = ("firing" if rule["for_s"] <= 0 else "pending"), now
+            elif state == "pending" and now - since >= rule["for_s"]:
+                new, since = "firing", now
+        elif state in ("pending", "resolved"):
+            new, since = "ok", now
+        elif state == "firing":
+            new, since = "resolved", now
+        shown = None if value is None else round(float(value), 6)
+        acked = rule["acked_by"] if new in ("firing", "pending") else None
+        self._conn().execute(
+            "UPDATE alert_rules SET state=?, since=?, value=?, acked_by=?, updated_at=? "
+            "WHERE id=?", (new, since, shown, acked, now, rule["id"]))
+        if new != state:
+            message = (f"{rule['metric']} {rule['aggregation']} = {shown} "
+                       f"{rule['comparator'] if breach else 'within'} {rule['threshold']} "
+                       f"over {int(rule['window_s'])} s ({samples} samples)")
+            self._event(rule["tenant"], rule["id"], new, shown, message)
+            if new in ("firing", "resolved") and rule["silenced_until"] < now:
+                self.notifier.notify(rule, new, shown, message)
+        return new
+
+
+class AlertEvaluator:
+    """The background job: ``service.evaluate_all()`` every ``interval_s``."""
+
+    def __init__(self, service: AlertService, interval_s: float) -> None:
+        self.service, self.interval_s = service, interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="alert-evaluator", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.service.evaluate_all()
+            except Exception:
+                log.exception("alert_evaluation_failed")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.service.release_lease()

@@ -1,0 +1,165 @@
+/* ragworks admin pages: live tiles, trend charts (uPlot), drift, and actions. */
+(function () {
+  "use strict";
+  const COLORS = ["#2f6fed", "#d63b3b", "#1a9a5b", "#d98a00", "#8e44ad", "#16a2b8", "#7f8c8d", "#c0392b"];
+
+  async function api(path, options) {
+    const opts = Object.assign({ credentials: "same-origin", headers: {} }, options || {});
+    opts.headers["X-Requested-With"] = "ragworks";
+    if (opts.body && typeof opts.body !== "string") {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(opts.body);
+    }
+    const resp = await fetch(path, opts);
+    if (resp.status === 401) { location.href = "/admin/login?next=" + encodeURIComponent(location.pathname); }
+    if (!resp.ok) { throw new Error((await resp.text()) || resp.statusText); }
+    return resp.status === 204 ? null : resp.json();
+  }
+
+  function fmt(value, kind) {
+    if (value === null || value === undefined) return "–";
+    if (kind === "pct") return (value * 100).toFixed(1) + "%";
+    if (kind === "ms") return value >= 1000 ? (value / 1000).toFixed(2) + " s" : Math.round(value) + " ms";
+    if (kind === "usd") return "$" + value.toFixed(4);
+    if (kind === "int") return Math.round(value).toLocaleString();
+    return String(Math.round(value * 100) / 100);
+  }
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
+  }
+
+  // -- tiles -------------------------------------------------------------------------
+  async function refreshTiles() {
+    const t = await api("/api/v1/dashboard/tiles");
+    document.querySelectorAll(".tile").forEach((tile) => {
+      const el = tile.querySelector(".value");
+      const text = fmt(t[tile.dataset.key], tile.dataset.fmt);
+      if (el.textContent !== text) {
+        el.textContent = text;
+        tile.classList.add("changed");
+        setTimeout(() => tile.classList.remove("changed"), 800);
+      }
+    });
+    document.getElementById("tiles-at").textContent = new Date(t.at * 1000).toLocaleTimeString();
+    document.body.dataset.tilesUpdated = String(Date.now());
+  }
+
+  async function refreshFiring() {
+    const data = await api("/api/v1/alerts");
+    const firing = data.rules.filter((r) => r.state === "firing");
+    const el = document.getElementById("firing");
+    el.hidden = firing.length === 0;
+    el.innerHTML = firing.length ? "Firing: " + firing.map((r) => esc(r.name)).join(", ") + ' · <a href="/admin/alerts">see alerts</a>' : "";
+  }
+
+  // -- charts ------------------------------------------------------------------------
+  const charts = {};
+
+  function plot(id, times, series, opts) {
+    const el = document.getElementById("chart-" + id);
+    if (!el) return;
+    if (charts[id]) { charts[id].destroy(); delete charts[id]; }
+    el.innerHTML = "";
+    const names = Object.keys(series);
+    const hasData = names.some((n) => series[n].some((v) => v !== null && v !== 0));
+    el.dataset.points = String(names.reduce((a, n) => a + series[n].filter((v) => v !== null && v !== 0).length, 0));
+    if (!names.length || !hasData) { el.innerHTML = '<div class="empty">no data in this range</div>'; return; }
+    const width = Math.max(el.clientWidth, 300);
+    const o = {
+      width: width, height: (opts && opts.height) || 200,
+      series: [{}].concat(names.map((n, i) => ({ label: n, stroke: COLORS[i % COLORS.length], width: 1.6,
+        fill: opts && opts.fill ? COLORS[i % COLORS.length] + "22" : undefined, spanGaps: true }))),
+      axes: [{}, { size: 56, values: (u, vals) => vals.map((v) => opts && opts.unit ? fmt(v, opts.unit) : v) }],
+      legend: { live: true }, cursor: { drag: { x: false, y: false } },
+    };
+    charts[id] = new uPlot(o, [times].concat(names.map((n) => series[n])), el);
+  }
+
+  function pick(obj, key) {
+    const out = {};
+    Object.keys(obj).forEach((k) => { out[k] = obj[k][key]; });
+    return out;
+  }
+
+  async function loadSeries(range) {
+    const s = await api("/api/v1/dashboard/series?range=" + range);
+    const t = s.t;
+    plot("volume", t, { requests: s.volume.requests, errors: s.volume.errors, "not covered": s.volume.not_covered }, { fill: true });
+    plot("latency", t, s.latency, { unit: "ms" });
+    plot("stages", t, pick(s.stages, "p95"), { unit: "ms" });
+    plot("tokens", t, s.tokens, { fill: true });
+    plot("cost", t, s.cost, { unit: "usd" });
+    plot("categories", t, s.categories, { fill: true });
+    plot("quality", t, { "top retrieval score": s.top_score.mean, groundedness: s.groundedness,
+                         "positive feedback": s.feedback.positive_rate,
+                         "classification accuracy": s.classification_accuracy });
+    plot("variants", t, pick(s.variants, "requests"));
+    document.body.dataset.seriesRange = range;
+  }
+
+  async function loadDrift() {
+    const d = await api("/api/v1/dashboard/drift");
+    const word = (v, lo, hi) => v === null ? "not enough data" : v.toFixed(3) + (v > hi ? " · significant" : v > lo ? " · moderate" : " · stable");
+    document.getElementById("drift-category").textContent = word(d.category_psi, 0.1, 0.25);
+    document.getElementById("drift-embedding").textContent = d.embedding_shift === null ? "not enough data" : d.embedding_shift.toFixed(4);
+    document.getElementById("drift-topscore").textContent = word(d.top_score_psi, 0.1, 0.25);
+    const c = d.categories, rs = c.recent.reduce((a, b) => a + b, 0) || 1, bs = c.baseline.reduce((a, b) => a + b, 0) || 1;
+    document.getElementById("drift-bars").innerHTML = c.labels.map((l, i) =>
+      `<div class="bar"><span>${esc(l)}</span><div class="fill recent" style="width:${(100 * c.recent[i] / rs).toFixed(1)}%" title="recent ${(100 * c.recent[i] / rs).toFixed(1)}%"></div>` +
+      `<div class="fill base" style="width:${(100 * c.baseline[i] / bs).toFixed(1)}%" title="baseline ${(100 * c.baseline[i] / bs).toFixed(1)}%"></div></div>`).join("") +
+      (c.labels.length ? '<p class="muted small">blue: recent share, grey: baseline share</p>' : "");
+    const h = d.embedding_shift_hourly;
+    plot("shift", h.map((x) => x.t), { "embedding shift per hour": h.map((x) => x.shift) }, { height: 120 });
+  }
+
+  async function loadTimeline() {
+    const [tl, fb] = await Promise.all([api("/api/v1/dashboard/timeline"), api("/api/v1/dashboard/feedback?limit=10")]);
+    const when = (t) => new Date(t * 1000).toLocaleString();
+    document.getElementById("timeline").innerHTML = tl.events.length ? tl.events.map((e) =>
+      `<li>${when(e.at)} · ${esc(e.who)} promoted <code>${esc(JSON.stringify(e.overrides))}</code>${e.experiment ? " from " + esc(e.experiment) + "/" + esc(e.variant) : ""}</li>`).join("")
+      : '<li class="muted">No promotions yet: the configuration is the default.</li>';
+    document.getElementById("feedback").innerHTML = fb.feedback.length ? fb.feedback.map((f) =>
+      `<li>${f.rating >= 0.5 ? "👍" : "👎"} <a href="/admin/traces/${esc(f.trace_id)}">${esc(f.question || f.trace_id)}</a>` +
+      `${f.comment ? ' · “' + esc(f.comment) + '”' : ""}${f.corrected_category ? " · should be " + esc(f.corrected_category) : ""}</li>`).join("")
+      : '<li class="muted">No feedback yet.</li>';
+  }
+
+  function dashboard(range) {
+    let current = range;
+    document.querySelectorAll(".range button").forEach((b) => b.addEventListener("click", () => {
+      document.querySelectorAll(".range button").forEach((x) => x.classList.toggle("on", x === b));
+      current = b.dataset.range;
+      history.replaceState(null, "", "?range=" + current);
+      loadSeries(current);
+    }));
+    const safe = (f) => () => f().catch((e) => console.error(e));
+    safe(refreshTiles)(); safe(() => loadSeries(current))(); safe(loadDrift)(); safe(loadTimeline)(); safe(refreshFiring)();
+    setInterval(safe(refreshTiles), 3000);
+    setInterval(safe(refreshFiring), 10000);
+    setInterval(safe(() => loadSeries(current)), 30000);
+  }
+
+  // -- actions -----------------------------------------------------------------------
+  function onClick(selector, handler) {
+    document.querySelectorAll(selector).forEach((b) => b.addEventListener("click", async () => {
+      b.disabled = true;
+      try { await handler(b); location.reload(); } catch (e) { alert(e.message); b.disabled = false; }
+    }));
+  }
+
+  function alerts() {
+    onClick("#evaluate", () => api("/api/v1/alerts/evaluate", { method: "POST" }));
+    onClick("button.ack", (b) => api(`/api/v1/alerts/${b.dataset.id}/ack`, { method: "POST" }));
+    onClick("button.silence", (b) => api(`/api/v1/alerts/${b.dataset.id}/silence`, { method: "POST", body: { seconds: Number(b.dataset.seconds) } }));
+  }
+
+  function experiments() {
+    onClick("button.promote", (b) => {
+      if (!confirm(`Make ${b.dataset.variant} the default configuration?`)) throw new Error("cancelled");
+      return api(`/api/v1/experiments/${b.dataset.exp}/promote`, { method: "POST", body: { variant: b.dataset.variant } });
+    });
+  }
+
+  window.ragworks = { api, dashboard, alerts, experiments };
+})();
