@@ -1,8 +1,11 @@
 """Drift of recent traffic against a baseline window, from rollups.
 
 - **category mix**: population stability index (PSI) of the query categories;
-- **query embeddings**: cosine distance between the recent and the baseline
-  centroid of the query vectors (hourly sums kept by the trace store);
+- **query embeddings**: the distance between the recent and the baseline mean of
+  the (unit) query vectors, with the sampling noise removed: a linear-kernel MMD,
+  unbiased. A plain centroid distance grows as samples shrink (in 384 dimensions
+  two samples of 200 queries from the same traffic are ~0.1 apart); this one
+  stays near 0 for the same traffic at any sample size;
 - **top retrieval score**: PSI of the histogram of each answer's best score.
 
 Rule of thumb for PSI: < 0.1 stable, 0.1-0.25 moderate, > 0.25 significant.
@@ -36,11 +39,18 @@ def psi(expected: Sequence[float], actual: Sequence[float]) -> float:
     return value
 
 
-def _cosine_distance(a: np.ndarray, b: np.ndarray) -> float:
-    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
-    if na == 0 or nb == 0:
-        return 0.0
-    return float(1 - (a @ b) / (na * nb))
+def mean_shift(sum_a: np.ndarray, n_a: int, sum_b: np.ndarray, n_b: int) -> float | None:
+    """Unbiased distance between the means of two samples of unit vectors.
+
+    E||m_a - m_b||^2 = ||mu_a - mu_b||^2 + tr(S_a)/n_a + tr(S_b)/n_b, and for unit
+    vectors tr(S) = 1 - ||mu||^2, with ||mu||^2 estimated as (n||m||^2 - 1)/(n - 1)."""
+    if n_a < 2 or n_b < 2 or sum_a.shape != sum_b.shape:
+        return None
+    m_a, m_b = sum_a / n_a, sum_b / n_b
+    mu2_a = (n_a * float(m_a @ m_a) - 1) / (n_a - 1)
+    mu2_b = (n_b * float(m_b @ m_b) - 1) / (n_b - 1)
+    d2 = float((m_a - m_b) @ (m_a - m_b)) - (1 - mu2_a) / n_a - (1 - mu2_b) / n_b
+    return math.sqrt(max(d2, 0.0))
 
 
 class Drift:
@@ -53,8 +63,10 @@ class Drift:
         split = now - recent_s
         prefixes = ("category.", "score.top_retrieval_score")
         recent = self.data.window(tenant, recent_s, prefixes, now)
-        base = self.data.window(tenant, baseline_s, prefixes, split, table="rollups_hour") \
-            if baseline_s >= 2 * 86400 else self.data.window(tenant, baseline_s, prefixes, split)
+        # the baseline ends at the last whole hour before the recent window (hourly rows
+        # and query-vector sums must not overlap it)
+        base_end = int(split // 3600) * 3600
+        base = self.data.window(tenant, baseline_s, prefixes, base_end, table="rollups_hour")
         cats = sorted({s.removeprefix("category.") for s in (*recent, *base)
                        if s.startswith("category.")})
         r_cats = [recent[f"category.{c}"].count for c in cats]
@@ -64,35 +76,39 @@ class Drift:
         enough_top = min(r_top.count, b_top.count) >= self.min_samples and \
             len(r_top.buckets) == len(b_top.buckets)
         vec_recent = self._centroid(tenant, split, now)
-        vec_base = self._centroid(tenant, split - baseline_s, split)
+        vec_base = self._centroid(tenant, base_end - baseline_s, base_end)
         enough_vec = min(vec_recent[1], vec_base[1]) >= self.min_samples
         return {
             "recent": {"since": split, "until": now}, "baseline": {
-                "since": split - baseline_s, "until": split},
+                "since": base_end - baseline_s, "until": base_end},
             "category_psi": round(psi(b_cats, r_cats), 4) if enough_cats else None,
             "categories": {"labels": cats, "recent": r_cats, "baseline": b_cats},
             "top_score_psi": round(psi(b_top.buckets, r_top.buckets), 4) if enough_top
             else None,
             "top_score": {"recent": r_top.buckets, "baseline": b_top.buckets,
                           "recent_mean": r_top.mean, "baseline_mean": b_top.mean},
-            "embedding_shift": round(_cosine_distance(vec_recent[0], vec_base[0]), 5)
+            "embedding_shift": round(mean_shift(*vec_recent, *vec_base) or 0.0, 5)
             if enough_vec else None,
             "samples": {"recent": sum(r_cats), "baseline": sum(b_cats),
                         "vectors_recent": vec_recent[1], "vectors_baseline": vec_base[1]},
-            "embedding_shift_hourly": self._hourly_shift(tenant, vec_base[0], split, now)
-            if vec_base[1] else [],
+            # per hour over both windows: flat in the baseline, a step where traffic moved
+            "embedding_shift_hourly": self._hourly_shift(tenant, *vec_base,
+                                                         base_end - baseline_s, now),
         }
 
     def _centroid(self, tenant: str, since: float, until: float) -> tuple[np.ndarray, int]:
-        total, n = None, 0
+        """(sum of the query vectors, how many) in a window."""
+        total, n = np.zeros(1), 0
         for _hour, count, vec in self.store.query_vectors(tenant, since, until):
-            total = vec.copy() if total is None else total + vec
+            total = vec.copy() if n == 0 else total + vec
             n += count
-        return (total / n if total is not None and n else np.zeros(1)), n
+        return total, n
 
-    def _hourly_shift(self, tenant: str, base: np.ndarray, since: float,
+    def _hourly_shift(self, tenant: str, base_sum: np.ndarray, base_n: int, since: float,
                       until: float) -> list[dict[str, float]]:
-        return [{"t": hour, "shift": round(_cosine_distance(vec / count, base), 5),
-                 "n": count}
-                for hour, count, vec in self.store.query_vectors(tenant, since, until)
-                if vec.shape == base.shape]
+        out = []
+        for hour, count, vec in self.store.query_vectors(tenant, since, until):
+            shift = mean_shift(vec, count, base_sum, base_n)
+            if shift is not None:
+                out.append({"t": hour, "shift": round(shift, 5), "n": count})
+        return out

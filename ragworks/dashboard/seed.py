@@ -68,7 +68,7 @@ def synthetic_trace(rng: np.random.Generator, tenant: str, at: float, shifted: b
     base[0] = 1.0
     direction = np.zeros(dim)
     direction[1] = 1.0
-    vec = base + (0.6 * direction if shifted else 0) + rng.normal(0, 0.3, dim)
+    vec = base + (0.6 * direction if shifted else 0) + rng.normal(0, 0.05, dim)
     t.query_vector = vec / np.linalg.norm(vec)
     return t
 

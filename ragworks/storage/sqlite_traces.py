@@ -112,6 +112,8 @@ class SQLiteTraceStore:
     def _add_vector(conn, tenant: str, at: float, vector: Any) -> None:  # type: ignore[no-untyped-def]
         hour = int(at // 3600) * 3600
         v = np.asarray(vector, dtype=np.float64)
+        norm = float(np.linalg.norm(v))
+        v = v / norm if norm else v  # unit vectors (drift assumes them)
         row = conn.execute("SELECT count, sum FROM query_vectors WHERE tenant=? AND hour=?",
                            (tenant, hour)).fetchone()
         count = 1
