@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 
-from ragworks.api.deps import principal, services
+from ragworks.api.deps import admin_principal, services
 from ragworks.auth import Principal
 from ragworks.dashboard.data import RANGES, DashboardData, recent_feedback
 from ragworks.dashboard.drift import Drift
@@ -21,45 +21,41 @@ router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
 alerts_router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
 
-def _admin(who: Principal = Depends(principal)) -> Principal:
-    who.require("admin")
-    return who
-
-
 @router.get("/tiles")
-def tiles(who: Principal = Depends(_admin), svc: Services = Depends(services)) -> dict:
+def tiles(who: Principal = Depends(admin_principal), svc: Services = Depends(services)) -> dict:
     return DashboardData(svc.traces).tiles(who.tenant)
 
 
 @router.get("/series")
 def series(range: str = Query("24h", description=", ".join(RANGES)),  # noqa: A002
-           who: Principal = Depends(_admin), svc: Services = Depends(services)) -> dict:
+           who: Principal = Depends(admin_principal), svc: Services = Depends(services)) -> dict:
     return DashboardData(svc.traces).series(who.tenant, range)
 
 
 @router.get("/drift")
 def drift(recent_hours: float = Query(24, gt=0, le=24 * 30),
           baseline_days: float = Query(7, gt=0, le=90),
-          who: Principal = Depends(_admin), svc: Services = Depends(services)) -> dict:
+          who: Principal = Depends(admin_principal), svc: Services = Depends(services)) -> dict:
     return Drift(DashboardData(svc.traces)).report(
         who.tenant, recent_s=recent_hours * 3600, baseline_s=baseline_days * 86400)
 
 
 @router.get("/timeline")
-def timeline(who: Principal = Depends(_admin), svc: Services = Depends(services)) -> dict:
+def timeline(who: Principal = Depends(admin_principal), svc: Services = Depends(services)) -> dict:
     """Configuration promotions (who, when, which overrides), newest first."""
     history = ExperimentStore(svc.traces).config_history(who.tenant)
     return {"events": list(reversed(history))}
 
 
 @router.get("/feedback")
-def feedback(limit: int = Query(20, ge=1, le=200), who: Principal = Depends(_admin),
+def feedback(limit: int = Query(20, ge=1, le=200), who: Principal = Depends(admin_principal),
              svc: Services = Depends(services)) -> dict:
     return {"feedback": recent_feedback(svc.traces, who.tenant, limit)}
 
 
 @alerts_router.get("")
-def list_alerts(who: Principal = Depends(_admin), svc: Services = Depends(services)) -> dict:
+def list_alerts(who: Principal = Depends(admin_principal),
+                svc: Services = Depends(services)) -> dict:
     """Rules with their state (the shipped rules are created on first use)."""
     svc.alerts.ensure_defaults(who.tenant)
     return {"rules": svc.alerts.rules(who.tenant),
@@ -67,27 +63,28 @@ def list_alerts(who: Principal = Depends(_admin), svc: Services = Depends(servic
 
 
 @alerts_router.post("", status_code=201)
-def create_alert(spec: dict[str, Any] = Body(...), who: Principal = Depends(_admin),
+def create_alert(spec: dict[str, Any] = Body(...), who: Principal = Depends(admin_principal),
                  svc: Services = Depends(services)) -> dict:
     return svc.alerts.create(who.tenant, spec)
 
 
 @alerts_router.delete("/{rule_id}", status_code=204)
-def delete_alert(rule_id: str, who: Principal = Depends(_admin),
+def delete_alert(rule_id: str, who: Principal = Depends(admin_principal),
                  svc: Services = Depends(services)) -> Response:
     svc.alerts.delete(who.tenant, rule_id)
     return Response(status_code=204)
 
 
 @alerts_router.post("/{rule_id}/ack")
-def ack_alert(rule_id: str, who: Principal = Depends(_admin),
+def ack_alert(rule_id: str, who: Principal = Depends(admin_principal),
               svc: Services = Depends(services)) -> dict:
     return svc.alerts.acknowledge(who.tenant, rule_id, who.key_name)
 
 
 @alerts_router.post("/{rule_id}/silence")
 def silence_alert(rule_id: str, body: dict[str, Any] = Body(...),
-                  who: Principal = Depends(_admin), svc: Services = Depends(services)) -> dict:
+                  who: Principal = Depends(admin_principal),
+                  svc: Services = Depends(services)) -> dict:
     try:
         seconds = float(body.get("seconds", 3600))
     except (TypeError, ValueError):
@@ -97,12 +94,14 @@ def silence_alert(rule_id: str, body: dict[str, Any] = Body(...),
 
 @alerts_router.get("/history")
 def alert_history(rule_id: str | None = None, limit: int = Query(100, ge=1, le=1000),
-                  who: Principal = Depends(_admin), svc: Services = Depends(services)) -> dict:
+                  who: Principal = Depends(admin_principal),
+                  svc: Services = Depends(services)) -> dict:
     return {"events": svc.alerts.history(who.tenant, limit, rule_id)}
 
 
 @alerts_router.post("/evaluate")
-def evaluate_now(who: Principal = Depends(_admin), svc: Services = Depends(services)) -> dict:
+def evaluate_now(who: Principal = Depends(admin_principal),
+                 svc: Services = Depends(services)) -> dict:
     """Run one evaluation pass now (when this process holds the evaluator lease)."""
     svc.alerts.ensure_defaults(who.tenant)
     evaluated = svc.alerts.evaluate_all()

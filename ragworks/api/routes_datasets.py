@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
-from ragworks.api.deps import principal, services
+from ragworks.api.deps import admin_principal, services
 from ragworks.auth import Principal
 from ragworks.evaluate.datasets import DatasetStore
 from ragworks.services import Services
@@ -28,10 +28,9 @@ class FromTraces(BaseModel):
 
 
 @router.post("", status_code=201)
-def upload(body: DatasetUpload, response: Response, who: Principal = Depends(principal),
+def upload(body: DatasetUpload, response: Response, who: Principal = Depends(admin_principal),
            svc: Services = Depends(services)) -> dict:
     """Same content again: 200 and the existing version; new content: a new version."""
-    who.require("admin")
     saved = DatasetStore(svc.traces).save(who.tenant, body.name, body.items)
     if not saved["new"]:
         response.status_code = 200
@@ -39,17 +38,15 @@ def upload(body: DatasetUpload, response: Response, who: Principal = Depends(pri
 
 
 @router.get("")
-def list_datasets(who: Principal = Depends(principal),
+def list_datasets(who: Principal = Depends(admin_principal),
                   svc: Services = Depends(services)) -> dict:
-    who.require("admin")
     return {"datasets": DatasetStore(svc.traces).all(who.tenant)}
 
 
 @router.post("/from-traces", status_code=201)
-def from_traces(body: FromTraces, who: Principal = Depends(principal),
+def from_traces(body: FromTraces, who: Principal = Depends(admin_principal),
                 svc: Services = Depends(services)) -> dict:
     """Questions of recent traces (by default only those rated thumbs down)."""
-    who.require("admin")
     return DatasetStore(svc.traces).from_traces(
         who.tenant, body.name, time.time() - body.days * 86400,
         thumbs_down_only=not body.all_answers)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from ragworks.api.deps import principal, services
+from ragworks.api.deps import admin_principal, services
 from ragworks.auth import Principal
 from ragworks.errors import BadInput, NotFound
 from ragworks.evaluate.datasets import DatasetStore
@@ -26,10 +26,9 @@ class RunRequest(BaseModel):
 
 
 @router.post("/runs", status_code=202)
-def start_run(body: RunRequest, who: Principal = Depends(principal),
+def start_run(body: RunRequest, who: Principal = Depends(admin_principal),
               svc: Services = Depends(services)) -> dict:
     """Queue a run; follow it at /api/v1/eval/jobs/{id}. The stored run is the result."""
-    who.require("admin")
     name, _, version = body.dataset.partition("@")
     if version and not version.isdigit():
         raise BadInput(f"dataset version must be a number, not {version!r}")
@@ -45,21 +44,18 @@ def start_run(body: RunRequest, who: Principal = Depends(principal),
 
 
 @router.get("/jobs")
-def list_jobs(who: Principal = Depends(principal), svc: Services = Depends(services)) -> dict:
-    who.require("admin")
+def list_jobs(who: Principal = Depends(admin_principal), svc: Services = Depends(services)) -> dict:
     return {"jobs": svc.eval_jobs.all(who.tenant)}
 
 
 @router.get("/jobs/{job_id}")
-def get_job(job_id: str, who: Principal = Depends(principal),
+def get_job(job_id: str, who: Principal = Depends(admin_principal),
             svc: Services = Depends(services)) -> dict:
-    who.require("admin")
     return svc.eval_jobs.get(who.tenant, job_id)
 
 
 @router.get("/runs")
-def list_runs(who: Principal = Depends(principal), svc: Services = Depends(services)) -> dict:
-    who.require("admin")
+def list_runs(who: Principal = Depends(admin_principal), svc: Services = Depends(services)) -> dict:
     return {"runs": RunStore(svc.traces).all(who.tenant)}
 
 
@@ -71,16 +67,15 @@ def _run(svc: Services, tenant: str, run_id: str) -> dict[str, Any]:
 
 
 @router.get("/runs/{run_id}")
-def get_run(run_id: str, who: Principal = Depends(principal),
+def get_run(run_id: str, who: Principal = Depends(admin_principal),
             svc: Services = Depends(services)) -> dict:
-    who.require("admin")
     return _run(svc, who.tenant, run_id)
 
 
 @router.get("/compare")
-def compare_runs(a: str = Query(...), b: str = Query(...), who: Principal = Depends(principal),
+def compare_runs(a: str = Query(...), b: str = Query(...),
+                 who: Principal = Depends(admin_principal),
                  svc: Services = Depends(services)) -> dict:
     """Per metric: means of A and B, delta (B - A) and a paired t-test p-value."""
-    who.require("admin")
     return {"a": a, "b": b, "metrics": compare(_run(svc, who.tenant, a),
                                                _run(svc, who.tenant, b))}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
-from ragworks.api.deps import principal, services
+from ragworks.api.deps import admin_principal, services
 from ragworks.auth import Principal
 from ragworks.errors import NotFound
 from ragworks.services import Services
@@ -23,10 +23,9 @@ def list_traces(since: float | None = Query(None, description="epoch seconds"),
                 max_latency_ms: float | None = Query(None, ge=0),
                 name: str | None = None,
                 limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
-                who: Principal = Depends(principal),
+                who: Principal = Depends(admin_principal),
                 svc: Services = Depends(services)) -> dict:
     """Traces of the caller's tenant, newest first, filtered and paginated."""
-    who.require("admin")
     f = TraceFilter(since=since, until=until, category=category, variant=variant,
                     status=status, has_feedback=has_feedback, min_latency_ms=min_latency_ms,
                     max_latency_ms=max_latency_ms, name=name)
@@ -35,10 +34,9 @@ def list_traces(since: float | None = Query(None, description="epoch seconds"),
 
 
 @router.get("/{trace_id}")
-def get_trace(trace_id: str, who: Principal = Depends(principal),
+def get_trace(trace_id: str, who: Principal = Depends(admin_principal),
               svc: Services = Depends(services)) -> dict:
     """One trace with its observation tree (by parent_id) and scores."""
-    who.require("admin")
     trace = svc.traces.get_trace(who.tenant, trace_id)
     if trace is None:
         raise NotFound(f"no trace {trace_id!r}")
