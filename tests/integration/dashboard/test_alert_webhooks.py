@@ -1,0 +1,114 @@
+"""Webhooks on a real loopback server: retried with backoff, never blocking evaluation."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from ragworks.alerts.service import AlertService, Notifier
+from ragworks.dashboard.seed import synthetic_trace
+from ragworks.storage.sqlite_traces import SQLiteTraceStore
+from ragworks.threadserver import ThreadServer
+
+
+class Hooks:
+    def __init__(self) -> None:
+        self.received: list[tuple[str, dict, float]] = []
+        self.fail_first = 2
+        self.calls = 0
+        self.release = threading.Event()
+        app = FastAPI()
+
+        @app.post("/flaky")
+        async def flaky(request: Request) -> JSONResponse:
+            self.calls += 1
+            if self.calls <= self.fail_first:
+                return JSONResponse({"error": "try later"}, status_code=503)
+            self.received.append(("flaky", await request.json(), time.time()))
+            return JSONResponse({"ok": True})
+
+        @app.post("/slack")
+        async def slack(request: Request) -> JSONResponse:
+            self.received.append(("slack", await request.json(), time.time()))
+            return JSONResponse({"ok": True})
+
+        @app.post("/hang")
+        def hang() -> JSONResponse:
+            self.release.wait(10)
+            return JSONResponse({"ok": True})
+
+        self.server = ThreadServer(app)
+
+
+@pytest.fixture
+def hooks() -> Iterator[Hooks]:
+    h = Hooks()
+    h.server.start()
+    yield h
+    h.release.set()
+    h.server.stop()
+
+
+def _errors(store: SQLiteTraceStore, now: float, n: int) -> None:
+    rng = np.random.default_rng(1)
+    for i in range(n):
+        t = synthetic_trace(rng, "acme", now - i, False, i)
+        t.status = "error"
+        store.save_trace(t)
+
+
+def test_retries_backoff_and_a_hanging_hook_blocks_nothing(tmp_path: Path, hooks: Hooks) -> None:
+    store = SQLiteTraceStore(tmp_path / "t.db")
+    notifier = Notifier(attempts=4, backoff_s=0.1, timeout_s=2.0)
+    alerts = AlertService(store, notifier)
+    url = hooks.server.url
+    spec = {"metric": "error_rate", "aggregation": "rate", "window_s": 300, "threshold": 0.5,
+            "min_samples": 5, "for_s": 0}
+    hanging = alerts.create("acme", {**spec, "name": "errors (hanging hook)",
+                                     "webhooks": [f"{url}/hang"]})
+    flaky = alerts.create("acme", {**spec, "name": "errors (flaky hook)",
+                                   "webhooks": [f"{url}/flaky", f"{url}/slack"]})
+    now = time.time()
+    _errors(store, now, 10)
+    started = time.perf_counter()
+    assert alerts.evaluate_all(now) == 2
+    assert time.perf_counter() - started < 1.5  # the hanging hook runs on its own thread
+    assert alerts.get("acme", hanging["id"])["state"] == "firing"
+    deadline = time.time() + 10
+    while len(hooks.received) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    got = {name: body for name, body, _ in hooks.received}
+    assert set(got) == {"flaky", "slack"}
+    assert hooks.calls == 3  # two 503s, then delivered
+    body = got["slack"]
+    assert body["text"].startswith("[FIRING] errors (flaky hook)")  # Slack shows "text"
+    assert body["state"] == "firing" and body["rule_id"] == flaky["id"] and body["value"] == 1.0
+    assert notifier.sent >= 2
+    # silenced rules still change state but send nothing
+    alerts.silence("acme", flaky["id"], 3600, "ops")
+    hooks.received.clear()
+    assert alerts.evaluate(alerts.get("acme", flaky["id"]), now + 1000) == "resolved"
+    time.sleep(0.5)
+    assert not [r for r in hooks.received if r[0] in ("flaky", "slack")]
+    notifier.close()
+
+
+def test_a_dead_endpoint_is_given_up_after_the_retries(tmp_path: Path) -> None:
+    store = SQLiteTraceStore(tmp_path / "t.db")
+    notifier = Notifier(attempts=3, backoff_s=0.05, timeout_s=0.5)
+    alerts = AlertService(store, notifier)
+    alerts.create("acme", {"name": "errors", "metric": "error_rate", "threshold": 0.5,
+                           "min_samples": 1, "webhooks": ["http://127.0.0.1:9/nothing"]})
+    _errors(store, time.time(), 3)
+    assert alerts.evaluate_all() == 1
+    deadline = time.time() + 5
+    while notifier.failed == 0 and time.time() < deadline:
+        time.sleep(0.05)
+    assert notifier.failed == 1 and notifier.sent == 0
