@@ -1,0 +1,184 @@
+"""The admin dashboard in a real browser (Debian's chromium driven by Playwright).
+
+Seeded history (a week of synthetic traffic written through the trace store), real
+queries over HTTP, the real background alert evaluator (every second here).
+Screenshots of every page go to artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from ragworks.dashboard.seed import seed_traces, synthetic_trace
+from tests.conftest import CORPUS, ROOT, LiveServer, make_settings
+
+SHOTS = ROOT / "artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    settings = make_settings(tmp_path_factory.mktemp("dash"), alert_interval_s=1.0)
+    with LiveServer(settings) as live:
+        for name in ("wifi-guest-access.txt", "error-codes.txt", "battery-care.pdf"):
+            live.services.ingestor.ingest((CORPUS / name).read_bytes(), name, "default")
+        seed_traces(live.services.traces, "default", 1500, 7, time.time())
+        with live.client() as c:
+            for q in ("What does error E102 mean?", "How long are guest Wi-Fi codes valid?"):
+                body = c.post("/api/v1/query", json={"question": q}).json()
+            c.post("/api/v1/feedback", json={"trace_id": body["trace_id"], "rating": "down",
+                                             "comment": "too short"})
+        yield live
+
+
+def _login(browser: Browser, server: LiveServer, path: str = "/admin/dashboard") -> Page:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{server.url}{path}")
+    page.fill("input[name=key]", "rw_test_admin_key")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{path}")
+    return page
+
+
+def _shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"admin-{name}.png"), full_page=True)
+
+
+def test_anonymous_visitor_is_refused(browser: Browser, server: LiveServer) -> None:
+    page = browser.new_page()
+    resp = page.goto(f"{server.url}/admin/dashboard")
+    assert resp is not None and "/admin/login" in page.url
+    expect(page.locator("h1")).to_have_text("Admin log in")
+    expect(page.locator(".tile")).to_have_count(0)
+    page.fill("input[name=key]", "rw_not_a_key")
+    page.click("button[type=submit]")
+    expect(page.locator(".error")).to_contain_text("invalid API key")
+    _shot(page, "login-refused")
+    api = page.request.get(f"{server.url}/api/v1/dashboard/tiles")
+    assert api.status == 401
+    page.close()
+
+
+def test_dashboard_draws_seeded_history_and_live_tiles_move(browser: Browser,
+                                                            server: LiveServer) -> None:
+    page = _login(browser, server)
+    for chart in ("volume", "latency", "stages", "tokens", "categories", "quality"):
+        expect(page.locator(f"#chart-{chart} canvas")).to_have_count(1, timeout=15_000)
+        assert int(page.locator(f"#chart-{chart}").get_attribute("data-points") or 0) > 0
+    expect(page.locator("#drift-category")).to_contain_text("significant")
+    expect(page.locator("#feedback li").first).to_contain_text("too short")
+    page.click(".range button[data-range='7d']")
+    expect(page.locator("body")).to_have_attribute("data-series-range", "7d")
+    assert int(page.locator("#chart-volume").get_attribute("data-points") or 0) > 100
+    tile = page.locator("#tile-requests_per_minute")
+    expect(tile).not_to_have_text("–", timeout=10_000)
+    before = tile.inner_text()
+    _shot(page, "dashboard")
+    with server.client() as c:
+        for _ in range(5):
+            c.post("/api/v1/query", json={"question": "What does error E102 mean?"})
+    expect(tile).not_to_have_text(before, timeout=10_000)  # polled, no reload
+    page.close()
+
+
+def test_trace_page_opens_from_the_list(browser: Browser, server: LiveServer) -> None:
+    page = _login(browser, server, "/admin/traces")
+    page.select_option("select[name=name]", "query")
+    page.fill("input[name=min_latency_ms]", "0")
+    page.click("form.filters button[type=submit]")
+    rows = page.locator("#trace-list tbody tr")
+    expect(rows.first).to_be_visible()
+    _shot(page, "traces")
+    page.locator("#trace-list tbody a", has_text="E102").first.click()
+    expect(page.locator(".span-row")).not_to_have_count(0)
+    expect(page.locator("#waterfall")).to_contain_text("retrieve")
+    expect(page.locator("body")).to_contain_text("error-codes.txt")
+    expect(page.locator("body")).to_contain_text("top_retrieval_score")
+    _shot(page, "trace")
+    page.close()
+
+
+def test_injected_failing_and_slow_traffic_fires_alerts(browser: Browser,
+                                                        server: LiveServer) -> None:
+    page = _login(browser, server, "/admin/alerts")
+    with server.client() as c:
+        rule = c.post("/api/v1/alerts", json={
+            "name": "test: errors over 20%", "metric": "error_rate", "window_s": 120,
+            "threshold": 0.2, "min_samples": 5, "for_s": 0}).json()
+        slow = c.post("/api/v1/alerts", json={
+            "name": "test: p95 over 2 s", "metric": "latency_ms", "aggregation": "p95",
+            "window_s": 120, "threshold": 2000, "min_samples": 5, "for_s": 1}).json()
+    rng = np.random.default_rng(3)
+    for i in range(30):  # injected traffic: failing, and slow
+        t = synthetic_trace(rng, "default", time.time(), False, 10_000 + i)
+        t.status, t.status_message = "error", "injected failure"
+        t.end = t.start + 4.5
+        server.services.traces.save_trace(t)
+    row = page.locator(f"tr[data-id='{rule['id']}']")
+    for _ in range(20):  # the background evaluator runs every second
+        page.reload()
+        if "firing" in row.inner_text() and "firing" in page.locator(
+                f"tr[data-id='{slow['id']}']").inner_text():
+            break
+        time.sleep(0.5)
+    expect(row.locator(".pill")).to_have_text("firing")
+    expect(page.locator(f"tr[data-id='{slow['id']}'] .pill")).to_have_text("firing")
+    expect(page.locator("#history")).to_contain_text("error_rate rate = ")
+    _shot(page, "alerts-firing")
+    row.locator("button.ack").click()
+    expect(page.locator(f"tr[data-id='{rule['id']}']")).to_contain_text("acked by")
+    page.goto(f"{server.url}/admin/dashboard")
+    expect(page.locator("#firing")).to_contain_text("test: errors over 20%", timeout=15_000)
+    page.close()
+
+
+def test_experiments_and_evaluation_pages(browser: Browser, server: LiveServer) -> None:
+    with server.client() as c:
+        exp = c.post("/api/v1/experiments", json={
+            "name": "top-k 3", "variants": [{"name": "control"},
+                                            {"name": "k3", "overrides": {"top_k": 3}}]}).json()
+        c.post(f"/api/v1/experiments/{exp['id']}/start")
+        for n in range(6):
+            c.post("/api/v1/query", json={"question": "What does error E102 mean?",
+                                          "user_id": f"user-{n}"})
+        c.post("/api/v1/datasets", json={"name": "mini", "items": [
+            {"question": "What does error E102 mean?", "relevant_sources": ["error-codes.txt"],
+             "category": "factoid"}, {"question": "hello", "category": "chitchat"}]})
+        for variant in (None, {"top_k": 1}):
+            job = c.post("/api/v1/eval/runs", json={"dataset": "mini", "variant": variant}).json()
+            for _ in range(100):
+                if c.get(f"/api/v1/eval/jobs/{job['id']}").json()["status"] == "done":
+                    break
+                time.sleep(0.1)
+    page = _login(browser, server, "/admin/experiments")
+    card = page.locator(f"section.experiment[data-id='{exp['id']}']")
+    expect(card).to_contain_text("keep running")
+    _shot(page, "experiments")
+    page.on("dialog", lambda d: d.accept())
+    card.locator("button.promote").click()
+    expect(page.locator("body")).to_contain_text("Active configuration")
+    expect(page.locator(".timeline")).to_contain_text("k3")
+    page.goto(f"{server.url}/admin/evals")
+    expect(page.locator("#runs tbody tr")).to_have_count(2)
+    page.click("form.filters button[type=submit]")
+    expect(page.locator("#comparison")).to_contain_text("recall@5")
+    expect(page.locator("#confusion")).to_contain_text("factoid")
+    _shot(page, "evals")
+    page.goto(f"{server.url}/admin/dashboard")
+    expect(page.locator("#timeline")).to_contain_text("promoted", timeout=10_000)
+    page.close()
