@@ -7,6 +7,8 @@
    so the model is excluded) vs a bare numpy dot product; resident memory
 3. HTTP: /api/v1/query throughput with the extractive answerer vs /healthz
 4. local model: time to first token and tokens/s
+5. dashboard: the admin data endpoints over HTTP with a million traces (and their
+   rollups) in the store, vs /healthz
 """
 
 from __future__ import annotations
@@ -182,6 +184,55 @@ def bench_http(tmp: Path) -> None:
     server.should_exit = True
 
 
+def bench_dashboard(tmp: Path, traces: int = 1_000_000, calls: int = 40) -> None:
+    import uvicorn
+
+    from ragworks.api.app import create_app
+    from ragworks.dashboard.seed import seed_bulk
+
+    settings = Settings(data_dir=tmp / "dash", llm="extractive", env="test",
+                        bootstrap_api_key="rw_bench_key", alert_interval_s=0)
+    app = create_app(settings)
+    svc = app.state.services
+    t0 = time.perf_counter()
+    last = [0.0]
+
+    def progress(done: int) -> None:
+        if time.perf_counter() - last[0] > 15:
+            last[0] = time.perf_counter()
+            print(f"  seeding: {done:,} / {traces:,} traces", flush=True)
+
+    seed_bulk(svc.traces, "default", traces, 30, time.time(), progress=progress)
+    rows = svc.traces._conn().execute("SELECT COUNT(*) FROM traces").fetchone()[0]
+    minute_rows = svc.traces._conn().execute("SELECT COUNT(*) FROM rollups").fetchone()[0]
+    size = (tmp / "dash" / "ragworks.db").stat().st_size / 1e6 if (
+        tmp / "dash" / "ragworks.db").exists() else 0
+    print(f"dashboard: {rows:,} traces over 30 days, {minute_rows:,} minute rollup rows, "
+          f"seeded in {time.perf_counter() - t0:.0f} s ({size:.0f} MB)")
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=3918, log_level="error"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    paths = ["/healthz", "/api/v1/dashboard/tiles", "/api/v1/dashboard/series?range=1h",
+             "/api/v1/dashboard/series?range=24h", "/api/v1/dashboard/series?range=7d",
+             "/api/v1/dashboard/series?range=30d", "/api/v1/dashboard/drift",
+             "/api/v1/dashboard/timeline", "/api/v1/dashboard/feedback", "/api/v1/alerts",
+             "/api/v1/traces?limit=50"]
+    with httpx.Client(base_url="http://127.0.0.1:3918", timeout=60,
+                      headers={"Authorization": "Bearer rw_bench_key"}) as c:
+        for path in paths:
+            c.get(path).raise_for_status()  # warm
+            lat = []
+            for _ in range(calls):
+                t = time.perf_counter()
+                c.get(path).raise_for_status()
+                lat.append((time.perf_counter() - t) * 1000)
+            verdict = "" if path == "/healthz" else (
+                "  ok" if pct(lat, 95) <= 300 else "  OVER the 300 ms target")
+            print(f"  {path}: p50 {pct(lat, 50):.1f} ms, p95 {pct(lat, 95):.1f} ms{verdict}")
+    server.should_exit = True
+
+
 def bench_export(tmp: Path, n: int = 400, rounds: int = 3) -> None:
     """p50/p99 of the query path (pipeline + trace store + export hand-off) per export mode.
 
@@ -275,6 +326,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-model", action="store_true")
     ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--traces", type=int, default=1_000_000,
+                    help="traces in the store for the dashboard benchmark")
+    ap.add_argument("--only", help="run one benchmark: ingestion, export, http, model, "
+                    "retrieval, dashboard")
     ap.add_argument("--step", nargs=3, metavar=("FUNCTION", "PATH", "N"),
                     help="internal: run one step in this process")
     args = ap.parse_args()
@@ -284,14 +339,16 @@ def main() -> None:
     if args.step:
         globals()[args.step[0]](args.step[1], int(args.step[2]))
         return
+    steps = {"ingestion": bench_ingestion, "export": bench_export, "http": bench_http,
+             "model": lambda tmp: bench_model(),
+             "retrieval": lambda tmp: bench_retrieval(tmp, [int(s) for s in
+                                                           args.sizes.split(",")]),
+             "dashboard": lambda tmp: bench_dashboard(tmp, args.traces)}
     with tempfile.TemporaryDirectory() as d:
-        tmp = Path(d)
-        bench_ingestion(tmp)
-        bench_export(tmp)
-        bench_http(tmp)
-        if not args.skip_model:
-            bench_model()
-        bench_retrieval(tmp, [int(s) for s in args.sizes.split(",")])
+        for name, step in steps.items():
+            if (args.only and name != args.only) or (name == "model" and args.skip_model):
+                continue
+            step(Path(d))
 
 
 if __name__ == "__main__":

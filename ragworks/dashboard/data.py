@@ -77,18 +77,22 @@ class DashboardData:
 
     def _rows(self, tenant: str, since: float, until: float, prefixes: Iterable[str],
               table: str) -> Iterable[tuple[str, int, int, float, float, float, list[int]]]:
+        """Rollup rows of a time range whose series start with one of the prefixes.
+
+        One query per time range on the (tenant, time, series) index; the series are
+        filtered here (cheaper than one range scan per prefix)."""
         column, width = ("minute", 60) if table == "rollups" else ("hour", 3600)
-        conn = self.store._conn()
-        for prefix in prefixes:
-            # a range on the primary key (tenant, series, time) instead of LIKE, so the
-            # index is used; table and column are fixed strings
-            for row in conn.execute(
-                    f"SELECT series, {column}, count, sum, min, max, buckets FROM {table} "
-                    f"WHERE tenant=? AND series >= ? AND series < ? AND {column} >= ? "
-                    f"AND {column} < ?",
-                    (tenant, prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1),
-                     int(since // width) * width, until)):
-                yield row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6])
+        wanted = tuple(prefixes)
+        lo, hi = min(wanted), max(wanted)
+        rows = self.store._conn().execute(  # table and column are fixed strings
+            f"SELECT series, {column}, count, sum, min, max, buckets FROM {table} "
+            f"INDEXED BY {'rollups_tenant_time' if table == 'rollups' else 'rollups_hour_time'} "
+            f"WHERE tenant=? AND {column} >= ? AND {column} < ? AND series >= ? AND series <= ?",
+            (tenant, int(since // width) * width, until, lo, hi + "\uffff"))
+        for series, t, count, total, smin, smax, buckets in rows:
+            if series.startswith(wanted):
+                yield series, t, count, total, smin, smax, (
+                    json.loads(buckets) if len(buckets) > 2 else [])
 
     # -- tiles ---------------------------------------------------------------------------
     def tiles(self, tenant: str, now: float | None = None) -> dict[str, Any]:

@@ -124,9 +124,15 @@ def _m008_dashboard_and_alerts(conn: sqlite3.Connection) -> None:
             name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires REAL NOT NULL)""")
 
 
+def _m009_rollup_time_indexes(conn: sqlite3.Connection) -> None:
+    # dashboard windows read every series of a time range: index by time first
+    conn.execute("CREATE INDEX rollups_tenant_time ON rollups (tenant, minute, series)")
+    conn.execute("CREATE INDEX rollups_hour_time ON rollups_hour (tenant, hour, series)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_documents, _m002_api_keys, _m003_traces, _m004_feedback, _m005_experiments,
-    _m006_eval_runs, _m007_datasets, _m008_dashboard_and_alerts,
+    _m006_eval_runs, _m007_datasets, _m008_dashboard_and_alerts, _m009_rollup_time_indexes,
 ]
 
 
