@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from importlib import resources
 from pathlib import Path
@@ -164,12 +165,37 @@ def serve(host: str | None = None, port: int | None = None,
         load()
     application = create_app(svc.settings, svc)
     s = svc.settings
+    if samples:
+        threading.Thread(target=ask_sample_questions, args=(svc,), daemon=True,
+                         name="sample-questions").start()
     err.print(f"ragworks listening on http://{s.host}:{s.port}/  (API docs at /docs)")
+    err.print(f"admin dashboard: http://{s.host}:{s.port}/admin/dashboard "
+              "(log in with an admin key)")
     if application.state.dev_key and s.env == "dev":
         err.print(f"dev API key (tenant 'default', all scopes): {application.state.dev_key}")
         err.print(f"chat page with the key filled in: http://{s.host}:{s.port}/#key="
                   f"{application.state.dev_key}")
     uvicorn.run(application, host=s.host, port=s.port, log_level="warning")
+
+
+def ask_sample_questions(svc) -> int:  # type: ignore[no-untyped-def]
+    """Ask the packaged sample questions once (real traces, so the dashboard has data)."""
+    from ragworks.models import Scope
+    from ragworks.storage.sqlite_traces import TraceFilter
+
+    if svc.traces.list_traces("default", TraceFilter(name="query"), limit=1)[1]:
+        return 0
+    path = resources.files("ragworks") / "samples" / "questions.txt"
+    questions = [q for q in path.read_text().splitlines() if q.strip()]
+    for n, question in enumerate(questions):
+        rec = svc.tracer.start("query", "default", user_id=f"sample-user-{n % 4}",
+                               tags=["sample"], input={"question": question})
+        try:
+            svc.pipeline.run(question, Scope(tenant="default"), trace=rec)
+            svc.tracer.finish(rec)
+        except Exception as exc:  # noqa: BLE001 - a sample failing must not stop the server
+            svc.tracer.finish(rec, "error", str(exc))
+    return len(questions)
 
 
 def routed_search(svc, question: str, scope, dense_weight: float, trace=None):  # type: ignore[no-untyped-def]

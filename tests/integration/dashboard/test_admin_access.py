@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ragworks.storage.sqlite_traces import TraceFilter
 from tests.conftest import LiveServer, make_settings
 
 PAGES = ["/admin", "/admin/dashboard", "/admin/traces", "/admin/traces/nope",
@@ -140,3 +141,19 @@ def test_sessions_end_when_the_key_is_revoked(tmp_path: Path) -> None:
             live.services.records._conn().execute(
                 "DELETE FROM api_keys WHERE key_hash=?", (hash_key(key),))
             assert b.get("/admin/dashboard").status_code == 303
+
+
+def test_the_demo_asks_the_sample_questions_once(tmp_path: Path) -> None:
+    from ragworks.cli import ask_sample_questions, ingest_paths, sample_corpus
+    from ragworks.services import Services
+
+    svc = Services(make_settings(tmp_path))
+    try:
+        ingest_paths(svc, [sample_corpus()], "default", "samples")
+        assert ask_sample_questions(svc) == 16
+        assert ask_sample_questions(svc) == 0  # a restart does not ask again
+        rows, total = svc.traces.list_traces("default", TraceFilter(name="query"), limit=100)
+        assert total == 16 and {r["category"] for r in rows} >= {
+            "factoid", "multi_hop", "summary", "out_of_scope", "chitchat"}
+    finally:
+        svc.close()
