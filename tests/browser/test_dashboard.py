@@ -81,6 +81,8 @@ def test_dashboard_draws_seeded_history_and_live_tiles_move(browser: Browser,
         expect(page.locator(f"#chart-{chart} canvas")).to_have_count(1, timeout=15_000)
         assert int(page.locator(f"#chart-{chart}").get_attribute("data-points") or 0) > 0
     expect(page.locator("#drift-category")).to_contain_text("significant")
+    expect(page.locator("#drift-topscore-bars .bar")).to_have_count(11)  # the distribution
+    assert int(page.locator("#chart-shift").get_attribute("data-points") or 0) > 24
     expect(page.locator("#feedback li").first).to_contain_text("too short")
     page.click(".range button[data-range='7d']")
     expect(page.locator("body")).to_have_attribute("data-series-range", "7d")

@@ -109,6 +109,10 @@
       `<div class="bar"><span>${esc(l)}</span><div class="fill recent" style="width:${(100 * c.recent[i] / rs).toFixed(1)}%" title="recent ${(100 * c.recent[i] / rs).toFixed(1)}%"></div>` +
       `<div class="fill base" style="width:${(100 * c.baseline[i] / bs).toFixed(1)}%" title="baseline ${(100 * c.baseline[i] / bs).toFixed(1)}%"></div></div>`).join("") +
       (c.labels.length ? '<p class="muted small">blue: recent share, grey: baseline share</p>' : "");
+    const ts = d.top_score, rt = ts.recent.reduce((a, b) => a + b, 0) || 1, bt = ts.baseline.reduce((a, b) => a + b, 0) || 1;
+    document.getElementById("drift-topscore-bars").innerHTML = ts.recent.length ? ts.recent.map((n, i) =>
+      `<div class="bar"><span>top score ${i < 10 ? "≤ " + ((i + 1) / 10).toFixed(1) : "> 1"}</span><div class="fill recent" style="width:${(100 * n / rt).toFixed(1)}%"></div>` +
+      `<div class="fill base" style="width:${(100 * (ts.baseline[i] || 0) / bt).toFixed(1)}%"></div></div>`).join("") : "";
     const h = d.embedding_shift_hourly;
     plot("shift", h.map((x) => x.t), { "embedding shift per hour": h.map((x) => x.shift) }, { height: 120 });
   }
