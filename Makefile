@@ -12,6 +12,7 @@ demo: setup  ## the server on :3000 with the sample corpus ingested and the loca
 
 test: setup  ## lint, type check, every test (the local model and the browser too)
 	@bash scripts/setup-browser.sh
+	@bash scripts/setup-tools.sh
 	.venv/bin/ruff check ragworks tests bench scripts
 	.venv/bin/mypy
 	.venv/bin/python -m pytest -q -n 2 --dist loadfile

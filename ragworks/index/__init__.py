@@ -12,7 +12,12 @@ from ragworks.index.protocol import ChunkIndex
 def open_chunk_index(spec: str, dim: int) -> ChunkIndex:
     if spec.startswith("local://"):
         return LocalChunkIndex(spec.removeprefix("local://"), dim=dim)
-    raise ValueError(f"unknown chunk index spec {spec!r} (expected local://PATH)")
+    if spec.startswith(("postgresql://", "postgres://")):
+        from ragworks.index.pgvector import PgChunkIndex
+
+        return PgChunkIndex(spec, dim=dim)
+    raise ValueError(f"unknown chunk index spec {spec!r} "
+                     "(expected local://PATH or postgresql://...)")
 
 
 __all__ = ["ChunkIndex", "LocalChunkIndex", "open_chunk_index"]
