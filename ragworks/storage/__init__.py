@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import os
+
 from ragworks.storage.blob_local import LocalBlobStore
 from ragworks.storage.protocols import BlobStore, RecordStore
 from ragworks.storage.sqlite import SQLiteRecordStore
@@ -20,7 +22,11 @@ def open_record_store(spec: str) -> RecordStore:
 def open_blob_store(spec: str) -> BlobStore:
     if spec.startswith("file://"):
         return LocalBlobStore(spec.removeprefix("file://"))
-    raise ValueError(f"unknown blob store spec {spec!r} (expected file://PATH)")
+    if spec.startswith("s3://"):
+        from ragworks.storage.blob_s3 import S3BlobStore
+
+        return S3BlobStore(spec, kms_key_id=os.environ.get("RAGWORKS_S3_KMS_KEY_ID", ""))
+    raise ValueError(f"unknown blob store spec {spec!r} (expected file://PATH or s3://BUCKET)")
 
 
 __all__ = ["BlobStore", "RecordStore", "open_blob_store", "open_record_store"]
