@@ -111,6 +111,5 @@ def test_postgres_retrieval_matches_the_embedded_index(postgres: str, tmp_path: 
             scores[name] = (report.recall_at_5, report.mrr_at_10)
         finally:
             svc.close()
-    print("retrieval (recall@5, MRR@10):", scores)
     assert scores["postgres"][0] >= scores["local"][0] - 0.03, scores
     assert scores["postgres"][1] >= scores["local"][1] - 0.05, scores
