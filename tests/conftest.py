@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,12 +68,40 @@ def admin(live: LiveServer) -> Iterator[httpx.Client]:
         yield c
 
 
+def _serialise_moto_dynamodb() -> None:
+    """moto runs DynamoDB requests on concurrent threads without a lock, and a failed
+    transaction restores a deep copy of the whole table, undoing other threads' writes.
+    DynamoDB itself is serialisable per item; a lock around moto's writes gives the tests
+    that behaviour (ragworks' code is unchanged)."""
+    import functools
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_rw_locked", False):
+        return
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items",
+                 "batch_write_item", "get_item", "query"):
+        original = getattr(DynamoDBBackend, name, None)
+        if original is None:
+            continue
+
+        @functools.wraps(original)
+        def locked(self, *args, __original=original, **kwargs):  # type: ignore[no-untyped-def]
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, locked)
+    DynamoDBBackend._rw_locked = True  # type: ignore[attr-defined]
+
+
 class AWS:
     """moto's server on a loopback port: S3, DynamoDB and SQS as boto3 sees AWS."""
 
     def __init__(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        _serialise_moto_dynamodb()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)

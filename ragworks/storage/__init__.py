@@ -16,7 +16,12 @@ from ragworks.storage.sqlite import SQLiteRecordStore
 def open_record_store(spec: str) -> RecordStore:
     if spec.startswith("sqlite:///"):
         return SQLiteRecordStore(spec.removeprefix("sqlite:///"))
-    raise ValueError(f"unknown record store spec {spec!r} (expected sqlite:///PATH)")
+    if spec.startswith("dynamodb://"):
+        from ragworks.storage.dynamodb import DynamoRecordStore
+
+        return DynamoRecordStore(spec)
+    raise ValueError(f"unknown record store spec {spec!r} "
+                     "(expected sqlite:///PATH or dynamodb://TABLE_PREFIX)")
 
 
 def open_blob_store(spec: str) -> BlobStore:
