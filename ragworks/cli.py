@@ -90,6 +90,32 @@ def ingest(paths: list[Path], collection: str = "default", tenant: str = "defaul
 
 
 @app.command()
+def worker(max_jobs: int | None = typer.Option(None, help="exit after this many jobs"),
+           once: bool = typer.Option(False, help="one batch, then exit")) -> None:
+    """Drain the job queue (RAGWORKS_JOB_QUEUE): ingestion, evaluation runs, alerts,
+    retention. Run as many as you like; each job is done once (or retried)."""
+    import signal
+
+    from ragworks.jobs.worker import Worker
+
+    svc = _services()
+    w = Worker(svc, svc.jobs)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    err.print(f"worker on {svc.settings.job_queue} (pid {__import__('os').getpid()})")
+    try:
+        if once:
+            w.run_once()
+        else:
+            w.run(stop, max_jobs)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        svc.close()
+    err.print(f"worker done: {w.done} jobs, {w.failed} failed")
+
+
+@app.command()
 def reindex(profile: str = typer.Option(..., help="Chunking profile: small or large")) -> None:
     """Build a chunking profile's index from every stored document (for experiments).
 

@@ -40,6 +40,7 @@ from ragworks.storage.sqlite_traces import SQLiteTraceStore
 if TYPE_CHECKING:
     from ragworks.alerts.service import AlertService
     from ragworks.evaluate.jobs import EvalJobs
+    from ragworks.jobs.queue import JobQueue
 
 log = structlog.get_logger(__name__)
 
@@ -240,9 +241,9 @@ class Services:
 
     @cached_property
     def traces(self) -> SQLiteTraceStore:
-        spec = self.settings.record_store
+        spec = self.settings.trace_store
         if not spec.startswith("sqlite:///"):
-            raise ValueError(f"traces need a sqlite record store, not {spec!r}")
+            raise ValueError(f"RAGWORKS_TRACE_STORE must be sqlite:///PATH, not {spec!r}")
         return SQLiteTraceStore(spec.removeprefix("sqlite:///"))
 
     @cached_property
@@ -298,6 +299,13 @@ class Services:
         from ragworks.alerts.service import AlertService
 
         return AlertService(self.traces)
+
+    @cached_property
+    def jobs(self) -> JobQueue:
+        from ragworks.jobs.queue import open_job_queue
+
+        return open_job_queue(self.settings.job_queue, self.settings.data_dir,
+                              self.settings.job_visibility_s)
 
     @cached_property
     def eval_jobs(self) -> EvalJobs:

@@ -39,6 +39,16 @@ class Settings(BaseSettings):
     )
     blob_store: str = Field("", description="RAGWORKS_BLOB_STORE: default file://<data_dir>/blobs"
                             ", or s3://BUCKET/PREFIX")
+    job_queue: str = Field(
+        "local", description="RAGWORKS_JOB_QUEUE: 'local' (a SQLite file in the data dir) or "
+        "sqs://QUEUE_NAME (with QUEUE_NAME-dlq as its dead-letter queue)")
+    job_visibility_s: int = Field(
+        120, description="RAGWORKS_JOB_VISIBILITY_S: a job not finished in this time is "
+        "handed to another worker.")
+    trace_store: str = Field(
+        "", description="RAGWORKS_TRACE_STORE: traces, rollups, feedback, experiments, "
+        "evaluation runs and alerts; default sqlite:///<data_dir>/ragworks.db (SQLite only "
+        "for now, also when the record store is DynamoDB).")
     chunk_index: str = Field(
         "", description="RAGWORKS_CHUNK_INDEX: default local://<data_dir>/index, or "
         "postgresql://USER:PASSWORD@HOST/DB (pgvector)")
@@ -153,6 +163,8 @@ class Settings(BaseSettings):
             self.record_store = f"sqlite:///{self.data_dir / 'ragworks.db'}"
         if not self.blob_store:
             self.blob_store = f"file://{self.data_dir / 'blobs'}"
+        if not self.trace_store:
+            self.trace_store = f"sqlite:///{self.data_dir / 'ragworks.db'}"
         if not self.chunk_index:
             self.chunk_index = f"local://{self.data_dir / 'index'}"
         if not 0.0 <= self.dense_weight <= 1.0:

@@ -6,13 +6,15 @@ import re
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
 
 from ragworks.api.deps import principal, services
 from ragworks.api.schemas import DocumentList, IngestResponse
 from ragworks.auth import Principal
-from ragworks.errors import BadInput, NotFound, PayloadTooLarge, RagworksError
+from ragworks.errors import BadInput, EmptyDocument, NotFound, PayloadTooLarge, RagworksError
 from ragworks.ingest.service import IngestResult
-from ragworks.models import Document
+from ragworks.ingest.sniff import sniff
+from ragworks.models import Document, content_hash
 from ragworks.services import Services
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
@@ -25,12 +27,22 @@ def check_collection(name: str) -> str:
     return name
 
 
-@router.post("", status_code=201, response_model=IngestResponse)
+class QueuedUpload(BaseModel):
+    job_id: str
+    document_id: str
+    status: str
+
+
+@router.post("", status_code=201, response_model=IngestResponse | QueuedUpload)
 async def upload(response: Response, file: UploadFile = File(...),
                  collection: str = Form("default"),
+                 background: bool = Query(False, description="queue it for `ragworks worker`"),
                  who: Principal = Depends(principal),
-                 svc: Services = Depends(services)) -> IngestResponse:
-    """Upload one file (txt, md, html, pdf, docx). 200 when the same content is there already."""
+                 svc: Services = Depends(services)) -> IngestResponse | QueuedUpload:
+    """Upload one file (txt, md, html, pdf, docx). 200 when the same content is there already.
+
+    With ``?background=true`` the file is stored and queued (202); a worker ingests it,
+    and ``GET /api/v1/documents/{document_id}`` answers once it is in."""
     who.require("ingest")
     check_collection(collection)
     limit = svc.settings.max_upload_bytes
@@ -38,6 +50,18 @@ async def upload(response: Response, file: UploadFile = File(...),
     if len(data) > limit:
         raise PayloadTooLarge(f"upload is over the limit of {limit} bytes")
     name = (file.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
+    if background:
+        if not data:
+            raise EmptyDocument(f"{name}: the file is empty")
+        sniff(data, name)  # a wrong type is refused now, not in the worker
+        doc_id = content_hash(who.tenant, collection, data)
+        blob = f"uploads/{who.tenant}/{doc_id}"
+        await run_in_threadpool(svc.blobs.put, blob, data)
+        job_id = await run_in_threadpool(svc.jobs.send, {
+            "kind": "ingest", "blob": blob, "filename": name, "tenant": who.tenant,
+            "collection": collection})
+        response.status_code = 202
+        return QueuedUpload(job_id=job_id, document_id=doc_id, status="queued")
     result = await run_in_threadpool(traced_ingest, svc, data, name, who.tenant, collection)
     if result.status == "unchanged":
         response.status_code = 200

@@ -1,0 +1,94 @@
+"""`ragworks worker`: drain the job queue.
+
+    worker = Worker(services, queue)
+    worker.run(stop)            # until stop is set
+    worker.run_once()           # one batch (tests, cron)
+
+A job is acknowledged only after its handler returns, so a worker killed mid-job
+leaves the message to reappear after the visibility timeout and another worker
+does it again: handlers are idempotent (ingestion ids are content hashes; an
+evaluation run or an alert pass repeated is harmless). A job failing on bad input
+(a corrupt file) is acknowledged and logged, since retrying cannot help; any
+other failure is retried, and after the queue's maximum receives the message
+goes to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import structlog
+
+from ragworks.errors import RagworksError
+from ragworks.jobs.queue import JobQueue, Message
+
+log = structlog.get_logger(__name__)
+
+
+class Worker:
+    def __init__(self, svc: Any, queue: JobQueue) -> None:
+        self.svc, self.queue = svc, queue
+        self.done = self.failed = 0
+
+    def handle(self, job: dict[str, Any]) -> dict[str, Any]:
+        kind = job.get("kind")
+        if kind == "ingest":
+            from ragworks.api.routes_documents import traced_ingest
+
+            data = self.svc.blobs.get(job["blob"])
+            result = traced_ingest(self.svc, data, job["filename"], job["tenant"],
+                                   job.get("collection", "default"))
+            self.svc.blobs.delete(job["blob"])
+            return {"document_id": result.document.id, "status": result.status}
+        if kind == "eval_run":
+            from ragworks.evaluate.datasets import DatasetStore
+            from ragworks.evaluate.runs import RunStore, run_eval
+
+            name, _, version = str(job["dataset"]).partition("@")
+            items = DatasetStore(self.svc.traces).get(job["tenant"], name,
+                                                      int(version) if version else None)
+            run = run_eval(self.svc, items, job["dataset"], job["tenant"],
+                           job.get("overrides") or {})
+            RunStore(self.svc.traces).save(run)
+            return {"run_id": run["id"]}
+        if kind == "alerts":
+            return {"evaluated": self.svc.alerts.evaluate_all()}
+        if kind == "retention":
+            from ragworks.api.app import prune_traces
+
+            return {"removed": prune_traces(self.svc)}
+        raise ValueError(f"unknown job kind {kind!r}")
+
+    def process(self, message: Message) -> None:
+        started = time.perf_counter()
+        try:
+            result = self.handle(message.job)
+        except RagworksError as exc:  # bad input: retrying cannot help
+            self.failed += 1
+            log.warning("job_rejected", kind=message.job.get("kind"), id=message.id,
+                        error=exc.message)
+            self.queue.ack(message)
+            return
+        except Exception:
+            self.failed += 1
+            log.exception("job_failed", kind=message.job.get("kind"), id=message.id,
+                          receives=message.receives)
+            return  # not acknowledged: retried, then dead-lettered
+        self.queue.ack(message)
+        self.done += 1
+        log.info("job_done", kind=message.job.get("kind"), id=message.id,
+                 ms=round((time.perf_counter() - started) * 1000, 1), **result)
+
+    def run_once(self, wait_s: float = 1.0, max_messages: int = 5) -> int:
+        messages = self.queue.receive(max_messages, wait_s)
+        for m in messages:
+            self.process(m)
+        return len(messages)
+
+    def run(self, stop: threading.Event, max_jobs: int | None = None) -> None:
+        while not stop.is_set():
+            self.run_once()
+            if max_jobs is not None and self.done + self.failed >= max_jobs:
+                return
