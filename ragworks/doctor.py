@@ -89,6 +89,73 @@ def _otlp(settings: Settings) -> str:
     return f"{url} accepts OTLP ({resp.status_code})"
 
 
+def _aws_identity() -> str:
+    import boto3
+
+    ident = boto3.client("sts").get_caller_identity()
+    return f"account {ident['Account']}, {ident['Arn']}"
+
+
+def _blob_store(settings: Settings) -> str:
+    from ragworks.storage.blob_s3 import S3BlobStore
+
+    info = S3BlobStore(settings.blob_store).check()
+    return f"bucket {info['bucket']} reachable (prefix {info['prefix'] or '/'})"
+
+
+def _record_store(settings: Settings) -> str:
+    from ragworks.storage.dynamodb import DynamoRecordStore
+
+    info = DynamoRecordStore(settings.record_store, create=False).check()
+    missing = {"gsi1", "gsi2", "gsi3"} - set(info["indexes"])
+    if missing:
+        raise LookupError(f"table {info['table']} lacks indexes {sorted(missing)}")
+    return f"table {info['table']} {info['status']}, indexes {', '.join(info['indexes'])}"
+
+
+def _job_queue(settings: Settings) -> str:
+    from ragworks.jobs.queue import SQSJobQueue
+
+    info = SQSJobQueue(settings.job_queue, create=False).check()
+    if not info["redrive"]:
+        raise LookupError(f"{info['queue']} has no dead-letter queue (redrive policy)")
+    return f"{info['queue']} with dead-letter queue, maxReceiveCount " \
+           f"{info['redrive'].get('maxReceiveCount')}"
+
+
+def _postgres(settings: Settings) -> str:
+    from ragworks.index.pgvector import PgChunkIndex
+
+    index = PgChunkIndex(settings.chunk_index, dim=384)
+    try:
+        info = index.check()
+    finally:
+        index.close()
+    if not info["pgvector"]:
+        raise LookupError("the vector extension is not installed")
+    return f"PostgreSQL {info['server_version']}, pgvector {info['pgvector']}"
+
+
+def _aws_checks(settings: Settings) -> Iterator[Check]:
+    uses_aws = (settings.blob_store.startswith("s3://")
+                or settings.record_store.startswith("dynamodb://")
+                or settings.job_queue.startswith("sqs://"))
+    if not uses_aws:
+        yield Check("aws", "skip", "no S3, DynamoDB or SQS configured")
+    else:
+        yield _run("aws credentials", _aws_identity)
+    if settings.blob_store.startswith("s3://"):
+        yield _run("s3 blob store", lambda: _blob_store(settings))
+    if settings.record_store.startswith("dynamodb://"):
+        yield _run("dynamodb record store", lambda: _record_store(settings))
+    if settings.job_queue.startswith("sqs://"):
+        yield _run("sqs job queue", lambda: _job_queue(settings))
+    if settings.chunk_index.startswith(("postgresql://", "postgres://")):
+        yield _run("postgresql chunk index", lambda: _postgres(settings))
+    else:
+        yield Check("postgresql", "skip", "chunk index is local")
+
+
 def checks(settings: Settings) -> Iterator[Check]:
     try:
         settings.check_safe()
@@ -110,3 +177,4 @@ def checks(settings: Settings) -> Iterator[Check]:
         yield _run("otlp", lambda: _otlp(settings))
     else:
         yield Check("otlp", "skip", "not configured (OTEL_EXPORTER_OTLP_ENDPOINT unset)")
+    yield from _aws_checks(settings)

@@ -69,3 +69,37 @@ def test_production_logs_are_json_with_request_context(tmp_path: Path) -> None:
     assert access[0]["request_id"] == "r-42" and access[0]["tenant"] == "default"
     assert access[0]["trace_id"] == resp.json()["trace_id"] and access[0]["level"] == "info"
     assert key not in err
+
+
+def test_doctor_checks_aws_and_postgres(tmp_path: Path, aws, postgres: str) -> None:  # type: ignore[no-untyped-def]
+    import secrets
+
+    from ragworks.jobs.queue import SQSJobQueue
+    from ragworks.storage.dynamodb import DynamoRecordStore
+
+    tag = secrets.token_hex(4)
+    aws.client("s3").create_bucket(Bucket=f"rw-{tag}")
+    DynamoRecordStore(f"dynamodb://rw-{tag}")  # as Terraform would have created them
+    SQSJobQueue(f"sqs://rw-{tag}")
+    base = {"RAGWORKS_DATA_DIR": str(tmp_path), "RAGWORKS_LLM": "extractive", **aws.env(),
+            "RAGWORKS_BLOB_STORE": f"s3://rw-{tag}/docs",
+            "RAGWORKS_RECORD_STORE": f"dynamodb://rw-{tag}",
+            "RAGWORKS_JOB_QUEUE": f"sqs://rw-{tag}", "RAGWORKS_CHUNK_INDEX": postgres}
+    good = doctor(base)
+    assert good.returncode == 0, good.stdout
+    for line in ("ok  aws credentials", "ok  s3 blob store", "ok  dynamodb record store",
+                 "ok  sqs job queue", "ok  postgresql chunk index"):
+        assert line in good.stdout, good.stdout
+    assert "pgvector 0.8" in good.stdout and "maxReceiveCount 3" in good.stdout
+    missing = doctor({**base, "RAGWORKS_BLOB_STORE": "s3://rw-no-such-bucket/x",
+                      "RAGWORKS_RECORD_STORE": "dynamodb://rw-no-such-table",
+                      "RAGWORKS_JOB_QUEUE": "sqs://rw-no-such-queue",
+                      "RAGWORKS_CHUNK_INDEX": "postgresql://nobody@127.0.0.1:9/none"})
+    assert missing.returncode == 1
+    for line in ("FAIL  s3 blob store", "FAIL  dynamodb record store", "FAIL  sqs job queue",
+                 "FAIL  postgresql chunk index"):
+        assert line in missing.stdout, missing.stdout
+    no_creds = doctor({**base, "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+                       "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+                       "AWS_CONFIG_FILE": str(tmp_path / "none")})
+    assert "FAIL  aws credentials" in no_creds.stdout
