@@ -10,6 +10,7 @@ Example::
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Literal
 
@@ -39,6 +40,10 @@ class Settings(BaseSettings):
     )
     blob_store: str = Field("", description="RAGWORKS_BLOB_STORE: default file://<data_dir>/blobs"
                             ", or s3://BUCKET/PREFIX")
+    db_host: str = Field(
+        "", description="RAGWORKS_DB_HOST: with RAGWORKS_DB_CREDENTIALS (the JSON secret "
+        "Aurora keeps: {\"username\", \"password\"}), the chunk index is that PostgreSQL.")
+    db_credentials: str = Field("", description="RAGWORKS_DB_CREDENTIALS", repr=False)
     job_queue: str = Field(
         "local", description="RAGWORKS_JOB_QUEUE: 'local' (a SQLite file in the data dir) or "
         "sqs://QUEUE_NAME (with QUEUE_NAME-dlq as its dead-letter queue)")
@@ -51,7 +56,7 @@ class Settings(BaseSettings):
         "for now, also when the record store is DynamoDB).")
     chunk_index: str = Field(
         "", description="RAGWORKS_CHUNK_INDEX: default local://<data_dir>/index, or "
-        "postgresql://USER:PASSWORD@HOST/DB (pgvector)")
+        "postgresql://USER:PASSWORD@HOST/DB (pgvector)", repr=False)
     embedder: str = Field(
         "minilm", description="RAGWORKS_EMBEDDER: 'minilm' (ONNX, offline) or 'hash' (test fake)."
     )
@@ -165,6 +170,13 @@ class Settings(BaseSettings):
             self.blob_store = f"file://{self.data_dir / 'blobs'}"
         if not self.trace_store:
             self.trace_store = f"sqlite:///{self.data_dir / 'ragworks.db'}"
+        if not self.chunk_index and self.db_host and self.db_credentials:
+            from urllib.parse import quote
+
+            creds = json.loads(self.db_credentials)
+            self.chunk_index = (f"postgresql://{quote(creds['username'], safe='')}:"
+                                f"{quote(creds['password'], safe='')}@{self.db_host}:5432/ragworks"
+                                "?sslmode=require")
         if not self.chunk_index:
             self.chunk_index = f"local://{self.data_dir / 'index'}"
         if not 0.0 <= self.dense_weight <= 1.0:

@@ -1,0 +1,15 @@
+environment        = "production"
+region             = "eu-west-1"
+vpc_id             = "vpc-0fedcba9876543210"
+private_subnet_ids = ["subnet-0ccccccccccccccc1", "subnet-0ccccccccccccccc2", "subnet-0ccccccccccccccc3"]
+public_subnet_ids  = ["subnet-0ddddddddddddddd1", "subnet-0ddddddddddddddd2", "subnet-0ddddddddddddddd3"]
+certificate_arn    = "arn:aws:acm:eu-west-1:222222222222:certificate/00000000-0000-0000-0000-000000000000"
+image              = "222222222222.dkr.ecr.eu-west-1.amazonaws.com/ragworks:production"
+api_min_tasks      = 2
+api_max_tasks      = 8
+worker_min_tasks   = 2
+worker_max_tasks   = 6
+db_min_acu         = 1
+db_max_acu         = 8
+alarm_email        = "ops@example.com"
+log_retention_days = 365

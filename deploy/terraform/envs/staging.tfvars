@@ -1,0 +1,15 @@
+environment        = "staging"
+region             = "eu-west-1"
+vpc_id             = "vpc-0123456789abcdef0"
+private_subnet_ids = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]
+public_subnet_ids  = ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"]
+certificate_arn    = "arn:aws:acm:eu-west-1:111111111111:certificate/00000000-0000-0000-0000-000000000000"
+image              = "111111111111.dkr.ecr.eu-west-1.amazonaws.com/ragworks:staging"
+api_min_tasks      = 1
+api_max_tasks      = 2
+worker_min_tasks   = 1
+worker_max_tasks   = 2
+db_min_acu         = 0.5
+db_max_acu         = 2
+alarm_email        = "ops@example.com"
+log_retention_days = 365
