@@ -59,7 +59,7 @@ async def upload(response: Response, file: UploadFile = File(...),
         await run_in_threadpool(svc.blobs.put, blob, data)
         job_id = await run_in_threadpool(svc.jobs.send, {
             "kind": "ingest", "blob": blob, "filename": name, "tenant": who.tenant,
-            "collection": collection})
+            "collection": collection, "document_id": doc_id})
         response.status_code = 202
         return QueuedUpload(job_id=job_id, document_id=doc_id, status="queued")
     result = await run_in_threadpool(traced_ingest, svc, data, name, who.tenant, collection)

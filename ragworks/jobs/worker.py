@@ -37,7 +37,15 @@ class Worker:
         if kind == "ingest":
             from ragworks.api.routes_documents import traced_ingest
 
-            data = self.svc.blobs.get(job["blob"])
+            try:
+                data = self.svc.blobs.get(job["blob"])
+            except KeyError:
+                # the same file queued twice: the other job ingested it and removed the
+                # upload; if the document is not there, the upload is really gone
+                done = self.svc.records.get_document(job["tenant"], job.get("document_id", ""))
+                if done is None:
+                    raise
+                return {"document_id": done.id, "status": "unchanged"}
             result = traced_ingest(self.svc, data, job["filename"], job["tenant"],
                                    job.get("collection", "default"))
             self.svc.blobs.delete(job["blob"])
