@@ -112,3 +112,42 @@ def test_a_dead_endpoint_is_given_up_after_the_retries(tmp_path: Path) -> None:
     while notifier.failed == 0 and time.time() < deadline:
         time.sleep(0.05)
     assert notifier.failed == 1 and notifier.sent == 0
+
+
+_EVALUATOR = """
+import sys, time
+from ragworks.alerts.service import AlertService
+from ragworks.storage.sqlite_traces import SQLiteTraceStore
+alerts = AlertService(SQLiteTraceStore(sys.argv[1]), lease_s=1.0)
+end = time.time() + float(sys.argv[2])
+with open(sys.argv[3], "a") as log:
+    while time.time() < end:
+        if alerts.evaluate_all():
+            log.write(f"{alerts.owner} {time.time()}\\n")
+            log.flush()
+        time.sleep(0.05)
+"""
+
+
+def test_one_evaluator_acts_across_processes_and_another_takes_over(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    db, log = tmp_path / "t.db", tmp_path / "passes.log"
+    AlertService(SQLiteTraceStore(db)).ensure_defaults("acme")
+    procs = [subprocess.Popen([sys.executable, "-c", _EVALUATOR, str(db), "4", str(log)])
+             for _ in range(2)]
+    time.sleep(2.0)
+    passes = [line.split() for line in log.read_text().splitlines()]
+    assert len(passes) > 10 and len({owner for owner, _ in passes}) == 1  # one acts
+    holder = passes[0][0]
+    # the holder dies: after its lease expires the other process takes over
+    victim = next(p for p in procs if f":{p.pid}:" in holder)
+    victim.kill()
+    killed_at = time.time()
+    for p in procs:
+        p.wait(20)
+    later = [(o, float(t)) for o, t in (line.split() for line in log.read_text().splitlines())
+             if float(t) > killed_at]
+    assert later and {o for o, _ in later} != {holder}
+    assert min(t for _, t in later) - killed_at < 2.5  # within the lease (1 s) and a pass
