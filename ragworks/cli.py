@@ -312,13 +312,12 @@ eval_app.add_typer(ds_app, name="dataset")
 
 def _load_items(svc, dataset: str, tenant: str):  # type: ignore[no-untyped-def]
     """A JSONL file path, or NAME[@VERSION] of a stored dataset."""
-    from ragworks.evaluate.datasets import DatasetStore
     from ragworks.evaluate.retrieval import load_dataset
 
     if Path(dataset).is_file():
         return load_dataset(Path(dataset)), Path(dataset).name
     name, _, version = dataset.partition("@")
-    items = DatasetStore(svc.traces).get(tenant, name, int(version) if version else None)
+    items = svc.datasets.get(tenant, name, int(version) if version else None)
     return items, dataset
 
 
@@ -326,17 +325,16 @@ def _load_items(svc, dataset: str, tenant: str):  # type: ignore[no-untyped-def]
 def dataset_upload(file: Path = typer.Argument(..., exists=True, dir_okay=False),
                    name: str = typer.Option(...), tenant: str = "default") -> None:
     """Store a JSONL dataset; new content under the same name becomes a new version."""
-    from ragworks.evaluate.datasets import DatasetStore, parse_jsonl
+    from ragworks.evaluate.datasets import parse_jsonl
 
-    saved = DatasetStore(_services().traces).save(tenant, name, parse_jsonl(file.read_text()))
+    saved = _services().datasets.save(tenant, name, parse_jsonl(file.read_text()))
     sys.stdout.write(json.dumps(saved) + "\n")
 
 
 @ds_app.command("list")
 def dataset_list(tenant: str = "default") -> None:
-    from ragworks.evaluate.datasets import DatasetStore
 
-    sys.stdout.write(json.dumps(DatasetStore(_services().traces).all(tenant), indent=2) + "\n")
+    sys.stdout.write(json.dumps(_services().datasets.all(tenant), indent=2) + "\n")
 
 
 @ds_app.command("from-traces")
@@ -345,9 +343,8 @@ def dataset_from_traces(name: str = typer.Option(...), days: float = 7.0,
                             False, help="Every answered question, not only thumbs-down."),
                         tenant: str = "default") -> None:
     """A dataset of recent questions (by default: those that got a thumbs down)."""
-    from ragworks.evaluate.datasets import DatasetStore
 
-    saved = DatasetStore(_services().traces).from_traces(
+    saved = _services().datasets.from_traces(
         tenant, name, time.time() - days * 86400, thumbs_down_only=not all_answers)
     sys.stdout.write(json.dumps(saved) + "\n")
 
@@ -357,7 +354,7 @@ def eval_import_beir(folder: Path = typer.Argument(..., exists=True, file_okay=F
                      name: str = typer.Option(...), split: str = "test",
                      tenant: str = "default") -> None:
     """Ingest a BEIR corpus (collection beir-NAME) and store its queries and qrels as NAME."""
-    from ragworks.evaluate.datasets import DatasetStore, read_beir
+    from ragworks.evaluate.datasets import read_beir
 
     svc = _services()
     docs, items = read_beir(folder, split)
@@ -371,7 +368,7 @@ def eval_import_beir(folder: Path = typer.Argument(..., exists=True, file_okay=F
 
         svc.ingestor.ingest_many([(d["name"], lambda t=d["text"]: t.encode()) for d in docs],
                                  tenant, f"beir-{name}", on_result=done)
-    saved = DatasetStore(svc.traces).save(tenant, name, items, source=f"beir:{folder.name}")
+    saved = svc.datasets.save(tenant, name, items, source=f"beir:{folder.name}")
     svc.close()
     sys.stdout.write(json.dumps({"documents": counts, "dataset": saved}) + "\n")
 
@@ -385,7 +382,7 @@ def eval_run(dataset: str = typer.Option(..., help="JSONL file, or NAME[@VERSION
              tenant: str = "default", as_json: bool = typer.Option(False, "--json")) -> None:
     """Answer and score every item (progress bar); the run is stored for `eval compare`."""
     from ragworks.evaluate.judge import LLMJudge
-    from ragworks.evaluate.runs import RunStore, resolve_variant, run_eval
+    from ragworks.evaluate.runs import resolve_variant, run_eval
     from ragworks.services import make_chat
 
     svc = _services()
@@ -397,7 +394,7 @@ def eval_run(dataset: str = typer.Option(..., help="JSONL file, or NAME[@VERSION
         grader = LLMJudge(make_chat(svc.settings, judge)) if judge else None
         run = run_eval(svc, items, label, tenant, overrides, lambda: bar.advance(task),
                        judge=grader)
-    RunStore(svc.traces).save(run)
+    svc.runs.save(run)
     svc.close()
     if as_json:
         sys.stdout.write(json.dumps({k: v for k, v in run.items() if k != "items"}, indent=2)
@@ -416,9 +413,9 @@ def eval_run(dataset: str = typer.Option(..., help="JSONL file, or NAME[@VERSION
 def eval_compare(run_a: str, run_b: str, tenant: str = "default",
                  as_json: bool = typer.Option(False, "--json")) -> None:
     """Per-metric deltas (b - a) with a paired t-test over the shared items."""
-    from ragworks.evaluate.runs import RunStore, compare
+    from ragworks.evaluate.runs import compare
 
-    store = RunStore(_services().traces)
+    store = _services().runs
     a, b = store.get(tenant, run_a), store.get(tenant, run_b)
     if a is None or b is None:
         err.print(f"no run {run_a if a is None else run_b!r}")

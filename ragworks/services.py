@@ -17,6 +17,8 @@ import structlog
 from ragworks.auth import KEY_PREFIX, Keyring
 from ragworks.classify.model import QueryClassifier, load_examples
 from ragworks.embed import Embedder, make_embedder
+from ragworks.evaluate.datasets import DatasetStore
+from ragworks.evaluate.runs import RunStore
 from ragworks.experiments.service import ExperimentService
 from ragworks.experiments.store import ExperimentStore
 from ragworks.feedback.service import FeedbackService
@@ -235,9 +237,30 @@ class Services:
         return threading.Lock()
 
     @cached_property
+    def runs(self) -> RunStore:
+        """Stored evaluation runs (DynamoDB when the record store is)."""
+        if self.settings.record_store.startswith("dynamodb://"):
+            from ragworks.storage.dynamodb_admin import DynamoRunStore
+
+            return DynamoRunStore(self.records)  # type: ignore[arg-type,return-value]
+        return RunStore(self.traces)
+
+    @cached_property
+    def datasets(self) -> DatasetStore:
+        if self.settings.record_store.startswith("dynamodb://"):
+            from ragworks.storage.dynamodb_admin import DynamoDatasetStore
+
+            return DynamoDatasetStore(self.traces, self.records)  # type: ignore[arg-type]
+        return DatasetStore(self.traces)
+
+    @cached_property
     def experiments(self) -> ExperimentService:
-        return ExperimentService(ExperimentStore(self.traces),
-                                 built_profiles=lambda: self.built_profiles().keys())
+        store = ExperimentStore(self.traces)
+        if self.settings.record_store.startswith("dynamodb://"):
+            from ragworks.storage.dynamodb_admin import DynamoExperimentStore
+
+            store = DynamoExperimentStore(self.traces, self.records)  # type: ignore[arg-type]
+        return ExperimentService(store, built_profiles=lambda: self.built_profiles().keys())
 
     @cached_property
     def traces(self) -> SQLiteTraceStore:

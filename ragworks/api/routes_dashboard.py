@@ -14,7 +14,6 @@ from ragworks.auth import Principal
 from ragworks.dashboard.data import RANGES, DashboardData, recent_feedback
 from ragworks.dashboard.drift import Drift
 from ragworks.errors import BadInput
-from ragworks.experiments.store import ExperimentStore
 from ragworks.services import Services
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
@@ -43,7 +42,7 @@ def drift(recent_hours: float = Query(24, gt=0, le=24 * 30),
 @router.get("/timeline")
 def timeline(who: Principal = Depends(admin_principal), svc: Services = Depends(services)) -> dict:
     """Configuration promotions (who, when, which overrides), newest first."""
-    history = ExperimentStore(svc.traces).config_history(who.tenant)
+    history = svc.experiments.store.config_history(who.tenant)
     return {"events": list(reversed(history))}
 
 

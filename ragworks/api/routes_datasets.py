@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 
 from ragworks.api.deps import admin_principal, services
 from ragworks.auth import Principal
-from ragworks.evaluate.datasets import DatasetStore
 from ragworks.services import Services
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
@@ -31,7 +30,7 @@ class FromTraces(BaseModel):
 def upload(body: DatasetUpload, response: Response, who: Principal = Depends(admin_principal),
            svc: Services = Depends(services)) -> dict:
     """Same content again: 200 and the existing version; new content: a new version."""
-    saved = DatasetStore(svc.traces).save(who.tenant, body.name, body.items)
+    saved = svc.datasets.save(who.tenant, body.name, body.items)
     if not saved["new"]:
         response.status_code = 200
     return saved
@@ -40,13 +39,13 @@ def upload(body: DatasetUpload, response: Response, who: Principal = Depends(adm
 @router.get("")
 def list_datasets(who: Principal = Depends(admin_principal),
                   svc: Services = Depends(services)) -> dict:
-    return {"datasets": DatasetStore(svc.traces).all(who.tenant)}
+    return {"datasets": svc.datasets.all(who.tenant)}
 
 
 @router.post("/from-traces", status_code=201)
 def from_traces(body: FromTraces, who: Principal = Depends(admin_principal),
                 svc: Services = Depends(services)) -> dict:
     """Questions of recent traces (by default only those rated thumbs down)."""
-    return DatasetStore(svc.traces).from_traces(
+    return svc.datasets.from_traces(
         who.tenant, body.name, time.time() - body.days * 86400,
         thumbs_down_only=not body.all_answers)

@@ -10,9 +10,8 @@ from pydantic import BaseModel, Field
 from ragworks.api.deps import admin_principal, services
 from ragworks.auth import Principal
 from ragworks.errors import BadInput, NotFound
-from ragworks.evaluate.datasets import DatasetStore
 from ragworks.evaluate.judge import LLMJudge
-from ragworks.evaluate.runs import RunStore, compare, resolve_variant
+from ragworks.evaluate.runs import compare, resolve_variant
 from ragworks.services import Services, make_chat
 
 router = APIRouter(prefix="/api/v1/eval", tags=["evaluation"])
@@ -32,7 +31,7 @@ def start_run(body: RunRequest, who: Principal = Depends(admin_principal),
     name, _, version = body.dataset.partition("@")
     if version and not version.isdigit():
         raise BadInput(f"dataset version must be a number, not {version!r}")
-    items = DatasetStore(svc.traces).get(who.tenant, name, int(version) if version else None)
+    items = svc.datasets.get(who.tenant, name, int(version) if version else None)
     overrides = resolve_variant(svc, who.tenant, body.variant)
     judge = None
     if body.judge:
@@ -56,11 +55,11 @@ def get_job(job_id: str, who: Principal = Depends(admin_principal),
 
 @router.get("/runs")
 def list_runs(who: Principal = Depends(admin_principal), svc: Services = Depends(services)) -> dict:
-    return {"runs": RunStore(svc.traces).all(who.tenant)}
+    return {"runs": svc.runs.all(who.tenant)}
 
 
 def _run(svc: Services, tenant: str, run_id: str) -> dict[str, Any]:
-    run = RunStore(svc.traces).get(tenant, run_id)
+    run = svc.runs.get(tenant, run_id)
     if run is None:
         raise NotFound(f"no evaluation run {run_id!r}")
     return run

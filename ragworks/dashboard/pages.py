@@ -21,7 +21,7 @@ from ragworks.auth import Principal, hash_key
 from ragworks.dashboard.data import RANGES
 from ragworks.dashboard.session import COOKIE, make_cookie
 from ragworks.errors import Forbidden, NotFound, Unauthorized
-from ragworks.evaluate.runs import RunStore, compare
+from ragworks.evaluate.runs import compare
 from ragworks.models import CATEGORIES
 from ragworks.storage.sqlite_traces import TraceFilter
 
@@ -206,7 +206,7 @@ def evals(request: Request, a: str = "", b: str = "") -> Response:
     who = admin(request)
     if isinstance(who, Response):
         return who
-    store = RunStore(services(request).traces)
+    store = services(request).runs
     runs = store.all(who.tenant)
     comparison, confusion = None, None
     run_a = store.get(who.tenant, a) if a else None

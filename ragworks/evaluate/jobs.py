@@ -21,7 +21,7 @@ import structlog
 from ragworks.errors import NotFound
 from ragworks.evaluate.judge import LLMJudge
 from ragworks.evaluate.retrieval import Item
-from ragworks.evaluate.runs import RunStore, run_eval
+from ragworks.evaluate.runs import run_eval
 
 log = structlog.get_logger(__name__)
 
@@ -57,7 +57,7 @@ class EvalJobs:
         try:
             run = run_eval(self.svc, items, job["dataset"], job["tenant"], job["overrides"],
                            tick, judge=judge)
-            RunStore(self.svc.traces).save(run)
+            self.svc.runs.save(run)
             job.update(status="done", run_id=run["id"])
             log.info("eval_run_done", run_id=run["id"], dataset=job["dataset"])
         except Exception as exc:  # the job reports it; the server goes on

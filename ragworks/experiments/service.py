@@ -210,7 +210,7 @@ class ExperimentService:
         exp.update(status="promoted", promoted={"variant": variant, "by": who,
                                                 "at": time.time()})
         self.store.save(tenant, exp)
-        merged = {**self.store.active_config(tenant), **chosen["overrides"]}
-        self.store.set_active_config(tenant, merged, who,
-                                     {"experiment": exp_id, "variant": variant})
+        self.store.update_active_config(
+            tenant, lambda current: {**current, **chosen["overrides"]}, who,
+            {"experiment": exp_id, "variant": variant})
         return exp

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from ragworks.storage.sqlite_traces import SQLiteTraceStore
@@ -43,20 +44,27 @@ class ExperimentStore:
                                    (tenant,)).fetchone()
         return json.loads(row[0]) if row else {}
 
-    def set_active_config(self, tenant: str, overrides: dict[str, Any], who: str,
-                          reason: dict[str, Any]) -> None:
+    def update_active_config(self, tenant: str,
+                             change: Callable[[dict[str, Any]], dict[str, Any]], who: str,
+                             reason: dict[str, Any]) -> dict[str, Any]:
+        """Apply ``change`` to the current configuration atomically and record the event
+        (two concurrent promotions both land, one after the other)."""
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
+            row = conn.execute("SELECT overrides FROM active_config WHERE tenant=?",
+                               (tenant,)).fetchone()
+            new = change(json.loads(row[0]) if row else {})
             conn.execute("INSERT OR REPLACE INTO active_config VALUES (?,?)",
-                         (tenant, json.dumps(overrides)))
+                         (tenant, json.dumps(new)))
             conn.execute("INSERT INTO config_events VALUES (?,?,?,?,?)",
                          (tenant, time.time(), who, "promote",
-                          json.dumps({"overrides": overrides, **reason})))
+                          json.dumps({"overrides": new, **reason})))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        return new
 
     def config_history(self, tenant: str) -> list[dict[str, Any]]:
         return [{"at": r[0], "who": r[1], "kind": r[2], **json.loads(r[3])}

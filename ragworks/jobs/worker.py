@@ -51,15 +51,14 @@ class Worker:
             self.svc.blobs.delete(job["blob"])
             return {"document_id": result.document.id, "status": result.status}
         if kind == "eval_run":
-            from ragworks.evaluate.datasets import DatasetStore
-            from ragworks.evaluate.runs import RunStore, run_eval
+            from ragworks.evaluate.runs import run_eval
 
             name, _, version = str(job["dataset"]).partition("@")
-            items = DatasetStore(self.svc.traces).get(job["tenant"], name,
+            items = self.svc.datasets.get(job["tenant"], name,
                                                       int(version) if version else None)
             run = run_eval(self.svc, items, job["dataset"], job["tenant"],
                            job.get("overrides") or {})
-            RunStore(self.svc.traces).save(run)
+            self.svc.runs.save(run)
             return {"run_id": run["id"]}
         if kind == "alerts":
             return {"evaluated": self.svc.alerts.evaluate_all()}
