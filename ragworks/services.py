@@ -321,7 +321,12 @@ class Services:
     def alerts(self) -> AlertService:
         from ragworks.alerts.service import AlertService
 
-        return AlertService(self.traces)
+        store = None
+        if self.settings.record_store.startswith("dynamodb://"):
+            from ragworks.alerts.store import DynamoAlertStore
+
+            store = DynamoAlertStore(self.records)
+        return AlertService(self.traces, store=store)
 
     @cached_property
     def jobs(self) -> JobQueue:

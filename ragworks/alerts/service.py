@@ -17,7 +17,6 @@ evaluation of other rules.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import socket
@@ -30,6 +29,7 @@ import httpx
 import structlog
 
 from ragworks.alerts.rules import COMPARATORS, DEFAULT_RULES, check_rule, measure
+from ragworks.alerts.store import AlertStore, SQLiteAlertStore
 from ragworks.dashboard.data import DashboardData
 from ragworks.dashboard.drift import Drift
 from ragworks.errors import BadInput, NotFound
@@ -78,75 +78,46 @@ class Notifier:
 
 
 class AlertService:
-    def __init__(self, store: Any, notifier: Notifier | None = None,
-                 lease_s: float = 60.0) -> None:
-        self.store = store
-        self.data = DashboardData(store)
+    def __init__(self, traces: Any, notifier: Notifier | None = None,
+                 lease_s: float = 60.0, store: AlertStore | None = None) -> None:
+        self.data = DashboardData(traces)
         self.drift = Drift(self.data)
+        self.rows: AlertStore = store or SQLiteAlertStore(traces)
         self.notifier = notifier or Notifier()
         self.lease_s = lease_s
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
-    def _conn(self):  # type: ignore[no-untyped-def]
-        return self.store._conn()
-
     # -- rules ---------------------------------------------------------------------------
     def create(self, tenant: str, spec: dict[str, Any]) -> dict[str, Any]:
         rule = {"id": "rule_" + secrets.token_hex(5), "tenant": tenant, **check_rule(spec)}
-        self._conn().execute(
-            "INSERT INTO alert_rules (id, tenant, data, updated_at) VALUES (?,?,?,?)",
-            (rule["id"], tenant, json.dumps(rule), time.time()))
+        self.rows.insert(tenant, rule)
         return self.get(tenant, rule["id"])
 
     def ensure_defaults(self, tenant: str) -> None:
-        """The shipped rules, for a tenant that has none yet."""
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if conn.execute("SELECT 1 FROM alert_rules WHERE tenant=? LIMIT 1",
-                            (tenant,)).fetchone() is None:
-                for spec in DEFAULT_RULES:
-                    rule = {"id": "rule_" + secrets.token_hex(5), "tenant": tenant,
-                            **check_rule(spec)}
-                    conn.execute("INSERT INTO alert_rules (id, tenant, data, updated_at) "
-                                 "VALUES (?,?,?,?)",
-                                 (rule["id"], tenant, json.dumps(rule), time.time()))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-
-    def _row(self, r: tuple) -> dict[str, Any]:
-        rule = json.loads(r[0])
-        rule.update(state=r[1], since=r[2], value=r[3], acked_by=r[4], silenced_until=r[5],
-                    updated_at=r[6])
-        return rule
-
-    _COLS = "data, state, since, value, acked_by, silenced_until, updated_at"
+        """The shipped rules, for a tenant that has none yet (once, even when racing)."""
+        self.rows.seed(tenant, [{"id": "rule_" + secrets.token_hex(5), "tenant": tenant,
+                                 **check_rule(spec)} for spec in DEFAULT_RULES])
 
     def get(self, tenant: str, rule_id: str) -> dict[str, Any]:
-        r = self._conn().execute(f"SELECT {self._COLS} FROM alert_rules WHERE tenant=? AND id=?",
-                                 (tenant, rule_id)).fetchone()
-        if r is None:
+        rule = self.rows.get(tenant, rule_id)
+        if rule is None:
             raise NotFound(f"no alert rule {rule_id!r}")
-        return self._row(r)
+        return rule
 
     def rules(self, tenant: str) -> list[dict[str, Any]]:
-        return [self._row(r) for r in self._conn().execute(
-            f"SELECT {self._COLS} FROM alert_rules WHERE tenant=? ORDER BY rowid", (tenant,))]
+        return self.rows.rules_of(tenant)
 
     def delete(self, tenant: str, rule_id: str) -> None:
         self.get(tenant, rule_id)
-        self._conn().execute("DELETE FROM alert_rules WHERE tenant=? AND id=?",
-                             (tenant, rule_id))
+        self.rows.delete(tenant, rule_id)
 
     def acknowledge(self, tenant: str, rule_id: str, who: str) -> dict[str, Any]:
         rule = self.get(tenant, rule_id)
         if rule["state"] not in ("firing", "pending"):
             raise BadInput(f"rule {rule_id} is {rule['state']}; only a firing or pending "
                            "alert can be acknowledged")
-        self._conn().execute("UPDATE alert_rules SET acked_by=? WHERE id=?", (who, rule_id))
-        self._event(tenant, rule_id, "acknowledged", rule["value"], f"by {who}")
+        self.rows.update(tenant, rule_id, acked_by=who)
+        self.rows.add_event(tenant, rule_id, "acknowledged", rule["value"], f"by {who}")
         return self.get(tenant, rule_id)
 
     def silence(self, tenant: str, rule_id: str, seconds: float, who: str) -> dict[str, Any]:
@@ -154,49 +125,22 @@ class AlertService:
             raise BadInput("silence for 0 to 2592000 seconds (0 ends a silence)")
         rule = self.get(tenant, rule_id)
         until = time.time() + seconds if seconds else 0.0
-        self._conn().execute("UPDATE alert_rules SET silenced_until=? WHERE id=?",
-                             (until, rule_id))
-        self._event(tenant, rule_id, "silenced" if seconds else "unsilenced", rule["value"],
-                    f"by {who} for {int(seconds)} s")
+        self.rows.update(tenant, rule_id, silenced_until=until)
+        self.rows.add_event(tenant, rule_id, "silenced" if seconds else "unsilenced",
+                            rule["value"], f"by {who} for {int(seconds)} s")
         return self.get(tenant, rule_id)
 
     def history(self, tenant: str, limit: int = 100,
                 rule_id: str | None = None) -> list[dict[str, Any]]:
-        sql, args = "SELECT rule_id, at, state, value, message FROM alert_events WHERE tenant=?", \
-            [tenant]
-        if rule_id:
-            sql += " AND rule_id=?"
-            args.append(rule_id)
-        rows = self._conn().execute(sql + " ORDER BY at DESC LIMIT ?", [*args, limit])
-        return [{"rule_id": r[0], "at": r[1], "state": r[2], "value": r[3], "message": r[4]}
-                for r in rows]
-
-    def _event(self, tenant: str, rule_id: str, state: str, value: float | None,
-               message: str) -> None:
-        self._conn().execute("INSERT INTO alert_events VALUES (?,?,?,?,?,?)",
-                             (tenant, rule_id, time.time(), state, value, message))
+        return self.rows.history(tenant, limit, rule_id)
 
     # -- evaluation ----------------------------------------------------------------------
     def acquire_lease(self, now: float | None = None) -> bool:
         """True when this process holds (or just took) the evaluator lease."""
-        now = now or time.time()
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute("SELECT owner, expires FROM leases WHERE name=?",
-                               (LEASE,)).fetchone()
-            mine = row is None or row[0] == self.owner or row[1] < now
-            if mine:
-                conn.execute("INSERT OR REPLACE INTO leases VALUES (?,?,?)",
-                             (LEASE, self.owner, now + self.lease_s))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return mine
+        return self.rows.acquire(LEASE, self.owner, self.lease_s, now or time.time())
 
     def release_lease(self) -> None:
-        self._conn().execute("DELETE FROM leases WHERE name=? AND owner=?", (LEASE, self.owner))
+        self.rows.release(LEASE, self.owner)
 
     def evaluate_all(self, now: float | None = None) -> int:
         """One pass over every rule of every tenant (if this process holds the lease).
@@ -204,14 +148,13 @@ class AlertService:
         Returns the number of rules evaluated (0 when another process evaluates)."""
         if not self.acquire_lease(now):
             return 0
-        rows = self._conn().execute(f"SELECT {self._COLS} FROM alert_rules").fetchall()
-        for r in rows:
-            rule = self._row(r)
+        rules = self.rows.all()
+        for rule in rules:
             try:
                 self.evaluate(rule, now)
             except Exception:  # one broken rule never stops the others
                 log.exception("alert_rule_failed", rule_id=rule["id"])
-        return len(rows)
+        return len(rules)
 
     def evaluate(self, rule: dict[str, Any], now: float | None = None) -> str:
         now = now or time.time()
@@ -231,14 +174,13 @@ class AlertService:
             new, since = "resolved", now
         shown = None if value is None else round(float(value), 6)
         acked = rule["acked_by"] if new in ("firing", "pending") else None
-        self._conn().execute(
-            "UPDATE alert_rules SET state=?, since=?, value=?, acked_by=?, updated_at=? "
-            "WHERE id=?", (new, since, shown, acked, now, rule["id"]))
+        self.rows.update(rule["tenant"], rule["id"], state=new, since=since, value=shown,
+                         acked_by=acked, updated_at=now)
         if new != state:
             message = (f"{rule['metric']} {rule['aggregation']} = {shown} "
                        f"{rule['comparator'] if breach else 'within'} {rule['threshold']} "
                        f"over {int(rule['window_s'])} s ({samples} samples)")
-            self._event(rule["tenant"], rule["id"], new, shown, message)
+            self.rows.add_event(rule["tenant"], rule["id"], new, shown, message)
             if new in ("firing", "resolved") and rule["silenced_until"] < now:
                 self.notifier.notify(rule, new, shown, message)
         return new
