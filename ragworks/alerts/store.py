@@ -152,7 +152,8 @@ class DynamoAlertStore:
     def __init__(self, records: Any) -> None:
         self.db, self.table = records.db, records.table
 
-    def _items(self, pk: str, prefix: str, newest_first: bool = False) -> list[dict[str, Any]]:
+    def _items(self, pk: str, prefix: str, newest_first: bool = False,
+               limit: int | None = None) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {
             "TableName": self.table, "ScanIndexForward": not newest_first,
@@ -160,9 +161,11 @@ class DynamoAlertStore:
             "ExpressionAttributeValues": {":p": {"S": pk}, **(
                 {":s": {"S": prefix}} if prefix else {})}}
         while True:
+            if limit:
+                kwargs["Limit"] = limit - len(out)
             resp = self.db.query(**kwargs)
             out += resp.get("Items", [])
-            if "LastEvaluatedKey" not in resp:
+            if "LastEvaluatedKey" not in resp or (limit and len(out) >= limit):
                 return out
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
@@ -241,7 +244,7 @@ class DynamoAlertStore:
     def history(self, tenant: str, limit: int = 100,
                 rule_id: str | None = None) -> list[dict[str, Any]]:
         events = [json.loads(i["event"]["S"]) for i in self._items(
-            f"T#{tenant}", "AEV#", newest_first=True)]
+            f"T#{tenant}", "AEV#", newest_first=True, limit=None if rule_id else limit)]
         return [e for e in events if rule_id in (None, e["rule_id"])][:limit]
 
     def acquire(self, name: str, owner: str, ttl_s: float, now: float) -> bool:
