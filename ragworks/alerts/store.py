@@ -154,20 +154,9 @@ class DynamoAlertStore:
 
     def _items(self, pk: str, prefix: str, newest_first: bool = False,
                limit: int | None = None) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table, "ScanIndexForward": not newest_first,
-            "KeyConditionExpression": "pk = :p AND begins_with(sk, :s)" if prefix else "pk = :p",
-            "ExpressionAttributeValues": {":p": {"S": pk}, **(
-                {":s": {"S": prefix}} if prefix else {})}}
-        while True:
-            if limit:
-                kwargs["Limit"] = limit - len(out)
-            resp = self.db.query(**kwargs)
-            out += resp.get("Items", [])
-            if "LastEvaluatedKey" not in resp or (limit and len(out) >= limit):
-                return out
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        from ragworks.storage.dynamodb import query_items
+
+        return query_items(self.db, self.table, pk, prefix, newest_first, limit)
 
     @staticmethod
     def _rule(item: dict[str, Any]) -> dict[str, Any]:

@@ -51,12 +51,17 @@ class DatasetStore:
     def __init__(self, traces: Any) -> None:
         self.traces = traces
 
-    def save(self, tenant: str, name: str, items: list[dict[str, Any]],
-             source: str = "upload") -> dict[str, Any]:
+    @staticmethod
+    def prepare(name: str, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+        """Checked items and their content hash (equal content: the same version)."""
         if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
             raise BadInput("dataset name: letters, digits, '-', '_' and '.' only")
         clean = validate(items)
-        digest = content_hash(json.dumps(clean, sort_keys=True), length=16)
+        return clean, content_hash(json.dumps(clean, sort_keys=True), length=16)
+
+    def save(self, tenant: str, name: str, items: list[dict[str, Any]],
+             source: str = "upload") -> dict[str, Any]:
+        clean, digest = self.prepare(name, items)
         conn = self.traces._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:

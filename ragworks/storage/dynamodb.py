@@ -56,6 +56,25 @@ def batch_write(client: Any, table: str, requests: list[dict[str, Any]],
             raise RuntimeError(f"{len(pending)} items still unprocessed after {attempts} tries")
 
 
+def query_items(client: Any, table: str, pk: str, prefix: str = "", newest_first: bool = False,
+                limit: int | None = None) -> list[dict[str, Any]]:
+    """Items of one partition (whose sort key starts with ``prefix``), following pages."""
+    out: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {
+        "TableName": table, "ScanIndexForward": not newest_first,
+        "KeyConditionExpression": "pk = :p AND begins_with(sk, :s)" if prefix else "pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": pk}, **({":s": {"S": prefix}} if prefix
+                                                          else {})}}
+    while True:
+        if limit:
+            kwargs["Limit"] = limit - len(out)
+        resp = client.query(**kwargs)
+        out += resp.get("Items", [])
+        if "LastEvaluatedKey" not in resp or (limit and len(out) >= limit):
+            return out
+        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
 class DynamoRecordStore:
     def __init__(self, spec: str, client: Any = None, create: bool = True) -> None:
         prefix = spec.removeprefix("dynamodb://").strip("/")

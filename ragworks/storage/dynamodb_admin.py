@@ -25,12 +25,11 @@ import zlib
 from collections.abc import Callable
 from typing import Any
 
-from ragworks.errors import BadInput, Conflict, NotFound
-from ragworks.evaluate.datasets import DatasetStore, validate
+from ragworks.errors import Conflict, NotFound
+from ragworks.evaluate.datasets import DatasetStore
 from ragworks.evaluate.retrieval import Item
 from ragworks.experiments.store import ExperimentStore
-from ragworks.models import content_hash
-from ragworks.storage.dynamodb import DynamoRecordStore
+from ragworks.storage.dynamodb import DynamoRecordStore, query_items
 
 
 def _pack(value: Any) -> dict[str, str]:
@@ -52,19 +51,7 @@ class _Dynamo:
 
     def _query(self, pk: str, prefix: str, newest_first: bool = False,
                limit: int | None = None) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table, "ScanIndexForward": not newest_first,
-            "KeyConditionExpression": "pk = :p AND begins_with(sk, :s)",
-            "ExpressionAttributeValues": {":p": {"S": pk}, ":s": {"S": prefix}}}
-        while True:
-            if limit:
-                kwargs["Limit"] = limit - len(items)
-            resp = self.db.query(**kwargs)
-            items += resp.get("Items", [])
-            if "LastEvaluatedKey" not in resp or (limit and len(items) >= limit):
-                return items
-            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+        return query_items(self.db, self.table, pk, prefix, newest_first, limit)
 
     def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
         return self.db.get_item(TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}},
@@ -105,10 +92,7 @@ class DynamoDatasetStore(DatasetStore):
 
     def save(self, tenant: str, name: str, items: list[dict[str, Any]],
              source: str = "upload") -> dict[str, Any]:
-        if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
-            raise BadInput("dataset name: letters, digits, '-', '_' and '.' only")
-        clean = validate(items)
-        digest = content_hash(json.dumps(clean, sort_keys=True), length=16)
+        clean, digest = self.prepare(name, items)
         for _ in range(10):
             last = self.dyn._query(f"T#{tenant}", f"DS#{name}#", newest_first=True, limit=1)
             if last and last[0]["hash"]["S"] == digest:
