@@ -11,7 +11,6 @@ rollups). Percentiles come from the merged histograms of a bucket.
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -77,22 +76,8 @@ class DashboardData:
 
     def _rows(self, tenant: str, since: float, until: float, prefixes: Iterable[str],
               table: str) -> Iterable[tuple[str, int, int, float, float, float, list[int]]]:
-        """Rollup rows of a time range whose series start with one of the prefixes.
-
-        One query per time range on the (tenant, time, series) index; the series are
-        filtered here (cheaper than one range scan per prefix)."""
-        column, width = ("minute", 60) if table == "rollups" else ("hour", 3600)
-        wanted = tuple(prefixes)
-        lo, hi = min(wanted), max(wanted)
-        rows = self.store._conn().execute(  # table and column are fixed strings
-            f"SELECT series, {column}, count, sum, min, max, buckets FROM {table} "
-            f"INDEXED BY {'rollups_tenant_time' if table == 'rollups' else 'rollups_hour_time'} "
-            f"WHERE tenant=? AND {column} >= ? AND {column} < ? AND series >= ? AND series <= ?",
-            (tenant, int(since // width) * width, until, lo, hi + "\uffff"))
-        for series, t, count, total, smin, smax, buckets in rows:
-            if series.startswith(wanted):
-                yield series, t, count, total, smin, smax, (
-                    json.loads(buckets) if len(buckets) > 2 else [])
+        return self.store.rollup_rows(  # type: ignore[no-any-return]
+            tenant, since, until, tuple(prefixes), hourly=table == "rollups_hour")
 
     # -- tiles ---------------------------------------------------------------------------
     def tiles(self, tenant: str, now: float | None = None) -> dict[str, Any]:
@@ -192,16 +177,4 @@ class DashboardData:
 
 def recent_feedback(store: Any, tenant: str, limit: int = 20) -> list[dict[str, Any]]:
     """The latest feedback with its question and answer (the feedback view)."""
-    rows = store._conn().execute(
-        "SELECT f.trace_id, f.rating, f.rating_kind, f.comment, f.corrected_category, "
-        "f.updated_at, t.summary FROM feedback f LEFT JOIN traces t ON t.id = f.trace_id "
-        "WHERE f.tenant=? ORDER BY f.updated_at DESC LIMIT ?", (tenant, limit)).fetchall()
-    out = []
-    for trace_id, rating, kind, comment, corrected, at, summary in rows:
-        s = json.loads(summary) if summary else {}
-        out.append({"trace_id": trace_id, "rating": rating, "kind": kind, "comment": comment,
-                    "corrected_category": corrected, "at": at,
-                    "question": (s.get("input") or {}).get("question", ""),
-                    "answer": (s.get("output") or {}).get("answer", ""),
-                    "category": s.get("category", "")})
-    return out
+    return store.recent_feedback(tenant, limit)  # type: ignore[no-any-return]

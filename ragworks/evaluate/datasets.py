@@ -102,17 +102,8 @@ class DatasetStore:
     def from_traces(self, tenant: str, name: str, since: float, until: float | None = None,
                     thumbs_down_only: bool = True) -> dict[str, Any]:
         """Items from answered questions, e.g. every thumbs-down of the last week."""
-        sql = ("SELECT DISTINCT t.summary FROM traces t JOIN scores s ON s.trace_id = t.id "
-               "WHERE t.tenant=? AND t.name='query' AND t.start >= ?")
-        args: list[Any] = [tenant, since]
-        if until is not None:
-            sql += " AND t.start < ?"
-            args.append(until)
-        if thumbs_down_only:
-            sql += " AND s.name='thumbs_up' AND json_extract(s.data, '$.value') = 0"
         items = []
-        for (summary,) in self.traces._conn().execute(sql, args):
-            trace = json.loads(summary)
+        for trace in self.traces.answered(tenant, since, until, thumbs_down_only):
             question = (trace.get("input") or {}).get("question")
             if question:
                 items.append({"question": question, "category": trace.get("category") or None,

@@ -74,13 +74,8 @@ class ExperimentStore:
 
     def variant_rows(self, tenant: str, exp_id: str) -> list[tuple[str, float, str]]:
         """(variant, latency_ms, summary json) of every trace in the experiment."""
-        return [(r[0].split("/", 1)[1], r[1], r[2]) for r in self._conn().execute(
-            "SELECT variant, latency_ms, summary FROM traces WHERE tenant=? AND variant >= ? "
-            "AND variant < ? AND name='query'", (tenant, exp_id + "/", exp_id + "0"))]
+        return self.traces.variant_rows(tenant, exp_id)  # type: ignore[no-any-return]
 
     def variant_scores(self, tenant: str, exp_id: str, name: str) -> list[tuple[str, float]]:
         """(variant, value) of every score of that name on the experiment's traces."""
-        return [(r[0].split("/", 1)[1], json.loads(r[1])["value"]) for r in self._conn().execute(
-            "SELECT t.variant, s.data FROM scores s JOIN traces t ON t.id = s.trace_id "
-            "WHERE t.tenant=? AND t.variant >= ? AND t.variant < ? AND s.name=?",
-            (tenant, exp_id + "/", exp_id + "0", name)) if json.loads(r[1])["value"] is not None]
+        return self.traces.variant_scores(tenant, exp_id, name)  # type: ignore[no-any-return]

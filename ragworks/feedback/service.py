@@ -83,13 +83,4 @@ class FeedbackService:
 
 def corrections(store: SQLiteTraceStore, tenant: str) -> list[tuple[str, str]]:
     """(question, corrected category) from every feedback that corrected a category."""
-    rows = store._conn().execute(
-        "SELECT f.corrected_category, t.summary FROM feedback f JOIN traces t "
-        "ON t.id = f.trace_id WHERE f.tenant=? AND f.corrected_category IS NOT NULL",
-        (tenant,)).fetchall()
-    out = []
-    for category, summary in rows:
-        question = (json.loads(summary).get("input") or {}).get("question")
-        if question:
-            out.append((question, category))
-    return out
+    return store.corrections(tenant)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -263,6 +263,83 @@ class SQLiteTraceStore:
         rows = self._conn().execute(sql + " ORDER BY minute", args).fetchall()
         return [{"series": r[0], "minute": r[1], "count": r[2], "sum": r[3], "min": r[4],
                  "max": r[5], "buckets": json.loads(r[6])} for r in rows]
+
+    # -- reads for the dashboard, experiments, datasets and the classifier ----------------
+    def rollup_rows(self, tenant: str, since: float, until: float, prefixes: Sequence[str],
+                    hourly: bool = False) -> Iterator[tuple[str, int, int, float, float, float,
+                                                            list[int]]]:
+        """(series, time, count, sum, min, max, buckets) of a time range whose series start
+        with one of the prefixes: one query on the (tenant, time, series) index, the
+        series filtered here (cheaper than one range scan per prefix)."""
+        table, column, width, index = (("rollups_hour", "hour", 3600, "rollups_hour_time")
+                                       if hourly else
+                                       ("rollups", "minute", 60, "rollups_tenant_time"))
+        wanted = tuple(prefixes)
+        lo, hi = min(wanted), max(wanted)
+        rows = self._conn().execute(  # table, column and index are fixed strings
+            f"SELECT series, {column}, count, sum, min, max, buckets FROM {table} "
+            f"INDEXED BY {index} WHERE tenant=? AND {column} >= ? AND {column} < ? "
+            "AND series >= ? AND series <= ?",
+            (tenant, int(since // width) * width, until, lo, hi + "\uffff"))
+        for series, t, count, total, smin, smax, buckets in rows:
+            if series.startswith(wanted):
+                yield series, t, count, total, smin, smax, (
+                    json.loads(buckets) if len(buckets) > 2 else [])
+
+    def recent_feedback(self, tenant: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The latest feedback with its question and answer."""
+        rows = self._conn().execute(
+            "SELECT f.trace_id, f.rating, f.rating_kind, f.comment, f.corrected_category, "
+            "f.updated_at, t.summary FROM feedback f LEFT JOIN traces t ON t.id = f.trace_id "
+            "WHERE f.tenant=? ORDER BY f.updated_at DESC LIMIT ?", (tenant, limit)).fetchall()
+        out = []
+        for trace_id, rating, kind, comment, corrected, at, summary in rows:
+            sm = json.loads(summary) if summary else {}
+            out.append({"trace_id": trace_id, "rating": rating, "kind": kind,
+                        "comment": comment, "corrected_category": corrected, "at": at,
+                        "question": (sm.get("input") or {}).get("question", ""),
+                        "answer": (sm.get("output") or {}).get("answer", ""),
+                        "category": sm.get("category", "")})
+        return out
+
+    def corrections(self, tenant: str) -> list[tuple[str, str]]:
+        """(question, corrected category) from every feedback that corrected a category."""
+        rows = self._conn().execute(
+            "SELECT f.corrected_category, t.summary FROM feedback f JOIN traces t "
+            "ON t.id = f.trace_id WHERE f.tenant=? AND f.corrected_category IS NOT NULL",
+            (tenant,)).fetchall()
+        out = []
+        for category, summary in rows:
+            question = (json.loads(summary).get("input") or {}).get("question")
+            if question:
+                out.append((question, category))
+        return out
+
+    def answered(self, tenant: str, since: float, until: float | None = None,
+                 thumbs_down_only: bool = True) -> list[dict[str, Any]]:
+        """Summaries of answered queries in a time range (only thumbs-down ones, by default)."""
+        sql = ("SELECT DISTINCT t.summary FROM traces t JOIN scores s ON s.trace_id = t.id "
+               "WHERE t.tenant=? AND t.name='query' AND t.start >= ?")
+        args: list[Any] = [tenant, since]
+        if until is not None:
+            sql += " AND t.start < ?"
+            args.append(until)
+        if thumbs_down_only:
+            sql += " AND s.name='thumbs_up' AND json_extract(s.data, '$.value') = 0"
+        return [json.loads(r[0]) for r in self._conn().execute(sql, args)]
+
+    def variant_rows(self, tenant: str, exp_id: str) -> list[tuple[str, float, str]]:
+        """(variant, latency_ms, summary json) of every query trace in the experiment."""
+        return [(r[0].split("/", 1)[1], r[1], r[2]) for r in self._conn().execute(
+            "SELECT variant, latency_ms, summary FROM traces WHERE tenant=? AND variant >= ? "
+            "AND variant < ? AND name='query'", (tenant, exp_id + "/", exp_id + "0"))]
+
+    def variant_scores(self, tenant: str, exp_id: str, name: str) -> list[tuple[str, float]]:
+        """(variant, value) of every score of that name on the experiment's traces."""
+        return [(r[0].split("/", 1)[1], json.loads(r[1])["value"]) for r in self._conn().execute(
+            "SELECT t.variant, s.data FROM scores s JOIN traces t ON t.id = s.trace_id "
+            "WHERE t.tenant=? AND t.variant >= ? AND t.variant < ? AND s.name=?",
+            (tenant, exp_id + "/", exp_id + "0", name)) if json.loads(r[1])["value"] is not None]
 
     def delete_traces_before(self, before: float) -> int:
         """Retention: drop traces (with observations and scores) that started before."""
