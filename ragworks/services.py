@@ -265,8 +265,17 @@ class Services:
     @cached_property
     def traces(self) -> SQLiteTraceStore:
         spec = self.settings.trace_store
+        if spec.startswith("dynamodb://"):
+            from ragworks.storage.dynamodb import DynamoRecordStore
+            from ragworks.storage.dynamodb_traces import DynamoTraceStore
+
+            records = self.records if isinstance(self.records, DynamoRecordStore) \
+                else DynamoRecordStore(spec)
+            return DynamoTraceStore(  # type: ignore[return-value]
+                records, self.settings.trace_retention_days)
         if not spec.startswith("sqlite:///"):
-            raise ValueError(f"RAGWORKS_TRACE_STORE must be sqlite:///PATH, not {spec!r}")
+            raise ValueError("RAGWORKS_TRACE_STORE must be sqlite:///PATH or "
+                             f"dynamodb://PREFIX, not {spec!r}")
         return SQLiteTraceStore(spec.removeprefix("sqlite:///"))
 
     @cached_property
@@ -348,7 +357,7 @@ class Services:
             self.alerts.notifier.close()
         if "tracer" in self.__dict__:
             self.tracer.shutdown(self.settings.flush_timeout_s)
-        for name in ("records", "index", "traces"):
+        for name in ("traces", "records", "index"):
             if name in self.__dict__:
                 getattr(self, name).close()
         close_chat = getattr(getattr(self.__dict__.get("answerer"), "chat", None), "close", None)

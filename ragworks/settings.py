@@ -51,9 +51,9 @@ class Settings(BaseSettings):
         120, description="RAGWORKS_JOB_VISIBILITY_S: a job not finished in this time is "
         "handed to another worker.")
     trace_store: str = Field(
-        "", description="RAGWORKS_TRACE_STORE: traces, rollups, feedback, experiments, "
-        "evaluation runs and alerts; default sqlite:///<data_dir>/ragworks.db (SQLite only "
-        "for now, also when the record store is DynamoDB).")
+        "", description="RAGWORKS_TRACE_STORE: traces with their scores, rollups, feedback "
+        "and query-vector sums; default sqlite:///<data_dir>/ragworks.db, or "
+        "dynamodb://PREFIX (with the record store on DynamoDB).")
     chunk_index: str = Field(
         "", description="RAGWORKS_CHUNK_INDEX: default local://<data_dir>/index, or "
         "postgresql://USER:PASSWORD@HOST/DB (pgvector)", repr=False)
@@ -170,6 +170,10 @@ class Settings(BaseSettings):
             self.blob_store = f"file://{self.data_dir / 'blobs'}"
         if not self.trace_store:
             self.trace_store = f"sqlite:///{self.data_dir / 'ragworks.db'}"
+        if self.trace_store.startswith("dynamodb://") and \
+                not self.record_store.startswith("dynamodb://"):
+            raise ValueError("RAGWORKS_TRACE_STORE=dynamodb://... needs RAGWORKS_RECORD_STORE "
+                             "on DynamoDB too (experiments and runs sit next to the traces)")
         if not self.chunk_index and self.db_host and self.db_credentials:
             from urllib.parse import quote
 

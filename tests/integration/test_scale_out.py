@@ -1,7 +1,7 @@
 """Scale-out on one machine: two API processes and two workers on shared stores.
 
-S3, DynamoDB and SQS on moto's server, the chunk index on PostgreSQL with pgvector,
-traces and feedback in one shared SQLite file. Concurrent background uploads (each
+S3, DynamoDB and SQS on moto's server (documents, traces and feedback in DynamoDB), the
+chunk index on PostgreSQL with pgvector. Concurrent background uploads (each
 file twice, through both APIs), then concurrent queries and feedback through both:
 the same answers as one process, every document once, every feedback kept.
 """
@@ -58,6 +58,7 @@ def test_two_apis_and_two_workers_agree_and_lose_nothing(tmp_path: Path, aws: AW
            "RAGWORKS_DATA_DIR": str(tmp_path / "shared"),
            "RAGWORKS_BLOB_STORE": f"s3://rw-{tag}/docs",
            "RAGWORKS_RECORD_STORE": f"dynamodb://rw-{tag}",
+           "RAGWORKS_TRACE_STORE": f"dynamodb://rw-{tag}",
            "RAGWORKS_JOB_QUEUE": f"sqs://rw-{tag}", "RAGWORKS_JOB_VISIBILITY_S": "30",
            "RAGWORKS_CHUNK_INDEX": postgres, "RAGWORKS_BOOTSTRAP_API_KEY": KEY,
            "RAGWORKS_ALERT_INTERVAL_S": "0"}
@@ -117,8 +118,11 @@ def test_two_apis_and_two_workers_agree_and_lose_nothing(tmp_path: Path, aws: AW
 
         with ThreadPoolExecutor(6) as pool:
             assert set(pool.map(rate, enumerate(answers))) == {201}
-        stored = reference.traces._conn().execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
-        assert stored == len(answers)
+        stored = [reference.traces.get_feedback("default", a["trace_id"], f"u{n}")
+                  for n, a in enumerate(answers)]
+        assert all(fb is not None for fb in stored)
+        assert sum(fb["rating"] == 0.0 for fb in stored) == len(answers[::3])
+        assert len(reference.traces.recent_feedback("default", limit=100)) == len(answers)
     finally:
         for api in apis:
             api.close()
