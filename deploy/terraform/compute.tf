@@ -121,6 +121,7 @@ locals {
     { name = "RAGWORKS_BLOB_STORE", value = "s3://${aws_s3_bucket.documents.id}/docs" },
     { name = "RAGWORKS_S3_KMS_KEY_ID", value = aws_kms_key.main.arn },
     { name = "RAGWORKS_RECORD_STORE", value = "dynamodb://${local.name}" },
+    { name = "RAGWORKS_TRACE_STORE", value = "dynamodb://${local.name}" },
     { name = "RAGWORKS_JOB_QUEUE", value = "sqs://${aws_sqs_queue.jobs.name}" },
     { name = "RAGWORKS_DB_HOST", value = aws_rds_cluster.main.endpoint },
     { name = "AWS_REGION", value = var.region },
@@ -140,12 +141,13 @@ resource "aws_ecs_task_definition" "api" {
   execution_role_arn       = aws_iam_role.execution.arn
   task_role_arn            = aws_iam_role.task.arn
   container_definitions = jsonencode([{
-    name                   = "api"
-    image                  = var.image
-    essential              = true
-    command                = ["ragworks", "serve"]
-    portMappings           = [{ containerPort = 3000, protocol = "tcp" }]
-    environment            = local.environment
+    name         = "api"
+    image        = var.image
+    essential    = true
+    command      = ["ragworks", "serve"]
+    portMappings = [{ containerPort = 3000, protocol = "tcp" }]
+    # alert passes and retention come as jobs from the scheduler, done by the workers
+    environment            = concat(local.environment, [{ name = "RAGWORKS_ALERT_INTERVAL_S", value = "0" }])
     secrets                = concat(local.secrets, local.db_secret)
     readonlyRootFilesystem = true
     mountPoints            = [{ sourceVolume = "data", containerPath = "/data" }]

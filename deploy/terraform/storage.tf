@@ -193,3 +193,58 @@ resource "aws_sqs_queue" "jobs" {
     maxReceiveCount     = 3
   })
 }
+
+# Periodic jobs: an alert pass every minute and the retention job every hour, sent to the
+# queue by EventBridge Scheduler and done by whichever worker receives them.
+resource "aws_iam_role" "scheduler" {
+  name = "${local.name}-scheduler"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "scheduler.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+    }]
+  })
+}
+
+resource "aws_iam_role_policy" "scheduler" {
+  name = "send-jobs"
+  role = aws_iam_role.scheduler.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = ["sqs:SendMessage"], Resource = [aws_sqs_queue.jobs.arn] },
+      { Effect = "Allow", Action = ["kms:GenerateDataKey", "kms:Decrypt"], Resource = [aws_kms_key.main.arn] }
+    ]
+  })
+}
+
+resource "aws_scheduler_schedule" "alerts" {
+  name                = "${local.name}-alerts"
+  schedule_expression = "rate(1 minute)"
+  kms_key_arn         = aws_kms_key.main.arn
+  flexible_time_window {
+    mode = "OFF"
+  }
+  target {
+    arn      = aws_sqs_queue.jobs.arn
+    role_arn = aws_iam_role.scheduler.arn
+    input    = jsonencode({ kind = "alerts" })
+  }
+}
+
+resource "aws_scheduler_schedule" "retention" {
+  name                = "${local.name}-retention"
+  schedule_expression = "rate(1 hour)"
+  kms_key_arn         = aws_kms_key.main.arn
+  flexible_time_window {
+    mode = "OFF"
+  }
+  target {
+    arn      = aws_sqs_queue.jobs.arn
+    role_arn = aws_iam_role.scheduler.arn
+    input    = jsonencode({ kind = "retention" })
+  }
+}

@@ -39,6 +39,12 @@ def start_run(body: RunRequest, who: Principal = Depends(admin_principal),
             judge = LLMJudge(make_chat(svc.settings, body.judge))
         except ValueError as exc:
             raise BadInput(str(exc)) from None
+    if svc.settings.job_queue.startswith("sqs://"):  # a worker runs it; the run appears in /runs
+        message = svc.jobs.send({"kind": "eval_run", "tenant": who.tenant,
+                                 "dataset": body.dataset, "overrides": overrides,
+                                 "judge": body.judge})
+        return {"id": message, "status": "queued", "queue": svc.settings.job_queue,
+                "total": len(items), "done": 0, "run_id": None}
     return svc.eval_jobs.submit(who.tenant, items, body.dataset, overrides, judge)
 
 

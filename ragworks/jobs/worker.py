@@ -51,13 +51,16 @@ class Worker:
             self.svc.blobs.delete(job["blob"])
             return {"document_id": result.document.id, "status": result.status}
         if kind == "eval_run":
+            from ragworks.evaluate.judge import LLMJudge
             from ragworks.evaluate.runs import run_eval
+            from ragworks.services import make_chat
 
             name, _, version = str(job["dataset"]).partition("@")
-            items = self.svc.datasets.get(job["tenant"], name,
-                                                      int(version) if version else None)
+            items = self.svc.datasets.get(job["tenant"], name, int(version) if version else None)
+            judge = LLMJudge(make_chat(self.svc.settings, job["judge"])) if job.get("judge") \
+                else None
             run = run_eval(self.svc, items, job["dataset"], job["tenant"],
-                           job.get("overrides") or {})
+                           job.get("overrides") or {}, judge=judge)
             self.svc.runs.save(run)
             return {"run_id": run["id"]}
         if kind == "alerts":

@@ -31,7 +31,7 @@ import structlog
 
 from ragworks.observe.model import Score, Trace
 from ragworks.observe.rollups import bounds_for, bucket_of, score_points, trace_points
-from ragworks.storage.dynamodb import DynamoRecordStore, query_items
+from ragworks.storage.dynamodb import DynamoRecordStore, batch_write, query_items
 from ragworks.storage.dynamodb_admin import _pack, _unpack
 from ragworks.storage.sqlite_traces import TraceFilter
 
@@ -72,16 +72,17 @@ class DynamoTraceStore:
                 "summary": {"S": json.dumps(summary, default=str)},
                 "obs": _pack([o.to_dict() for o in trace.observations]),
                 "expires_at": {"N": str(int(trace.start + self.retention_s))}}
-        self._put(head)
-        self._put({"pk": {"S": f"TRID#{t}#{trace.id}"}, "sk": {"S": "T"}, "ref": {"S": sk},
-                   "expires_at": head["expires_at"]})
+        items = [head, {"pk": {"S": f"TRID#{t}#{trace.id}"}, "sk": {"S": "T"},
+                        "ref": {"S": sk}, "expires_at": head["expires_at"]}]
         if trace.variant and "/" in trace.variant:
             exp = trace.variant.split("/", 1)[0]
-            self._put({"pk": {"S": f"VR#{t}#{exp}"}, "sk": {"S": sk},
-                       "variant": {"S": trace.variant}, "latency_ms": _n(trace.latency_ms),
-                       "name": {"S": trace.name}, "summary": head["summary"],
-                       "expires_at": head["expires_at"]})
-        self._write_scores(t, trace.scores, trace.variant)
+            items.append({"pk": {"S": f"VR#{t}#{exp}"}, "sk": {"S": sk},
+                          "variant": {"S": trace.variant}, "latency_ms": _n(trace.latency_ms),
+                          "name": {"S": trace.name}, "summary": head["summary"],
+                          "expires_at": head["expires_at"]})
+        items += self._score_items(t, trace.scores, trace.variant)
+        # one BatchWriteItem per 25 items, unprocessed ones retried with backoff
+        batch_write(self.db, self.table, [{"PutRequest": {"Item": i}} for i in items])
         self._buffer(t, trace.start, trace_points(trace))
         if trace.query_vector is not None:
             v = np.asarray(trace.query_vector, dtype=np.float64)
@@ -93,15 +94,17 @@ class DynamoTraceStore:
                     cell[0] = cell[0] + (v / norm if norm else v)
                     cell[1] += 1
 
-    def _write_scores(self, tenant: str, scores: Sequence[Score], variant: str) -> None:
+    def _score_items(self, tenant: str, scores: Sequence[Score],
+                     variant: str) -> list[dict[str, Any]]:
+        items = []
         for s in scores:
-            data = {"S": json.dumps(s.to_dict(), default=str)}
-            self._put({"pk": {"S": f"TRS#{tenant}#{s.trace_id}"}, "sk": {"S": s.id},
-                       "data": data})
+            items.append({"pk": {"S": f"TRS#{tenant}#{s.trace_id}"}, "sk": {"S": s.id},
+                          "data": {"S": json.dumps(s.to_dict(), default=str)}})
             if variant and "/" in variant and s.value is not None:
                 exp = variant.split("/", 1)[0]
-                self._put({"pk": {"S": f"VS#{tenant}#{exp}#{s.name}"}, "sk": {"S": s.id},
-                           "variant": {"S": variant}, "value": _n(s.value)})
+                items.append({"pk": {"S": f"VS#{tenant}#{exp}#{s.name}"}, "sk": {"S": s.id},
+                              "variant": {"S": variant}, "value": _n(s.value)})
+        return items
 
     def _head_key(self, tenant: str, trace_id: str) -> dict[str, Any] | None:
         ref = self.db.get_item(TableName=self.table, Key={
@@ -120,7 +123,8 @@ class DynamoTraceStore:
                 self.db.update_item(TableName=self.table, Key=key,
                                     UpdateExpression="SET has_feedback = :one",
                                     ExpressionAttributeValues={":one": {"N": "1"}})
-        self._write_scores(tenant, scores, variant)
+        batch_write(self.db, self.table, [{"PutRequest": {"Item": i}}
+                                          for i in self._score_items(tenant, scores, variant)])
         if roll_up:
             for s in scores:
                 self._buffer(tenant, s.created_at, score_points([s]))

@@ -102,3 +102,27 @@ def test_a_worker_killed_mid_job_loses_nothing_and_duplicates_nothing(
         assert not svc.blobs.exists(f"uploads/default/{tag}")
     finally:
         svc.close()
+
+
+def test_evaluation_runs_and_alert_passes_go_through_sqs(tmp_path: Path, aws: AWS) -> None:
+    tag = secrets.token_hex(4)
+    settings = make_settings(tmp_path, job_queue=f"sqs://rw-{tag}",
+                             record_store=f"dynamodb://rw-{tag}",
+                             trace_store=f"dynamodb://rw-{tag}", alert_interval_s=0)
+    with LiveServer(settings) as live, live.client() as c:
+        live.services.ingestor.ingest((CORPUS / "error-codes.txt").read_bytes(),
+                                      "error-codes.txt", "default")
+        c.post("/api/v1/datasets", json={"name": "mini", "items": [
+            {"question": "What does error E102 mean?", "relevant_sources": ["error-codes.txt"],
+             "category": "factoid"}]})
+        queued = c.post("/api/v1/eval/runs", json={"dataset": "mini"})
+        assert queued.status_code == 202 and queued.json()["queue"].startswith("sqs://")
+        assert c.get("/api/v1/eval/runs").json()["runs"] == []  # not run in the API process
+        live.services.jobs.send({"kind": "alerts"})  # as the scheduler does every minute
+        worker = Worker(live.services, live.services.jobs)
+        while worker.run_once(wait_s=1):
+            pass
+        assert worker.done == 2 and worker.failed == 0
+        runs = c.get("/api/v1/eval/runs").json()["runs"]
+        assert len(runs) == 1 and runs[0]["aggregates"]["recall@5"] == 1.0
+        assert len(c.get("/api/v1/alerts").json()["rules"]) == 7
