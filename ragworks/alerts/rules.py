@@ -24,10 +24,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ragworks.dashboard.data import Agg, DashboardData
+from ragworks.dashboard.data import DashboardData
 from ragworks.dashboard.drift import Drift
 from ragworks.errors import BadInput
-from ragworks.observe.rollups import UNIT_BOUNDS, percentile
+from ragworks.observe.rollups import UNIT_BOUNDS, Cell, percentile
 
 AGGREGATIONS = {
     "latency_ms": ("p50", "p95", "p99", "mean", "max"),
@@ -100,7 +100,7 @@ def check_rule(spec: dict[str, Any]) -> dict[str, Any]:
             "min_samples": min_samples, "for_s": for_s, "webhooks": hooks}
 
 
-def _rate(num: Agg, den: Agg) -> tuple[float | None, int]:
+def _rate(num: Cell, den: Cell) -> tuple[float | None, int]:
     return (num.count / den.count if den.count else None), den.count
 
 
@@ -135,7 +135,7 @@ def measure(data: DashboardData, drift: Drift, tenant: str, rule: dict[str, Any]
     return _rate(w[part], w["query.requests"])
 
 
-def _aggregate(series: str, a: Agg, agg: str) -> float | None:
+def _aggregate(series: str, a: Cell, agg: str) -> float | None:
     if not a.count:
         return None
     if agg == "mean":

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ragworks.errors import BadInput
-from ragworks.observe.rollups import percentile
+from ragworks.observe.rollups import Cell, percentile
 
 #: range -> (seconds, step seconds, table)
 RANGES: dict[str, tuple[int, int, str]] = {
@@ -28,32 +28,11 @@ RANGES: dict[str, tuple[int, int, str]] = {
 PREFIXES = ("query.", "latency.", "tokens.", "cost.", "category.", "score.", "variant.")
 
 
-class Agg:
-    __slots__ = ("buckets", "count", "max", "min", "sum")
-
-    def __init__(self) -> None:
-        self.count, self.sum, self.min, self.max = 0, 0.0, float("inf"), float("-inf")
-        self.buckets: list[int] = []
-
-    def add(self, count: int, total: float, lo: float, hi: float, buckets: list[int]) -> None:
-        self.count += count
-        self.sum += total
-        self.min, self.max = min(self.min, lo), max(self.max, hi)
-        if buckets:
-            if len(self.buckets) != len(buckets):
-                self.buckets = [0] * len(buckets)
-            self.buckets = [a + b for a, b in zip(self.buckets, buckets, strict=True)]
-
-    @property
-    def mean(self) -> float | None:
-        return self.sum / self.count if self.count else None
-
-
 def _finite(value: float | None) -> float | None:
     return None if value is None or value == float("inf") else round(value, 4)
 
 
-def _pct(a: Agg, q: float, series: str = "latency.query") -> float | None:
+def _pct(a: Cell, q: float, series: str = "latency.query") -> float | None:
     """Interpolated percentile, never above the largest value seen."""
     value = percentile(series, a.buckets, q, interpolate=True)
     return None if value is None else min(value, a.max)
@@ -65,13 +44,13 @@ class DashboardData:
 
     # -- reading rollups ---------------------------------------------------------------
     def window(self, tenant: str, seconds: float, prefixes: Iterable[str] = PREFIXES,
-               now: float | None = None, table: str = "rollups") -> dict[str, Agg]:
+               now: float | None = None, table: str = "rollups") -> dict[str, Cell]:
         """Every series under the prefixes, merged over the last ``seconds``."""
         now = now or time.time()
-        out: dict[str, Agg] = defaultdict(Agg)
+        out: dict[str, Cell] = defaultdict(Cell)
         for series, _t, count, total, lo, hi, buckets in self._rows(
                 tenant, now - seconds, now, prefixes, table):
-            out[series].add(count, total, lo, hi, buckets)
+            out[series].merge(count, total, lo, hi, buckets)
         return out
 
     def _rows(self, tenant: str, since: float, until: float, prefixes: Iterable[str],
@@ -121,7 +100,7 @@ class DashboardData:
         start = (int(now - seconds) // step + 1) * step
         times = list(range(start, int(now) + 1, step))
         index = {t: i for i, t in enumerate(times)}
-        cells: dict[str, list[Agg]] = {}
+        cells: dict[str, list[Cell]] = {}
         for series, t, count, total, lo, hi, buckets in self._rows(
                 tenant, start, now + 1, PREFIXES, table):
             i = index.get(int(t // step) * step)
@@ -129,9 +108,9 @@ class DashboardData:
                 continue
             row = cells.get(series)
             if row is None:
-                row = cells[series] = [Agg() for _ in times]
-            row[i].add(count, total, lo, hi, buckets)
-        empty = [Agg() for _ in times]
+                row = cells[series] = [Cell() for _ in times]
+            row[i].merge(count, total, lo, hi, buckets)
+        empty = [Cell() for _ in times]
 
         def counts(name: str) -> list[int]:
             return [a.count for a in cells.get(name, empty)]
@@ -147,9 +126,9 @@ class DashboardData:
             return sorted(s.removeprefix(prefix) for s in cells if s.startswith(prefix))
 
         stages = named("latency.stage.")
-        top = Agg()
+        top = Cell()
         for a in cells.get("score.top_retrieval_score", []):
-            top.add(a.count, a.sum, a.min, a.max, a.buckets)
+            top.merge(a.count, a.sum, a.min, a.max, a.buckets)
         variants = sorted({s.split(".")[1] for s in cells if s.startswith("variant.")})
         return {
             "range": range_, "step": step, "t": times,

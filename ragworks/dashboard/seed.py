@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ragworks.observe.model import Observation, Score, Trace
-from ragworks.observe.rollups import bounds_for, bucket_of, trace_points
+from ragworks.observe.rollups import WIDTHS, Cell, trace_points
 
 MIX = {"factoid": 0.6, "multi_hop": 0.12, "summary": 0.1, "chitchat": 0.08,
        "out_of_scope": 0.1}
@@ -89,9 +89,8 @@ def seed_bulk(store: Any, tenant: str, count: int, days: float, now: float,
     """``count`` trace rows and their rollups, written in large transactions."""
     rng = np.random.default_rng(seed)
     conn = store._conn()
-    tables: dict[str, dict[tuple[str, int], list[Any]]] = {
-        "rollups": defaultdict(lambda: [0, 0.0, float("inf"), float("-inf"), None]),
-        "rollups_hour": defaultdict(lambda: [0, 0.0, float("inf"), float("-inf"), None])}
+    tables: dict[str, dict[tuple[str, int], Cell]] = {
+        "rollups": defaultdict(Cell), "rollups_hour": defaultdict(Cell)}
     done = 0
     while done < count:
         size = min(batch, count - done)
@@ -105,16 +104,8 @@ def seed_bulk(store: Any, tenant: str, count: int, days: float, now: float,
                          t.variant, t.user_id, "", int(any(x.source == "user" for x in t.scores)),
                          json.dumps(s, default=str, separators=(",", ":"))))
             for series, value in trace_points(t):
-                for table, width in (("rollups", 60), ("rollups_hour", 3600)):
-                    agg = tables[table][(series, int(at // width) * width)]
-                    agg[0] += 1
-                    agg[1] += value
-                    agg[2], agg[3] = min(agg[2], value), max(agg[3], value)
-                    b = bucket_of(series, value)
-                    if b is not None:
-                        if agg[4] is None:
-                            agg[4] = [0] * (len(bounds_for(series) or ()) + 1)
-                        agg[4][b] += 1
+                for table, (_, width) in zip(tables, WIDTHS, strict=True):
+                    tables[table][(series, int(at // width) * width)].point(series, value)
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany("INSERT OR REPLACE INTO traces (id, tenant, name, start, latency_ms, "
                          "status, category, variant, user_id, session_id, has_feedback, "
@@ -126,7 +117,7 @@ def seed_bulk(store: Any, tenant: str, count: int, days: float, now: float,
     conn.execute("BEGIN IMMEDIATE")
     for table, cells in tables.items():
         conn.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?,?,?,?,?,?,?,?)",
-                         [(tenant, series, t, c, s, lo, hi, json.dumps(b or []))
-                          for (series, t), (c, s, lo, hi, b) in cells.items()])
+                         [(tenant, series, t, c.count, c.sum, c.min, c.max,
+                           json.dumps(c.buckets)) for (series, t), c in cells.items()])
     conn.execute("COMMIT")
     return done

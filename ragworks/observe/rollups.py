@@ -50,6 +50,48 @@ def percentile(series: str, buckets: Sequence[int], q: float,
     return float("inf")
 
 
+#: rollup resolutions: (name, seconds)
+WIDTHS = (("minute", 60), ("hour", 3600))
+
+
+class Cell:
+    """count, sum, min, max and histogram of one series in one time bucket.
+
+    ``point`` adds one value; ``merge`` adds another cell's (or a stored row's) totals.
+    Every writer (SQLite, DynamoDB, bulk seeding) and every reader (dashboards, alerts)
+    aggregates through this one class."""
+
+    __slots__ = ("buckets", "count", "max", "min", "sum")
+
+    def __init__(self) -> None:
+        self.count, self.sum, self.min, self.max = 0, 0.0, float("inf"), float("-inf")
+        self.buckets: list[int] = []
+
+    def point(self, series: str, value: float) -> None:
+        self.count += 1
+        self.sum += value
+        self.min, self.max = min(self.min, value), max(self.max, value)
+        b = bucket_of(series, value)
+        if b is not None:
+            if not self.buckets:
+                self.buckets = [0] * (len(bounds_for(series) or ()) + 1)
+            self.buckets[b] += 1
+
+    def merge(self, count: int, total: float, lo: float, hi: float,
+              buckets: Sequence[int]) -> None:
+        self.count += count
+        self.sum += total
+        self.min, self.max = min(self.min, lo), max(self.max, hi)
+        if buckets:
+            if len(self.buckets) != len(buckets):
+                self.buckets = [0] * len(buckets)
+            self.buckets = [a + b for a, b in zip(self.buckets, buckets, strict=True)]
+
+    @property
+    def mean(self) -> float | None:
+        return self.sum / self.count if self.count else None
+
+
 def trace_points(trace: Trace) -> list[tuple[str, float]]:
     """(series, value) pairs that one finished trace contributes."""
     points: list[tuple[str, float]] = [(f"{trace.name}.requests", 1.0),

@@ -30,7 +30,7 @@ import numpy as np
 import structlog
 
 from ragworks.observe.model import Score, Trace
-from ragworks.observe.rollups import bounds_for, bucket_of, score_points, trace_points
+from ragworks.observe.rollups import WIDTHS, Cell, bounds_for, score_points, trace_points
 from ragworks.storage.dynamodb import DynamoRecordStore, batch_write, query_items
 from ragworks.storage.dynamodb_admin import _pack, _unpack
 from ragworks.storage.sqlite_traces import TraceFilter
@@ -48,8 +48,8 @@ class DynamoTraceStore:
         self.db, self.table = records.db, records.table
         self.retention_s = retention_days * 86400
         self._lock = threading.Lock()
-        # (tenant, "RM"|"RH", time, series) -> [count, sum, min, max, buckets]
-        self._cells: dict[tuple[str, str, int, str], list[Any]] = {}
+        # (tenant, "RM"|"RH", time, series) -> its totals since the last flush
+        self._cells: dict[tuple[str, str, int, str], Cell] = {}
         self._vectors: dict[tuple[str, int], list[Any]] = {}
         self._stop = threading.Event()
         self._flusher = threading.Thread(target=self._flush_loop, args=(flush_s,), daemon=True,
@@ -166,32 +166,27 @@ class DynamoTraceStore:
     # -- rollup buffer -------------------------------------------------------------------
     def _buffer(self, tenant: str, at: float, points: Sequence[tuple[str, float]]) -> None:
         with self._lock:
-            for prefix, width in (("RM", 60), ("RH", 3600)):
+            for prefix, (_, width) in zip(("RM", "RH"), WIDTHS, strict=True):
                 t = int(at // width) * width
                 for series, value in points:
-                    cell = self._cells.setdefault((tenant, prefix, t, series),
-                                                  [0, 0.0, float("inf"), float("-inf"), {}])
-                    cell[0] += 1
-                    cell[1] += value
-                    cell[2], cell[3] = min(cell[2], value), max(cell[3], value)
-                    b = bucket_of(series, value)
-                    if b is not None:
-                        cell[4][b] = cell[4].get(b, 0) + 1
+                    self._cells.setdefault((tenant, prefix, t, series), Cell()).point(
+                        series, value)
 
     def flush(self) -> None:
         """Write the buffered rollups and vector sums (also every ``flush_s`` seconds)."""
         with self._lock:
             cells, self._cells = self._cells, {}
             vectors, self._vectors = self._vectors, {}
-        for (tenant, prefix, t, series), (count, total, lo, hi, buckets) in cells.items():
+        for (tenant, prefix, t, series), cell in cells.items():
             key = {"pk": {"S": f"{prefix}#{tenant}"}, "sk": {"S": f"{t:012d}#{series}"}}
-            adds = ["c :c", "s :s"] + [f"b{i} :b{i}" for i in buckets]
-            values = {":c": {"N": str(count)}, ":s": _n(total),
-                      **{f":b{i}": {"N": str(n)} for i, n in buckets.items()}}
+            filled = {i: n for i, n in enumerate(cell.buckets) if n}
+            adds = ["c :c", "s :s"] + [f"b{i} :b{i}" for i in filled]
+            values = {":c": {"N": str(cell.count)}, ":s": _n(cell.sum),
+                      **{f":b{i}": {"N": str(n)} for i, n in filled.items()}}
             self.db.update_item(TableName=self.table, Key=key,
                                 UpdateExpression="ADD " + ", ".join(adds),
                                 ExpressionAttributeValues=values)
-            for attr, value, op in (("mn", lo, ">"), ("mx", hi, "<")):
+            for attr, value, op in (("mn", cell.min, ">"), ("mx", cell.max, "<")):
                 try:
                     self.db.update_item(
                         TableName=self.table, Key=key, UpdateExpression=f"SET {attr} = :v",

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ragworks.observe.model import Score, Trace
-from ragworks.observe.rollups import bounds_for, bucket_of, score_points, trace_points
+from ragworks.observe.rollups import WIDTHS, Cell, score_points, trace_points
 from ragworks.storage.migrations import migrate
 from ragworks.storage.sqlite import connect
 
@@ -134,40 +134,20 @@ class SQLiteTraceStore:
 
     @staticmethod
     def _roll_up(conn, tenant: str, at: float, points: Sequence[tuple[str, float]]) -> None:  # type: ignore[no-untyped-def]
-        for table, column, width in (("rollups", "minute", 60), ("rollups_hour", "hour", 3600)):
-            SQLiteTraceStore._roll_up_into(conn, table, column, int(at // width) * width,
-                                           tenant, points)
-
-    @staticmethod
-    def _roll_up_into(conn, table: str, column: str, minute: int, tenant: str,  # type: ignore[no-untyped-def]
-                      points: Sequence[tuple[str, float]]) -> None:
-        merged: dict[str, list[float]] = {}
-        hist: dict[str, list[int]] = {}
-        for series, value in points:
-            agg = merged.setdefault(series, [0, 0.0, float("inf"), float("-inf")])
-            agg[0] += 1
-            agg[1] += value
-            agg[2] = min(agg[2], value)
-            agg[3] = max(agg[3], value)
-            b = bucket_of(series, value)
-            if b is not None:
-                bounds = bounds_for(series) or ()
-                hist.setdefault(series, [0] * (len(bounds) + 1))[b] += 1
-        for series, (count, total, lo, hi) in merged.items():
-            row = conn.execute(  # table and column are fixed strings
-                f"SELECT count, sum, min, max, buckets FROM {table} "
-                f"WHERE tenant=? AND series=? AND {column}=?", (tenant, series, minute)).fetchone()
-            buckets = hist.get(series, [])
-            if row is not None:
-                old = json.loads(row[4])
-                if buckets and len(old) == len(buckets):
-                    buckets = [a + b for a, b in zip(old, buckets, strict=True)]
-                elif not buckets:
-                    buckets = old
-                count, total = count + row[0], total + row[1]
-                lo, hi = min(lo, row[2]), max(hi, row[3])
-            conn.execute(f"INSERT OR REPLACE INTO {table} VALUES (?,?,?,?,?,?,?,?)",
-                         (tenant, series, minute, int(count), total, lo, hi, _json(buckets)))
+        for (name, width), table in zip(WIDTHS, ("rollups", "rollups_hour"), strict=True):
+            t = int(at // width) * width
+            cells: dict[str, Cell] = {}
+            for series, value in points:
+                cells.setdefault(series, Cell()).point(series, value)
+            for series, cell in cells.items():
+                row = conn.execute(  # table and column are fixed strings
+                    f"SELECT count, sum, min, max, buckets FROM {table} "
+                    f"WHERE tenant=? AND series=? AND {name}=?", (tenant, series, t)).fetchone()
+                if row is not None:
+                    cell.merge(row[0], row[1], row[2], row[3], json.loads(row[4]))
+                conn.execute(f"INSERT OR REPLACE INTO {table} VALUES (?,?,?,?,?,?,?,?)",
+                             (tenant, series, t, cell.count, cell.sum, cell.min, cell.max,
+                              _json(cell.buckets)))
 
     def upsert_feedback(self, tenant: str, trace_id: str, user_id: str,
                         fields: dict[str, Any]) -> bool:
