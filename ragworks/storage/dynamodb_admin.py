@@ -18,7 +18,6 @@ Experiment results still read traces from the trace store.
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 import zlib
@@ -32,17 +31,12 @@ from ragworks.experiments.store import ExperimentStore
 from ragworks.storage.dynamodb import DynamoRecordStore, query_items
 
 
-def _pack(value: Any) -> dict[str, str]:
-    return {"B": base64.b64encode(zlib.compress(json.dumps(value).encode())).decode()}
+def _pack(value: Any) -> dict[str, bytes]:
+    return {"B": zlib.compress(json.dumps(value).encode())}  # boto3 base64-encodes binaries
 
 
 def _unpack(attr: dict[str, Any]) -> Any:
-    raw = attr["B"]
-    raw = base64.b64decode(raw) if isinstance(raw, str) else raw
-    try:
-        return json.loads(zlib.decompress(raw))
-    except zlib.error:  # boto3 may hand back the bytes already decoded once
-        return json.loads(zlib.decompress(base64.b64decode(raw)))
+    return json.loads(zlib.decompress(attr["B"]))
 
 
 class _Dynamo:
