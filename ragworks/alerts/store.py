@@ -146,8 +146,9 @@ class SQLiteAlertStore:
 
 
 class DynamoAlertStore:
-    """Rules under ``T#tenant`` / ``ALERT#created#id``, events under ``AEV#at#n``, tenants
-    with rules under ``ALERT_TENANTS``, leases under ``LEASE`` / name."""
+    """Rules under ``T#tenant`` / ``ALERT#id`` (ordered by a ``created`` attribute),
+    events under ``AEV#at#n``, tenants with rules under ``ALERT_TENANTS``, leases under
+    ``LEASE`` / name."""
 
     def __init__(self, records: Any) -> None:
         self.db, self.table = records.db, records.table
@@ -218,201 +219,13 @@ class DynamoAlertStore:
         state = {**{f: current[f] for f in FIELDS},
                  **{k: v for k, v in fields.items() if k in FIELDS}}
         try:
-            self.db.update_item(TableName=self.table, Key=self._key(tenant, rule_id),
-                                UpdateExpression="SET #s = :s", ConditionExpression=
-                                "attribute_exists(pk)", ExpressionAttributeNames={"#s": "state"},
-                                ExpressionAttributeValues={":s": {"S": json.dumps(state)}})
+            self.db.update_item(
+                TableName=self.table, Key=self._key(tenant, rule_id),
+                UpdateExpression="SET #s = :s", ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#s": "state"},
+                ExpressionAttributeValues={":s": {"S": json.dumps(state)}})
         except self.db.exceptions.ConditionalCheckFailedException:
             pass  # deleted meanwhile
-
-    def add_event(self, tenant: str, rule_id: str, state: str, value: float | None,
-                  message: str) -> None: ...
-
-    def history(self, tenant: str, limit: int = 100,
-                rule_id: str | None = None) -> list[dict[str, Any]]:
-        """Newest first."""
-        ...
-
-    def acquire(self, name: str, owner: str, ttl_s: float, now: float) -> bool: ...
-
-    def release(self, name: str, owner: str) -> None: ...
-
-
-def _with_state(rule: dict[str, Any], values: Sequence[Any]) -> dict[str, Any]:
-    return {**rule, **dict(zip(FIELDS, values, strict=True))}
-
-
-class SQLiteAlertStore:
-    _COLS = "data, " + ", ".join(FIELDS)
-
-    def __init__(self, traces: Any) -> None:
-        self.traces = traces
-
-    def _conn(self):  # type: ignore[no-untyped-def]
-        return self.traces._conn()
-
-    def _row(self, r: Sequence[Any]) -> dict[str, Any]:
-        return _with_state(json.loads(r[0]), r[1:])
-
-    def insert(self, tenant: str, rule: dict[str, Any]) -> None:
-        self._conn().execute(
-            "INSERT INTO alert_rules (id, tenant, data, updated_at) VALUES (?,?,?,?)",
-            (rule["id"], tenant, json.dumps(rule), time.time()))
-
-    def seed(self, tenant: str, rules: Sequence[dict[str, Any]]) -> bool:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            empty = conn.execute("SELECT 1 FROM alert_rules WHERE tenant=? LIMIT 1",
-                                 (tenant,)).fetchone() is None
-            for rule in rules if empty else ():
-                conn.execute("INSERT INTO alert_rules (id, tenant, data, updated_at) "
-                             "VALUES (?,?,?,?)", (rule["id"], tenant, json.dumps(rule),
-                                                  time.time()))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return empty
-
-    def get(self, tenant: str, rule_id: str) -> dict[str, Any] | None:
-        r = self._conn().execute(f"SELECT {self._COLS} FROM alert_rules WHERE tenant=? AND id=?",
-                                 (tenant, rule_id)).fetchone()
-        return self._row(r) if r else None
-
-    def rules_of(self, tenant: str) -> list[dict[str, Any]]:
-        return [self._row(r) for r in self._conn().execute(
-            f"SELECT {self._COLS} FROM alert_rules WHERE tenant=? ORDER BY rowid", (tenant,))]
-
-    def all(self) -> list[dict[str, Any]]:
-        return [self._row(r) for r in self._conn().execute(
-            f"SELECT {self._COLS} FROM alert_rules ORDER BY rowid")]
-
-    def delete(self, tenant: str, rule_id: str) -> None:
-        self._conn().execute("DELETE FROM alert_rules WHERE tenant=? AND id=?",
-                             (tenant, rule_id))
-
-    def update(self, tenant: str, rule_id: str, **fields: Any) -> None:
-        cols = [f for f in fields if f in FIELDS]  # fixed names only
-        self._conn().execute(
-            f"UPDATE alert_rules SET {', '.join(f'{c}=?' for c in cols)} "
-            "WHERE tenant=? AND id=?", [*(fields[c] for c in cols), tenant, rule_id])
-
-    def add_event(self, tenant: str, rule_id: str, state: str, value: float | None,
-                  message: str) -> None:
-        self._conn().execute("INSERT INTO alert_events VALUES (?,?,?,?,?,?)",
-                             (tenant, rule_id, time.time(), state, value, message))
-
-    def history(self, tenant: str, limit: int = 100,
-                rule_id: str | None = None) -> list[dict[str, Any]]:
-        sql, args = ("SELECT rule_id, at, state, value, message FROM alert_events "
-                     "WHERE tenant=?", [tenant])
-        if rule_id:
-            sql += " AND rule_id=?"
-            args.append(rule_id)
-        rows = self._conn().execute(sql + " ORDER BY at DESC, rowid DESC LIMIT ?",
-                                    [*args, limit])
-        return [{"rule_id": r[0], "at": r[1], "state": r[2], "value": r[3], "message": r[4]}
-                for r in rows]
-
-    def acquire(self, name: str, owner: str, ttl_s: float, now: float) -> bool:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute("SELECT owner, expires FROM leases WHERE name=?",
-                               (name,)).fetchone()
-            mine = row is None or row[0] == owner or row[1] < now
-            if mine:
-                conn.execute("INSERT OR REPLACE INTO leases VALUES (?,?,?)",
-                             (name, owner, now + ttl_s))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        return mine
-
-    def release(self, name: str, owner: str) -> None:
-        self._conn().execute("DELETE FROM leases WHERE name=? AND owner=?", (name, owner))
-
-
-class DynamoAlertStore:
-    """Rules under ``T#tenant`` / ``ALERT#created#id``, events under ``AEV#at#n``, tenants
-    with rules under ``ALERT_TENANTS``, leases under ``LEASE`` / name."""
-
-    def __init__(self, records: Any) -> None:
-        self.db, self.table = records.db, records.table
-
-    def _items(self, pk: str, prefix: str, newest_first: bool = False,
-               limit: int | None = None) -> list[dict[str, Any]]:
-        from ragworks.storage.dynamodb import query_items
-
-        return query_items(self.db, self.table, pk, prefix, newest_first, limit)
-
-    @staticmethod
-    def _rule(item: dict[str, Any]) -> dict[str, Any]:
-        state = json.loads(item["state"]["S"])
-        return _with_state(json.loads(item["data"]["S"]), [state.get(f) for f in FIELDS])
-
-    @staticmethod
-    def _key(tenant: str, rule_id: str) -> dict[str, Any]:
-        return {"pk": {"S": f"T#{tenant}"}, "sk": {"S": f"ALERT#{rule_id}"}}
-
-    def _put(self, tenant: str, rule: dict[str, Any], n: int = 0) -> dict[str, Any]:
-        state = {"state": "ok", "since": 0.0, "value": None, "acked_by": None,
-                 "silenced_until": 0.0, "updated_at": time.time()}
-        return {"Put": {"TableName": self.table, "Item": {
-            **self._key(tenant, rule["id"]), "created": {"S": f"{time.time():017.6f}#{n:04d}"},
-            "data": {"S": json.dumps(rule)}, "state": {"S": json.dumps(state)}}}}
-
-    def _tenant_marker(self, tenant: str, condition: bool) -> dict[str, Any]:
-        put: dict[str, Any] = {"TableName": self.table, "Item": {
-            "pk": {"S": "ALERT_TENANTS"}, "sk": {"S": tenant}}}
-        if condition:
-            put["ConditionExpression"] = "attribute_not_exists(pk)"
-        return {"Put": put}
-
-    def insert(self, tenant: str, rule: dict[str, Any]) -> None:
-        self.db.transact_write_items(TransactItems=[
-            self._put(tenant, rule), self._tenant_marker(tenant, False)])
-
-    def seed(self, tenant: str, rules: Sequence[dict[str, Any]]) -> bool:
-        if self._items(f"T#{tenant}", "ALERT#"):
-            return False
-        try:  # the marker's condition makes seeding happen once, whoever races
-            self.db.transact_write_items(TransactItems=[
-                self._tenant_marker(tenant, True),
-                *(self._put(tenant, r, n) for n, r in enumerate(rules))])
-            return True
-        except self.db.exceptions.TransactionCanceledException:
-            return False
-
-    def _find(self, tenant: str, rule_id: str) -> dict[str, Any] | None:
-        return next((i for i in self._items(f"T#{tenant}", "ALERT#")
-                     if i["rule_id"]["S"] == rule_id), None)
-
-    def get(self, tenant: str, rule_id: str) -> dict[str, Any] | None:
-        item = self._find(tenant, rule_id)
-        return self._rule(item) if item else None
-
-    def rules_of(self, tenant: str) -> list[dict[str, Any]]:
-        return [self._rule(i) for i in self._items(f"T#{tenant}", "ALERT#")]
-
-    def all(self) -> list[dict[str, Any]]:
-        return [r for t in self._items("ALERT_TENANTS", "") for r in self.rules_of(t["sk"]["S"])]
-
-    def delete(self, tenant: str, rule_id: str) -> None:
-        item = self._find(tenant, rule_id)
-        if item is not None:
-            self.db.delete_item(TableName=self.table, Key={"pk": item["pk"], "sk": item["sk"]})
-
-    def update(self, tenant: str, rule_id: str, **fields: Any) -> None:
-        item = self._find(tenant, rule_id)
-        if item is None:
-            return
-        state = {**json.loads(item["state"]["S"]),
-                 **{k: v for k, v in fields.items() if k in FIELDS}}
-        self.db.put_item(TableName=self.table, Item={**item, "state": {"S": json.dumps(state)}},
-                         ConditionExpression="attribute_exists(pk)")
 
     def add_event(self, tenant: str, rule_id: str, state: str, value: float | None,
                   message: str) -> None:
