@@ -530,12 +530,11 @@ def classifier_train(
     """
     from ragworks.classify.model import QueryClassifier, data_dir, load_examples, split
     from ragworks.evaluate.retrieval import load_dataset
-    from ragworks.feedback.service import corrections
 
     svc = _services()
     shipped = load_examples()
     train, test = split(shipped)
-    extra = corrections(svc.traces, tenant)
+    extra = svc.traces.corrections(tenant)
     for path in dataset:
         extra += [(i.question, i.category) for i in load_dataset(path) if i.category]
     held_out = {t for t, _ in test}

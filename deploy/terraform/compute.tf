@@ -132,59 +132,50 @@ locals {
   db_secret = [{ name = "RAGWORKS_DB_CREDENTIALS", valueFrom = aws_rds_cluster.main.master_user_secret[0].secret_arn }]
 }
 
-resource "aws_ecs_task_definition" "api" {
-  family                   = "${local.name}-api"
-  requires_compatibilities = ["FARGATE"]
-  network_mode             = "awsvpc"
-  cpu                      = 1024
-  memory                   = 2048
-  execution_role_arn       = aws_iam_role.execution.arn
-  task_role_arn            = aws_iam_role.task.arn
-  container_definitions = jsonencode([{
-    name         = "api"
-    image        = var.image
-    essential    = true
-    command      = ["ragworks", "serve"]
-    portMappings = [{ containerPort = 3000, protocol = "tcp" }]
-    # alert passes and retention come as jobs from the scheduler, done by the workers
-    environment            = concat(local.environment, [{ name = "RAGWORKS_ALERT_INTERVAL_S", value = "0" }])
-    secrets                = concat(local.secrets, local.db_secret)
-    readonlyRootFilesystem = true
-    mountPoints            = [{ sourceVolume = "data", containerPath = "/data" }]
-    healthCheck = {
-      command  = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:3000/healthz')"]
-      interval = 30
-      timeout  = 5
-      retries  = 3
-    }
-    logConfiguration = {
-      logDriver = "awslogs"
-      options = {
-        awslogs-group         = aws_cloudwatch_log_group.app.name
-        awslogs-region        = var.region
-        awslogs-stream-prefix = "api"
+# The API and the workers: one image, two roles.
+locals {
+  roles = {
+    api = {
+      command = ["ragworks", "serve"]
+      # alert passes and retention come as jobs from the scheduler, done by the workers
+      environment = concat(local.environment, [{ name = "RAGWORKS_ALERT_INTERVAL_S", value = "0" }])
+      extra = {
+        portMappings = [{ containerPort = 3000, protocol = "tcp" }]
+        healthCheck = {
+          command  = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:3000/healthz')"]
+          interval = 30
+          timeout  = 5
+          retries  = 3
+        }
       }
+      min_tasks = var.api_min_tasks
+      max_tasks = var.api_max_tasks
     }
-  }])
-  volume {
-    name = "data"
+    worker = {
+      command     = ["ragworks", "worker"]
+      environment = local.environment
+      extra       = {}
+      min_tasks   = var.worker_min_tasks
+      max_tasks   = var.worker_max_tasks
+    }
   }
 }
 
-resource "aws_ecs_task_definition" "worker" {
-  family                   = "${local.name}-worker"
+resource "aws_ecs_task_definition" "role" {
+  for_each                 = local.roles
+  family                   = "${local.name}-${each.key}"
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
   cpu                      = 1024
   memory                   = 2048
   execution_role_arn       = aws_iam_role.execution.arn
   task_role_arn            = aws_iam_role.task.arn
-  container_definitions = jsonencode([{
-    name                   = "worker"
+  container_definitions = jsonencode([merge({
+    name                   = each.key
     image                  = var.image
     essential              = true
-    command                = ["ragworks", "worker"]
-    environment            = local.environment
+    command                = each.value.command
+    environment            = each.value.environment
     secrets                = concat(local.secrets, local.db_secret)
     readonlyRootFilesystem = true
     mountPoints            = [{ sourceVolume = "data", containerPath = "/data" }]
@@ -193,30 +184,34 @@ resource "aws_ecs_task_definition" "worker" {
       options = {
         awslogs-group         = aws_cloudwatch_log_group.app.name
         awslogs-region        = var.region
-        awslogs-stream-prefix = "worker"
+        awslogs-stream-prefix = each.key
       }
     }
-  }])
+  }, each.value.extra)])
   volume {
     name = "data"
   }
 }
 
-resource "aws_ecs_service" "api" {
-  name            = "api"
+resource "aws_ecs_service" "role" {
+  for_each        = local.roles
+  name            = each.key
   cluster         = aws_ecs_cluster.main.id
-  task_definition = aws_ecs_task_definition.api.arn
-  desired_count   = var.api_min_tasks
+  task_definition = aws_ecs_task_definition.role[each.key].arn
+  desired_count   = each.value.min_tasks
   launch_type     = "FARGATE"
   network_configuration {
     subnets          = var.private_subnet_ids
     security_groups  = [aws_security_group.tasks.id]
     assign_public_ip = false
   }
-  load_balancer {
-    target_group_arn = aws_lb_target_group.api.arn
-    container_name   = "api"
-    container_port   = 3000
+  dynamic "load_balancer" {
+    for_each = each.key == "api" ? [1] : []
+    content {
+      target_group_arn = aws_lb_target_group.api.arn
+      container_name   = "api"
+      container_port   = 3000
+    }
   }
   deployment_circuit_breaker {
     enable   = true
@@ -228,41 +223,22 @@ resource "aws_ecs_service" "api" {
   depends_on = [aws_lb_listener.https]
 }
 
-resource "aws_ecs_service" "worker" {
-  name            = "worker"
-  cluster         = aws_ecs_cluster.main.id
-  task_definition = aws_ecs_task_definition.worker.arn
-  desired_count   = var.worker_min_tasks
-  launch_type     = "FARGATE"
-  network_configuration {
-    subnets          = var.private_subnet_ids
-    security_groups  = [aws_security_group.tasks.id]
-    assign_public_ip = false
-  }
-  deployment_circuit_breaker {
-    enable   = true
-    rollback = true
-  }
-  lifecycle {
-    ignore_changes = [desired_count]
-  }
-}
-
 # Autoscaling: the API on CPU, the workers on the queue's depth.
-resource "aws_appautoscaling_target" "api" {
+resource "aws_appautoscaling_target" "role" {
+  for_each           = local.roles
   service_namespace  = "ecs"
-  resource_id        = "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.api.name}"
+  resource_id        = "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.role[each.key].name}"
   scalable_dimension = "ecs:service:DesiredCount"
-  min_capacity       = var.api_min_tasks
-  max_capacity       = var.api_max_tasks
+  min_capacity       = each.value.min_tasks
+  max_capacity       = each.value.max_tasks
 }
 
 resource "aws_appautoscaling_policy" "api_cpu" {
   name               = "${local.name}-api-cpu"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.api.service_namespace
-  resource_id        = aws_appautoscaling_target.api.resource_id
-  scalable_dimension = aws_appautoscaling_target.api.scalable_dimension
+  service_namespace  = aws_appautoscaling_target.role["api"].service_namespace
+  resource_id        = aws_appautoscaling_target.role["api"].resource_id
+  scalable_dimension = aws_appautoscaling_target.role["api"].scalable_dimension
   target_tracking_scaling_policy_configuration {
     target_value = 60
     predefined_metric_specification {
@@ -271,20 +247,12 @@ resource "aws_appautoscaling_policy" "api_cpu" {
   }
 }
 
-resource "aws_appautoscaling_target" "worker" {
-  service_namespace  = "ecs"
-  resource_id        = "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.worker.name}"
-  scalable_dimension = "ecs:service:DesiredCount"
-  min_capacity       = var.worker_min_tasks
-  max_capacity       = var.worker_max_tasks
-}
-
 resource "aws_appautoscaling_policy" "worker_queue" {
   name               = "${local.name}-worker-queue"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.worker.service_namespace
-  resource_id        = aws_appautoscaling_target.worker.resource_id
-  scalable_dimension = aws_appautoscaling_target.worker.scalable_dimension
+  service_namespace  = aws_appautoscaling_target.role["worker"].service_namespace
+  resource_id        = aws_appautoscaling_target.role["worker"].resource_id
+  scalable_dimension = aws_appautoscaling_target.role["worker"].scalable_dimension
   target_tracking_scaling_policy_configuration {
     target_value = 20
     customized_metric_specification {

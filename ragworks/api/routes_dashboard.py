@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 
 from ragworks.api.deps import admin_principal, services
 from ragworks.auth import Principal
-from ragworks.dashboard.data import RANGES, DashboardData, recent_feedback
+from ragworks.dashboard.data import RANGES, DashboardData
 from ragworks.dashboard.drift import Drift
 from ragworks.errors import BadInput
 from ragworks.services import Services
@@ -49,7 +49,7 @@ def timeline(who: Principal = Depends(admin_principal), svc: Services = Depends(
 @router.get("/feedback")
 def feedback(limit: int = Query(20, ge=1, le=200), who: Principal = Depends(admin_principal),
              svc: Services = Depends(services)) -> dict:
-    return {"feedback": recent_feedback(svc.traces, who.tenant, limit)}
+    return {"feedback": svc.traces.recent_feedback(who.tenant, limit)}
 
 
 @alerts_router.get("")

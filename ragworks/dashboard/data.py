@@ -152,8 +152,3 @@ class DashboardData:
             "variants": {v: {"requests": counts(f"variant.{v}.requests"),
                              "p95": pct(f"latency.variant.{v}", 0.95)} for v in variants},
         }
-
-
-def recent_feedback(store: Any, tenant: str, limit: int = 20) -> list[dict[str, Any]]:
-    """The latest feedback with its question and answer (the feedback view)."""
-    return store.recent_feedback(tenant, limit)  # type: ignore[no-any-return]

@@ -79,8 +79,3 @@ class FeedbackService:
                      value=None if value is None else float(value), string_value=text,
                      data_type=kind, source="user", comment=fb.comment,
                      created_at=time.time())
-
-
-def corrections(store: SQLiteTraceStore, tenant: str) -> list[tuple[str, str]]:
-    """(question, corrected category) from every feedback that corrected a category."""
-    return store.corrections(tenant)
