@@ -45,6 +45,7 @@ class Tracer:
             except Exception as exc:  # noqa: BLE001 - tracing must not fail the request
                 self.store_failures += 1
                 log.error("trace_store_failed", error=f"{type(exc).__name__}: {exc}")
+        trace.query_vector = None  # stored for drift; never sent to the export process
         if self.export is not None:
             self.export.submit(trace)
         return trace
