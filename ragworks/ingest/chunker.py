@@ -1,5 +1,8 @@
 """Structure-aware chunking: sections never mix, sentences never split unless huge.
 
+Units are whole sentences (``ingest.segment``), whole list items, or lines of a
+code block, so a chunk starts and ends where a sentence does.
+
 Each chunk is one contiguous span ``text[start:end]`` of the parsed text, inside
 one section (its heading path is kept), within a token budget, and overlapping
 the previous chunk of the same section by up to ``overlap`` tokens of whole
@@ -12,10 +15,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ragworks.ingest.segment import sentence_spans
 from ragworks.models import Chunk, ParsedDocument, content_hash
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+[\"')\]]*|\n|$)")
 
 
 #: chunking profiles besides "default" (the RAGWORKS_CHUNK_* settings): (budget, overlap)
@@ -34,16 +37,18 @@ class _Unit:
     tokens: int
 
 
-def _units(text: str, start: int, end: int, budget: int) -> Iterator[_Unit]:
-    """Sentences of text[start:end]; a sentence over budget is cut into word windows."""
-    for m in _SENTENCE.finditer(text, start, end):
-        s, e = m.start(), m.end()
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if s >= e:
-            continue
+def _units(text: str, start: int, end: int, budget: int, kind: str = "para"
+           ) -> Iterator[_Unit]:
+    """Sentences of a paragraph, a whole list item, or the lines of a code block; a unit
+    over budget is cut into word windows."""
+    if kind == "code":
+        spans = [(start + m.start(), start + m.end())
+                 for m in re.finditer(r"[^\n]*\S[^\n]*", text[start:end])]
+    elif kind == "item":
+        spans = [(start, end)]
+    else:
+        spans = sentence_spans(text, start, end)
+    for s, e in spans:
         n = count_tokens(text[s:e])
         if n <= budget:
             yield _Unit(s, e, n)
@@ -94,7 +99,7 @@ def chunk_document(
                 path.pop()
             path.append((block.level, block.text.strip()))
             continue
-        for unit in _units(text, block.start, block.end, budget):
+        for unit in _units(text, block.start, block.end, budget, block.kind):
             if current and sum(u.tokens for u in current) + unit.tokens > budget:
                 flush(carry=True)
             current.append(unit)

@@ -1,36 +1,28 @@
-"""Parse document bytes into text plus structure (headings and paragraphs with offsets).
+"""Parse document bytes into plain text plus structure (headings, paragraphs, list
+items and code blocks, with offsets).
 
-Offsets index into ``ParsedDocument.text``: for txt and md that is the file's own
-text (line endings normalised), for html, pdf and docx the extracted text.
+Offsets index into ``ParsedDocument.text``, the extracted plain text: markup
+(Markdown, reStructuredText, HTML) is gone, hard-wrapped plain text is re-flowed,
+and every citation's ``start``/``end`` point into this text exactly.
 """
 
 from __future__ import annotations
 
 import io
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import PurePath
 
 from ragworks.errors import BadInput, EmptyDocument
 from ragworks.ingest import sniff as media
+from ragworks.ingest.builder import TextBuilder
 from ragworks.models import Block, ParsedDocument
 
-_HEADING_MD = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _END_PUNCT = tuple(".!?:;,")
 
 
 def _decode(data: bytes) -> str:
     text = data.decode("utf-8", errors="replace")
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _paragraph_spans(text: str) -> Iterable[tuple[int, int]]:
-    """(start, end) of runs of non-blank lines."""
-    for m in re.finditer(r"(?:[^\n]*\S[^\n]*(?:\n|$))+", text):
-        start, end = m.start(), m.end()
-        while end > start and text[end - 1].isspace():
-            end -= 1
-        yield start, end
 
 
 def _is_plain_heading(line: str, next_exists: bool) -> bool:
@@ -41,89 +33,28 @@ def _is_plain_heading(line: str, next_exists: bool) -> bool:
     )
 
 
-def parse_markdown(data: bytes) -> list[Block]:
-    text = _decode(data)
-    blocks: list[Block] = []
-    for start, end in _paragraph_spans(text):
-        para = text[start:end]
-        first, _, rest = para.partition("\n")
-        m = _HEADING_MD.match(first)
-        setext = re.fullmatch(r"(=+|-+)\s*", rest) if rest else None
-        if m:
-            hs = start + first.index(m.group(2)) if m.group(2) else start
-            blocks.append(Block(kind="heading", text=m.group(2), start=hs,
-                                end=hs + len(m.group(2)), level=len(m.group(1))))
-            if rest.strip():
-                rs = start + len(first) + 1
-                blocks.append(Block(kind="para", text=rest, start=rs, end=end))
-        elif setext:
-            blocks.append(Block(kind="heading", text=first.strip(), start=start,
-                                end=start + len(first.rstrip()),
-                                level=1 if setext.group(1)[0] == "=" else 2))
-        else:
-            blocks.append(Block(kind="para", text=para, start=start, end=end))
-    return blocks
+def parse_markdown(data: bytes) -> tuple[str, list[Block], str]:
+    from ragworks.ingest import markdown
+
+    return markdown.parse(_decode(data))
 
 
-def parse_plain(data: bytes) -> list[Block]:
-    text = _decode(data)
-    spans = list(_paragraph_spans(text))
-    blocks = []
-    for i, (start, end) in enumerate(spans):
-        para = text[start:end]
-        if _is_plain_heading(para, next_exists=i + 1 < len(spans)):
-            blocks.append(Block(kind="heading", text=para.strip(), start=start, end=end,
-                                level=1 if para.isupper() or i == 0 else 2))
-        else:
-            blocks.append(Block(kind="para", text=para, start=start, end=end))
-    return blocks
+def parse_rst(data: bytes) -> tuple[str, list[Block], str]:
+    from ragworks.ingest import rst
+
+    return rst.parse(_decode(data))
 
 
-class _Builder:
-    """Builds extracted text and its blocks together so offsets always match."""
+def parse_plain(data: bytes) -> tuple[str, list[Block], str]:
+    from ragworks.ingest import plaintext
 
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.blocks: list[Block] = []
-        self.pos = 0
-
-    def add(self, kind: str, text: str, level: int = 0) -> None:
-        text = re.sub(r"[ \t]+", " ", text).strip()
-        if not text:
-            return
-        if self.parts:
-            self.parts.append("\n\n")
-            self.pos += 2
-        self.blocks.append(Block(kind=kind, text=text, start=self.pos,
-                                 end=self.pos + len(text), level=level))
-        self.parts.append(text)
-        self.pos += len(text)
-
-    def text(self) -> str:
-        return "".join(self.parts)
+    return plaintext.parse(_decode(data))
 
 
 def parse_html(data: bytes) -> tuple[str, list[Block], str]:
-    from selectolax.lexbor import LexborHTMLParser
+    from ragworks.ingest import html
 
-    tree = LexborHTMLParser(_decode(data))
-    title_node = tree.css_first("title")
-    title = title_node.text(strip=True) if title_node else ""
-    for node in tree.css("script, style, noscript, template, nav, header, footer"):
-        node.decompose()
-    b = _Builder()
-    root = tree.body or tree.root
-    if root is not None:
-        for node in root.css("h1, h2, h3, h4, h5, h6, p, li, pre, blockquote, td, th, dt, dd"):
-            if node.tag in ("p", "li") and len(node.css("p, li")) > 1:
-                continue  # nested containers: the inner elements carry the text
-            txt = node.text(separator=" ", strip=True)
-            tag = node.tag or ""
-            if tag.startswith("h") and tag[1:].isdigit():
-                b.add("heading", txt, level=int(tag[1]))
-            else:
-                b.add("para", txt)
-    return b.text(), b.blocks, title
+    return html.parse(_decode(data))
 
 
 def parse_pdf(data: bytes) -> tuple[str, list[Block], str]:
@@ -140,7 +71,7 @@ def parse_pdf(data: bytes) -> tuple[str, list[Block], str]:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise BadInput(f"the PDF is corrupt or unreadable ({type(exc).__name__})") from None
-    b = _Builder()
+    b = TextBuilder()
     for page in pages:
         lines = [ln.strip() for ln in page.split("\n")]
         width = max((len(ln) for ln in lines), default=0)
@@ -175,7 +106,7 @@ def parse_docx(data: bytes) -> tuple[str, list[Block], str]:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise BadInput(f"the .docx file is corrupt ({type(exc).__name__})") from None
-    b = _Builder()
+    b = TextBuilder()
     title = document.core_properties.title or ""
     for para in document.paragraphs:
         style = (para.style.name if para.style is not None else "") or ""
@@ -193,15 +124,10 @@ def parse_docx(data: bytes) -> tuple[str, list[Block], str]:
     return b.text(), b.blocks, title
 
 
-def _text_loader(fn: Callable[[bytes], list[Block]]) -> Callable[[bytes], tuple]:
-    def load(data: bytes) -> tuple[str, list[Block], str]:
-        return _decode(data), fn(data), ""
-    return load
-
-
 LOADERS: dict[str, Callable[[bytes], tuple[str, list[Block], str]]] = {
-    media.TEXT: _text_loader(parse_plain),
-    media.MARKDOWN: _text_loader(parse_markdown),
+    media.TEXT: parse_plain,
+    media.MARKDOWN: parse_markdown,
+    media.RST: parse_rst,
     media.HTML: parse_html,
     media.PDF: parse_pdf,
     media.DOCX: parse_docx,

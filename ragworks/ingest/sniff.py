@@ -8,17 +8,19 @@ import zipfile
 from pathlib import PurePath
 
 from ragworks.errors import EmptyDocument, UnsupportedMedia
+from ragworks.ingest.rst_signs import looks_like_rst
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 HTML = "text/html"
 MARKDOWN = "text/markdown"
+RST = "text/x-rst"
 TEXT = "text/plain"
 
 _EXT_FAMILY = {
     ".pdf": "pdf", ".docx": "docx",
     ".html": "text", ".htm": "text", ".md": "text", ".markdown": "text", ".txt": "text",
-    ".text": "text", ".rst": "text",
+    ".text": "text", ".rst": "text", ".rest": "text",
 }
 _HTML_RE = re.compile(rb"<\s*(!doctype\s+html|html|body|head|p|div|h[1-6])\b", re.I)
 _MD_RE = re.compile(r"^(#{1,6}\s|\s*[-*]\s|\s*\d+\.\s|```)", re.M)
@@ -58,8 +60,11 @@ def sniff(data: bytes, filename: str) -> str:
         )
     else:
         family = "text"
+        head = data[:200_000].decode("utf-8", "ignore")
         if ext in (".html", ".htm") or _HTML_RE.search(data[:2048]):
             media = HTML
+        elif ext in (".rst", ".rest") or looks_like_rst(head):
+            media = RST  # also reStructuredText saved as .md or .txt
         elif ext in (".md", ".markdown") or _MD_RE.search(data[:4096].decode("utf-8", "ignore")):
             media = MARKDOWN
         else:

@@ -1,0 +1,52 @@
+"""Build extracted plain text and its blocks together, so offsets always match.
+
+Every parser (Markdown, reStructuredText, plain text, HTML, PDF, docx) emits
+blocks through one ``TextBuilder``: a heading, a paragraph, a list item or a code
+block. Blocks are separated by a blank line, consecutive list items by one line
+break, and a block's ``start``/``end`` index the text exactly, so a citation's
+offsets point at the passage in ``ParsedDocument.text``.
+
+    b = TextBuilder()
+    b.add("heading", "Install", level=1)
+    b.add("para", "Run the installer.")
+    b.add("item", "- Download it.")
+    text, blocks = b.text(), b.blocks
+"""
+
+from __future__ import annotations
+
+import re
+
+from ragworks.models import Block
+
+KINDS = ("heading", "para", "item", "code")
+
+
+class TextBuilder:
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.blocks: list[Block] = []
+        self.pos = 0
+
+    def add(self, kind: str, text: str, level: int = 0) -> None:
+        assert kind in KINDS, kind
+        if kind == "code":
+            lines = [ln.rstrip() for ln in text.strip("\n").split("\n")]
+            text = "\n".join(lines).strip("\n")
+            if not text.strip():
+                return
+        else:
+            text = re.sub(r"\s+", " ", text).strip()
+            if not text:
+                return
+        if self.parts:
+            sep = "\n" if kind == "item" and self.blocks[-1].kind == "item" else "\n\n"
+            self.parts.append(sep)
+            self.pos += len(sep)
+        self.blocks.append(Block(kind=kind, text=text, start=self.pos,
+                                 end=self.pos + len(text), level=level))
+        self.parts.append(text)
+        self.pos += len(text)
+
+    def text(self) -> str:
+        return "".join(self.parts)
