@@ -17,6 +17,7 @@ import structlog
 from ragworks.auth import KEY_PREFIX, Keyring
 from ragworks.classify.model import QueryClassifier, load_examples
 from ragworks.embed import Embedder, make_embedder
+from ragworks.embed.cache import VectorCache
 from ragworks.evaluate.datasets import DatasetStore
 from ragworks.evaluate.runs import RunStore
 from ragworks.experiments.service import ExperimentService
@@ -84,10 +85,10 @@ def make_chat(settings: Settings, spec: str) -> ChatModel:
     raise ValueError(f"unknown chat backend {spec!r} (local:smollm2, openai:MODEL, scripted)")
 
 
-def make_answerer(settings: Settings) -> Answerer:
+def make_answerer(settings: Settings, vectors: VectorCache | None = None) -> Answerer:
     spec = settings.llm
     if spec == "extractive":
-        return ExtractiveAnswerer()
+        return ExtractiveAnswerer(vectors)
     if spec.startswith(("local:", "openai:", "scripted")):
         chat = make_chat(settings, spec)
         if spec.startswith("openai:"):
@@ -128,12 +129,17 @@ class Services:
             return QueryClassifier.train(load_examples(), self.embedder, version="on-start")
 
     @cached_property
+    def sentence_vectors(self) -> VectorCache:
+        """Sentence and question vectors, shared by the reranker and the extractive answerer."""
+        return VectorCache(self.embedder)
+
+    @cached_property
     def answerer(self) -> Answerer:
-        return make_answerer(self.settings)
+        return make_answerer(self.settings, self.sentence_vectors)
 
     @cached_property
     def reranker(self) -> SentenceReranker:
-        return SentenceReranker(self.embedder)
+        return SentenceReranker(self.sentence_vectors)
 
     def _retriever(self, s: Settings) -> HybridRetriever:
         return HybridRetriever(self.profile_index(s.chunking_profile), self.embedder,
@@ -150,7 +156,7 @@ class Services:
             planner=Planner(self.settings.top_k, self.settings.min_confidence,
                             self.settings.prompt_version),
             retriever=self.retriever, answerer=self.answerer,
-            min_relevance=self.settings.min_relevance, fallback=ExtractiveAnswerer(),
+            min_relevance=self.settings.min_relevance, fallback=ExtractiveAnswerer(self.sentence_vectors),
             prices=dict(self.settings.prices), count_tokens=count_tokens,
         )
 
@@ -215,7 +221,8 @@ class Services:
             cached = self._variants.get(key)
             if cached is None:
                 s = self.settings.model_copy(update=overrides)
-                answerer = self.answerer if s.llm == self.settings.llm else make_answerer(s)
+                answerer = self.answerer if s.llm == self.settings.llm \
+                    else make_answerer(s, self.sentence_vectors)
                 classifier = self.classifier if s.classifier_path == self.settings.classifier_path \
                     else QueryClassifier.load(Path(s.classifier_path or ""), self.embedder)
                 cached = QueryPipeline(
@@ -223,7 +230,7 @@ class Services:
                     planner=Planner(s.top_k, s.min_confidence, s.prompt_version),
                     retriever=self._retriever(s),
                     answerer=answerer, min_relevance=s.min_relevance,
-                    fallback=ExtractiveAnswerer(), prices=dict(s.prices),
+                    fallback=ExtractiveAnswerer(self.sentence_vectors), prices=dict(s.prices),
                     count_tokens=count_tokens)
                 self._variants[key] = cached
             return cached

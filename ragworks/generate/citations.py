@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 from ragworks.index.lexical import tokenize
+from ragworks.ingest.segment import sentence_spans
 from ragworks.models import Citation, Hit
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
@@ -46,20 +47,30 @@ def groundedness(answer: str, hits: Sequence[Hit], threshold: float = 0.6) -> fl
 
 
 def attribute(answer: str, hits: Sequence[Hit], min_overlap: float = 0.5) -> str:
-    """Append [n] to sentences that have no marker but are supported by hit n."""
+    """Append [n] to sentences that have no marker but are supported by hit n.
+
+    Sentences come from the segmenter (a "." inside "zlib.h" or "~/.aws" is no
+    sentence end); a marker right after a sentence belongs to it.
+    """
     if not hits or not answer.strip():
         return answer
-    out = []
-    for m in _SENTENCE.finditer(answer):
-        sentence = m.group(0)
-        if not _MARKER.search(sentence) and len(tokenize(sentence)) >= 3:
+    out, pos = [], 0
+    spans = sentence_spans(answer)
+    for i, (start, end) in enumerate(spans):
+        nxt = spans[i + 1][0] if i + 1 < len(spans) else len(answer)
+        sentence, tail = answer[start:end], answer[end:nxt]
+        out.append(answer[pos:start])
+        pos = nxt
+        owned = _MARKER.search(sentence) or _MARKER.match(tail.lstrip()) \
+            or _MARKER.fullmatch(sentence.strip())
+        if not owned and len(tokenize(sentence)) >= 3:
             scores = [_overlap(sentence, h.chunk.text) for h in hits]
             best = max(range(len(hits)), key=scores.__getitem__)
             if scores[best] >= min_overlap:
-                stripped = sentence.rstrip()
-                sentence = f"{stripped} [{best + 1}]" + sentence[len(stripped):]
-        out.append(sentence)
-    return "".join(out) if out else answer
+                sentence = f"{sentence} [{best + 1}]"
+        out.append(sentence + tail)
+    out.append(answer[pos:])
+    return "".join(out)
 
 
 def citations_for(answer: str, hits: Sequence[Hit]) -> tuple[str, tuple[Citation, ...]]:

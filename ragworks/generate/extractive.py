@@ -1,7 +1,22 @@
-"""An answerer with no model: picks the sentences that best answer the question.
+"""An answerer with no model: quotes the sentences that answer the question.
 
-Deterministic and fast, so it serves tests, the fallback when a model fails,
-and a fair A/B baseline for any generator.
+Deterministic and fast, so it serves tests, the fallback when a model fails or
+invents, and a fair A/B baseline for any generator.
+
+- **Units** are whole sentences of the retrieved passages (``ingest.segment``),
+  whole list items, or code lines; a one-word reply ("Yes.", "No.") travels
+  with the sentence after it. Questions quoted in the passage are never answers.
+- **Score**: the cosine between the question and the sentence (the retrieval
+  embedder, vectors cached), the idf-weighted share of the question's words in
+  the sentence, a bonus for the opening sentences of a section whose heading
+  matches the question (FAQ answers), and the passage's retrieval score.
+- **Selection**: the best unit, plus a close runner-up from the same passage
+  (never more than ``sentences``); a multi-hop or comparison question gets the
+  best unit for each sub-question; a summary the best unit of up to four
+  different passages. A unit that ends with ":" brings the list items or code
+  lines that follow it, so lists and steps keep their structure.
+- **Reading order** within a passage, and a citation [n] for every passage
+  quoted. Text never comes from outside ``hits``.
 """
 
 from __future__ import annotations
@@ -9,18 +24,24 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
+import numpy as np
+
+from ragworks.embed.cache import VectorCache
 from ragworks.generate import Usage
 from ragworks.index.lexical import tokenize
+from ragworks.ingest.segment import sentence_spans
 from ragworks.models import Hit, Plan
 
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
 CHITCHAT_REPLIES = {
     "thank": "You're welcome! Ask me anything about your documents.",
     "bye": "Goodbye! Come back with questions about your documents any time.",
     "how are you": "I'm doing well, thanks. What would you like to know from your documents?",
 }
 DEFAULT_CHITCHAT = "Hello! I answer questions about your documents. What would you like to know?"
+_ITEM = re.compile(r"[ \t]*(?:[-*•]|\d{1,3}[.)]|[a-z][.)])\s+\S")
+_SHORT = 4  # words: a unit this short is joined to the next sentence
 
 
 def chitchat_reply(question: str) -> str:
@@ -28,58 +49,164 @@ def chitchat_reply(question: str) -> str:
     return next((r for k, r in CHITCHAT_REPLIES.items() if k in low), DEFAULT_CHITCHAT)
 
 
+@dataclass
+class Unit:
+    hit: int         # 1-based rank of the passage
+    pos: int         # order within the passage
+    text: str
+    kind: str        # "sentence" | "item" | "code"
+    para: int        # paragraph number within the passage
+    score: float = 0.0
+
+
+def units_of(text: str, hit: int) -> list[Unit]:
+    """Sentences, list items and code lines of a passage, in reading order."""
+    out: list[Unit] = []
+    for para, block in enumerate(re.split(r"\n[ \t]*\n", text)):
+        prose: list[str] = []
+
+        def flush(para: int = para) -> None:
+            if prose:
+                joined = " ".join(prose)
+                out.extend(Unit(hit, len(out) + k, joined[s:e], "sentence", para)
+                           for k, (s, e) in enumerate(sentence_spans(joined)))
+                prose.clear()
+
+        for line in block.split("\n"):
+            if not line.strip():
+                continue
+            if line.startswith("    "):
+                flush()
+                out.append(Unit(hit, len(out), line.rstrip(), "code", para))
+            elif _ITEM.match(line):
+                flush()
+                out.append(Unit(hit, len(out), line.rstrip(), "item", para))
+            else:
+                prose.append(line.strip())
+        flush()
+    for i, u in enumerate(out):
+        u.pos = i
+    return _join_short(out)
+
+
+def _join_short(units: list[Unit]) -> list[Unit]:
+    """"Yes." and "No." travel with the sentence that follows them."""
+    out: list[Unit] = []
+    for u in units:
+        prev = out[-1] if out else None
+        if prev is not None and prev.kind == u.kind == "sentence" and prev.para == u.para \
+                and len(prev.text.split()) < _SHORT and not prev.text.endswith(":"):
+            prev.text = f"{prev.text} {u.text}"
+            continue
+        out.append(u)
+    return out
+
+
 class ExtractiveAnswerer:
+    """Example::
+
+        answerer = ExtractiveAnswerer(VectorCache(embedder))
+        text = "".join(answerer.answer(question, hits, plan))
+    """
+
     name = "extractive"
 
-    def __init__(self, sentences: int = 2) -> None:
+    def __init__(self, vectors: VectorCache | None = None, sentences: int = 2,
+                 runner_up: float = 0.9) -> None:
+        self.vectors = vectors
         self.sentences = sentences
+        self.runner_up = runner_up
 
     def answer(self, question: str, hits: Sequence[Hit], plan: Plan,
                usage: Usage | None = None) -> Iterator[str]:
         if plan.mode == "none":
             yield chitchat_reply(question)
             return
-        want = 4 if plan.mmr else self.sentences + (1 if plan.decompose else 0)
-        chosen = self._select(question, hits, want, diverse=plan.mmr or plan.decompose)
-        for i, (_, n, sentence) in enumerate(chosen):
-            yield ("" if i == 0 else " ") + f"{sentence} [{n}]"
+        units = [u for n, h in enumerate(hits, 1) for u in units_of(h.chunk.text, n)]
+        units = [u for u in units if not u.text.rstrip().endswith("?")
+                 and len(tokenize(u.text)) >= 1]
+        if not units:
+            return
+        queries = list(plan.sub_questions) if plan.decompose and plan.sub_questions \
+            else [question]
+        chosen: list[Unit] = []
+        for q in queries:
+            self._score(q, units, hits)
+            picked = self._pick(units, chosen, summary=plan.mmr)
+            chosen += [u for u in picked if u not in chosen]
+        text = self._render(chosen, units)
+        yield text
         if usage is not None:
-            usage.output_tokens = sum(len(s.split()) for _, _, s in chosen)
+            usage.output_tokens = len(text.split())
 
-    def _select(self, question: str, hits: Sequence[Hit], want: int,
-                diverse: bool) -> list[tuple[float, int, str]]:
+    def _score(self, question: str, units: list[Unit], hits: Sequence[Hit]) -> None:
         q = set(tokenize(question))
+        docs = [set(tokenize(u.text)) for u in units]
+        n = len(units)
+        idf = {t: math.log(1 + n / (1 + sum(t in d for d in docs))) for t in q}
+        total = sum(idf.values()) or 1.0
         top = max((h.fused for h in hits), default=1.0) or 1.0
-        sentences = [(n, pos, m.group(0).strip())
-                     for n, hit in enumerate(hits, 1)
-                     for pos, m in enumerate(_SENTENCE.finditer(hit.chunk.text))]
-        words = [set(tokenize(s)) for _, _, s in sentences]
-        # Rare question words (an error code, a product name) count more than common ones.
-        df = {t: sum(t in w for w in words) for t in q}
-        idf = {t: math.log(1 + len(words) / (1 + df[t])) for t in q}
-        scored: list[tuple[float, int, str, int]] = []
-        for (n, pos, sentence), ws in zip(sentences, words, strict=True):
-            if len(ws) < 3:
-                continue
-            overlap = sum(idf[t] for t in q & ws) / math.sqrt(len(ws))
-            score = overlap + 0.6 * hits[n - 1].fused / top - 0.02 * pos - 0.05 * n
-            scored.append((score, n, sentence, pos))
-        scored.sort(key=lambda s: -s[0])
-        if scored and not diverse:  # a factoid answer keeps only sentences close to the best
-            scored = [s for s in scored if s[0] >= 0.6 * scored[0][0]]
-        chosen: list[tuple[float, int, str, int]] = []
-        used_hits: set[int] = set()
-        for item in scored:
-            if len(chosen) >= want:
+        heads = [set(tokenize(h.chunk.section.rsplit(" > ", 1)[-1])) for h in hits]
+        heading_match = [sum(idf.get(t, 0.0) for t in q & hd) / total for hd in heads]
+        cos = self._cosines(question, units)
+        for u, words, c in zip(units, docs, cos, strict=True):
+            lexical = sum(idf[t] for t in q & words) / total
+            opening = heading_match[u.hit - 1] * (1.0 if u.pos == 0 else 0.5 if u.pos == 1
+                                                  else 0.0)
+            prior = hits[u.hit - 1].fused / top
+            u.score = 0.5 * c + 0.35 * lexical + 0.35 * opening + 0.15 * prior \
+                - (0.1 if u.kind == "code" else 0.0)
+
+    def _cosines(self, question: str, units: list[Unit]) -> list[float]:
+        if self.vectors is None:
+            return [0.0] * len(units)
+        m = self.vectors.vectors([question, *(u.text for u in units)])
+        return [float(x) for x in m[1:] @ np.asarray(m[0], dtype=np.float32)]
+
+    def _pick(self, units: list[Unit], already: list[Unit], summary: bool) -> list[Unit]:
+        ranked = sorted((u for u in units if u.kind != "code"), key=lambda u: -u.score) \
+            or sorted(units, key=lambda u: -u.score)
+        if summary:  # the best unit of up to four different passages
+            seen: set[int] = {u.hit for u in already}
+            out = []
+            for u in ranked:
+                if u.hit not in seen and len(out) < 4:
+                    out.append(u)
+                    seen.add(u.hit)
+            return out
+        best = next((u for u in ranked if u not in already), None)
+        if best is None:
+            return []
+        out = [best]
+        for u in ranked:
+            if len(out) >= self.sentences or u.score < self.runner_up * best.score:
                 break
-            if diverse and item[1] in used_hits and len(used_hits) < len(hits):
-                continue
-            if any(item[2] == c[2] for c in chosen):
-                continue
-            chosen.append(item)
-            used_hits.add(item[1])
-        if diverse and len(chosen) < want:  # not enough distinct hits: fill from the rest
-            chosen += [s for s in scored if s not in chosen][: want - len(chosen)]
-        # Read in document order: by hit rank, then position in the chunk.
-        chosen.sort(key=lambda s: (s[1], s[3]))
-        return [(s[0], s[1], s[2]) for s in chosen]
+            if u is not best and u.hit == best.hit and u not in already \
+                    and abs(u.pos - best.pos) <= 2:
+                out.append(u)
+        return out
+
+    def _render(self, chosen: list[Unit], units: list[Unit]) -> str:
+        """Reading order per passage; a unit ending in ":" brings its items or code."""
+        by_hit: dict[int, list[Unit]] = {}
+        for u in sorted(chosen, key=lambda u: (u.hit, u.pos)):
+            group = by_hit.setdefault(u.hit, [])
+            if u not in group:
+                group.append(u)
+            if u.text.rstrip().endswith(":"):
+                follow = [v for v in units if v.hit == u.hit and v.pos > u.pos]
+                for v in follow[:12]:
+                    if v.kind == "sentence" or sum(len(x.text) for x in group) > 700:
+                        break
+                    if v not in group:
+                        group.append(v)
+        parts = []
+        for hit in sorted(by_hit):
+            group = sorted(by_hit[hit], key=lambda u: u.pos)
+            text = ""
+            for u in group:
+                sep = "\n" if u.kind != "sentence" or (text and text.endswith(":")) else " "
+                body = u.text.strip() if u.kind != "code" else u.text.rstrip()
+                text = f"{text}{sep if text else ''}{body}"
+            parts.append(f"{text} [{hit}]")
+        return "\n\n".join(parts) if any("\n" in p for p in parts) else " ".join(parts)

@@ -3,7 +3,8 @@
 Every parser (Markdown, reStructuredText, plain text, HTML, PDF, docx) emits
 blocks through one ``TextBuilder``: a heading, a paragraph, a list item or a code
 block. Blocks are separated by a blank line, consecutive list items by one line
-break, and a block's ``start``/``end`` index the text exactly, so a citation's
+break; code lines are indented by four spaces (the plain-text convention, which
+also tells the extractive answerer what is code); and a block's ``start``/``end`` index the text exactly, so a citation's
 offsets point at the passage in ``ParsedDocument.text``.
 
     b = TextBuilder()
@@ -30,9 +31,10 @@ class TextBuilder:
 
     def add(self, kind: str, text: str, level: int = 0) -> None:
         assert kind in KINDS, kind
-        if kind == "code":
-            lines = [ln.rstrip() for ln in text.strip("\n").split("\n")]
-            text = "\n".join(lines).strip("\n")
+        if kind == "code":  # indented by four spaces, the plain-text sign of code
+            lines = [ln.rstrip().expandtabs(4) for ln in text.strip("\n").split("\n")]
+            cut = min((len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()), default=0)
+            text = "\n".join(f"    {ln[cut:]}" if ln.strip() else "" for ln in lines)
             if not text.strip():
                 return
         else:

@@ -23,7 +23,7 @@ _EXT_FAMILY = {
     ".text": "text", ".rst": "text", ".rest": "text",
 }
 _HTML_RE = re.compile(rb"<\s*(!doctype\s+html|html|body|head|p|div|h[1-6])\b", re.I)
-_MD_RE = re.compile(r"^(#{1,6}\s|\s*[-*]\s|\s*\d+\.\s|```)", re.M)
+_MD_STRONG = re.compile(r"^#{1,6}\s+\S|^```|\]\([^)\s]+\)", re.M)
 SUPPORTED_EXTENSIONS = tuple(_EXT_FAMILY)
 
 
@@ -65,8 +65,8 @@ def sniff(data: bytes, filename: str) -> str:
             media = HTML
         elif ext in (".rst", ".rest") or looks_like_rst(head):
             media = RST  # also reStructuredText saved as .md or .txt
-        elif ext in (".md", ".markdown") or _MD_RE.search(data[:4096].decode("utf-8", "ignore")):
-            media = MARKDOWN
+        elif ext in (".md", ".markdown") or len(_MD_STRONG.findall(head)) >= 2:
+            media = MARKDOWN  # a .txt is plain text unless it shows Markdown's own syntax
         else:
             media = TEXT
     claimed = _EXT_FAMILY.get(ext)

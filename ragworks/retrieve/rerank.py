@@ -16,13 +16,12 @@ per process. No extra model: the same embedder as retrieval.
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
 
 from ragworks.embed import Embedder
+from ragworks.embed.cache import VectorCache
 from ragworks.models import Hit
 from ragworks.retrieve.fusion import _minmax
 
@@ -36,26 +35,13 @@ def sentences(text: str, min_words: int = 3) -> list[str]:
 
 
 class SentenceReranker:
-    def __init__(self, embedder: Embedder, weight: float = 0.5, candidates: int = 15,
-                 cache_size: int = 20_000) -> None:
-        self.embedder, self.weight, self.candidates = embedder, weight, candidates
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._cache_size = cache_size
-        self._lock = threading.Lock()
+    def __init__(self, embedder: Embedder | VectorCache, weight: float = 0.5,
+                 candidates: int = 15) -> None:
+        self.vectors = embedder if isinstance(embedder, VectorCache) else VectorCache(embedder)
+        self.weight, self.candidates = weight, candidates
 
     def _vectors(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if missing:
-            fresh = self.embedder.embed(missing)
-            with self._lock:
-                for t, v in zip(missing, fresh, strict=True):
-                    self._cache[t] = v
-                while len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-        with self._lock:
-            return np.stack([self._cache[t] for t in texts])
-
+        return self.vectors.vectors(texts)
     def rerank(self, query_vector: np.ndarray, hits: Sequence[Hit]) -> list[Hit]:
         """The first ``candidates`` hits re-ordered (the rest follow unchanged)."""
         head, tail = list(hits[: self.candidates]), list(hits[self.candidates:])
