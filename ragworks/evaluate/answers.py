@@ -123,6 +123,13 @@ def judge_answer(item: Labelled, answer: Answer) -> dict:
                  "mid_sentence": (not refused) and starts_mid_sentence(answer.answer,
                                                                       answer.hits),
                  "markup": (not refused) and markup_leak(answer.answer)}
+    if not refused:
+        row["words"] = len(_MARKER.sub(" ", answer.answer).split())
+    if item.reference_answer and item.relevant_sources:
+        from ragworks.evaluate.gate import token_f1, token_recall
+
+        row["token_f1"] = token_f1(answer.answer, item.reference_answer)
+        row["token_recall"] = token_recall(answer.answer, item.reference_answer)
     if item.relevant_sources:
         gold = set(item.relevant_sources)
         row["cites_gold"] = any(c.source in gold for c in answer.citations)
@@ -148,6 +155,9 @@ def summarise(rows: Iterable[dict]) -> dict[str, float]:
         "refused_answerable": mean([r["refused"] for r in answerable]),
         "key_facts": mean([r["key_facts"] for r in answerable if "key_facts" in r]),
         "key_facts_all": mean([r["key_facts_all"] for r in answerable if "key_facts_all" in r]),
+        "token_f1": mean([r["token_f1"] for r in answerable if "token_f1" in r]),
+        "token_recall": mean([r["token_recall"] for r in answerable if "token_recall" in r]),
+        "answer_words": mean([r["words"] for r in answered if "words" in r]),
         "mid_sentence": mean([r["mid_sentence"] for r in answered]),
         "markup": mean([r["markup"] for r in answered]),
         "latency_ms_mean": mean([r["latency_ms"] for r in rows]),

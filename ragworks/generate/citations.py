@@ -61,8 +61,9 @@ def attribute(answer: str, hits: Sequence[Hit], min_overlap: float = 0.5) -> str
         sentence, tail = answer[start:end], answer[end:nxt]
         out.append(answer[pos:start])
         pos = nxt
+        following = answer[nxt:spans[i + 1][1]] if i + 1 < len(spans) else ""
         owned = _MARKER.search(sentence) or _MARKER.match(tail.lstrip()) \
-            or _MARKER.fullmatch(sentence.strip())
+            or _MARKER.match(following.strip()) or _MARKER.fullmatch(sentence.strip())
         if not owned and len(tokenize(sentence)) >= 3:
             scores = [_overlap(sentence, h.chunk.text) for h in hits]
             best = max(range(len(hits)), key=scores.__getitem__)

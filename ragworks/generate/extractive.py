@@ -112,10 +112,12 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, vectors: VectorCache | None = None, sentences: int = 2,
-                 runner_up: float = 0.9) -> None:
+                 runner_up: float = 0.9, follow: float = 0.6, short_words: int = 12) -> None:
         self.vectors = vectors
         self.sentences = sentences
         self.runner_up = runner_up
+        self.follow = follow
+        self.short_words = short_words
 
     def answer(self, question: str, hits: Sequence[Hit], plan: Plan,
                usage: Usage | None = None) -> Iterator[str]:
@@ -151,11 +153,12 @@ class ExtractiveAnswerer:
         cos = self._cosines(question, units)
         for u, words, c in zip(units, docs, cos, strict=True):
             lexical = sum(idf[t] for t in q & words) / total
-            opening = heading_match[u.hit - 1] * (1.0 if u.pos == 0 else 0.5 if u.pos == 1
-                                                  else 0.0)
+            section = heading_match[u.hit - 1]
+            opening = section * (1.0 if u.pos == 0 else 0.5 if u.pos == 1 else 0.0)
             prior = hits[u.hit - 1].fused / top
-            u.score = 0.5 * c + 0.35 * lexical + 0.35 * opening + 0.15 * prior \
-                - (0.1 if u.kind == "code" else 0.0)
+            thin = len(words) <= 3 and u.kind != "sentence"  # "- path {string}"
+            u.score = 0.5 * c + 0.35 * lexical + 0.35 * opening + 0.15 * section \
+                + 0.15 * prior - (0.1 if u.kind == "code" else 0.0) - (0.2 if thin else 0.0)
 
     def _cosines(self, question: str, units: list[Unit]) -> list[float]:
         if self.vectors is None:
@@ -178,10 +181,16 @@ class ExtractiveAnswerer:
         if best is None:
             return []
         out = [best]
+        nxt = next((u for u in units if u.hit == best.hit and u.pos == best.pos + 1
+                    and u.para == best.para and u.kind == "sentence"), None)
+        if nxt is not None and (len(best.text.split()) < self.short_words
+                                or nxt.score >= self.follow * best.score
+                                or nxt.text.rstrip().endswith(":")):
+            out.append(nxt)  # the sentence that carries the detail the first announces
         for u in ranked:
             if len(out) >= self.sentences or u.score < self.runner_up * best.score:
                 break
-            if u is not best and u.hit == best.hit and u not in already \
+            if u not in out and u.hit == best.hit and u not in already \
                     and abs(u.pos - best.pos) <= 2:
                 out.append(u)
         return out
