@@ -28,15 +28,16 @@ SETS = {
 }
 
 
-def run_set(name: str, llm: str, limit: int | None, dump: Path | None) -> dict:
+def run_set(name: str, llm: str, limit: int | None, dump: Path | None, stride: int = 1,
+            **settings: object) -> dict:
     from ragworks.cli import _services, ingest_paths
     from ragworks.evaluate.answers import judge_answer, load_labelled, summarise
     from ragworks.models import Scope
 
     questions, corpus = SETS[name]
-    items = load_labelled(questions)[:limit]
+    items = load_labelled(questions)[::stride][:limit]
     with tempfile.TemporaryDirectory() as tmp:
-        svc = _services(data_dir=Path(tmp), llm=llm)
+        svc = _services(data_dir=Path(tmp), llm=llm, **settings)
         t0 = time.perf_counter()
         ingest_paths(svc, [corpus], "default", "default")
         ingest_s = time.perf_counter() - t0
@@ -53,7 +54,11 @@ def run_set(name: str, llm: str, limit: int | None, dump: Path | None) -> dict:
                     answer = value
             assert answer is not None
             ttft.append((first or 0.0) * 1000)
-            rows.append(judge_answer(item, answer))
+            row = judge_answer(item, answer)
+            if dump:  # what the answerer saw, for evals/grounding/build.py --failures
+                row["passages"] = [{"source": h.chunk.source, "section": h.chunk.section,
+                                    "text": h.chunk.text} for h in answer.hits[:4]]
+            rows.append(row)
             if n % 20 == 0:
                 print(f"  {name}: {n}/{len(items)}", file=sys.stderr)
         svc.close()
@@ -70,11 +75,15 @@ def main() -> None:
     parser.add_argument("--llm", default="extractive")
     parser.add_argument("--set", choices=[*SETS, "both"], default="both")
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--stride", type=int, default=1, help="every Nth question")
     parser.add_argument("--dump", type=Path, default=None)
+    parser.add_argument("--prompt", default=None, help="prompt version, e.g. v3")
+    parser.add_argument("--threads", type=int, default=None, help="local model threads")
     args = parser.parse_args()
     names = list(SETS) if args.set == "both" else [args.set]
     for name in names:
-        summary = run_set(name, args.llm, args.limit, args.dump)
+        summary = run_set(name, args.llm, args.limit, args.dump, args.stride,
+                          prompt_version=args.prompt, llm_threads=args.threads)
         print(json.dumps({"set": name, "llm": args.llm, **summary}))
 
 

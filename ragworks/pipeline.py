@@ -27,9 +27,11 @@ from ragworks.models import Answer, Citation, Hit, Plan, Scope
 from ragworks.observe.model import Observation
 from ragworks.observe.recorder import TraceRecorder
 from ragworks.retrieve.retriever import HybridRetriever
+from ragworks.route.coverage import CoverageCalibrator
 from ragworks.route.planner import Planner
 
 NOT_COVERED = "The documents do not cover this question."
+ANSWERING = ("factoid", "multi_hop", "summary")
 
 
 def _hit_summary(h: Hit) -> dict:
@@ -44,7 +46,10 @@ class QueryPipeline:
     planner: Planner
     retriever: HybridRetriever
     answerer: Answerer
-    min_relevance: float = 0.32
+    #: the floor of the coverage threshold (the whole threshold without a calibrator)
+    min_relevance: float = 0.25
+    #: per-collection "is this covered?" thresholds from an off-topic baseline
+    coverage: CoverageCalibrator | None = None
     fallback: Answerer | None = None
     #: a model answer with a smaller share of words found in the retrieved text is
     #: replaced by the fallback's (small local models invent facts).
@@ -71,16 +76,36 @@ class QueryPipeline:
         stage: dict[str, float] = {}
 
         with rec.span("classify", input=question) as span:
-            category, confidence = self.classifier.predict(question)
-            span.output = {"category": category, "confidence": round(confidence, 4)}
+            ranked = self.classifier.ranked(question)
+            category, confidence = ranked[0]
+            # "chitchat" and "out_of_scope" are checked against the documents first:
+            # retrieval evidence, not the classifier's topic, decides what is covered.
+            route, route_conf = next(((c, p) for c, p in ranked if c in ANSWERING),
+                                     ("factoid", 0.0)) if category not in ANSWERING \
+                else (category, confidence)
+            span.output = {"category": category, "confidence": round(confidence, 4),
+                           "answering_category": route}
             span.metadata["classifier"] = self.classifier.version
         with rec.span("plan") as span:
-            plan = self.planner.plan(question, category, confidence)
+            plan = self.planner.plan(question, route, confidence if route == category
+                                     else max(route_conf, self.planner.min_confidence))
             span.output = plan.model_dump()
         with rec.span("retrieve", input=question) as span:
             hits = self.retriever.retrieve(question, scope, plan, trace=rec)
             span.output = [_hit_summary(h) for h in hits]
-        covered = self._covered(plan, hits)
+        with rec.span("coverage") as span:
+            threshold = self._threshold(scope)
+            best = max((h.dense for h in hits), default=0.0)
+            covered = best >= threshold
+            if category == "chitchat" and not covered:
+                plan = self.planner.plan(question, "chitchat", confidence)
+                hits, covered = [], True
+            elif not covered:
+                category = "out_of_scope"
+            else:
+                category, confidence = route, (confidence if route == category else route_conf)
+            span.output = {"covered": covered, "best_dense": round(best, 4),
+                           "threshold": round(threshold, 4), "category": category}
         rec.trace.category = category
         text, model, gen = "", self.answerer.name, None
         if not covered:
@@ -168,13 +193,10 @@ class QueryPipeline:
         rec.score("groundedness", groundedness(answer.answer, hits),
                   observation_id=gen.id if gen else None)
 
-    def _covered(self, plan: Plan, hits: list[Hit]) -> bool:
-        if plan.mode == "none":
-            return True
-        best = max((h.dense for h in hits), default=0.0)
-        if plan.category == "out_of_scope" and not plan.fallback:
-            return best >= self.min_relevance + 0.2  # only a strong hit overrides
-        return best >= self.min_relevance
+    def _threshold(self, scope: Scope) -> float:
+        if self.coverage is None:
+            return self.min_relevance
+        return self.coverage.threshold(scope, floor=self.min_relevance)
 
 
 def default_fallback() -> Answerer:

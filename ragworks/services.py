@@ -35,6 +35,7 @@ from ragworks.observe.tracer import Tracer
 from ragworks.pipeline import QueryPipeline
 from ragworks.retrieve.rerank import SentenceReranker
 from ragworks.retrieve.retriever import HybridRetriever
+from ragworks.route.coverage import CoverageCalibrator
 from ragworks.route.planner import Planner
 from ragworks.settings import DEFAULT_DEV_KEY, Settings
 from ragworks.storage import BlobStore, RecordStore, open_blob_store, open_record_store
@@ -69,6 +70,11 @@ def make_export(settings: Settings) -> ExportProcess | None:
 
 def make_chat(settings: Settings, spec: str) -> ChatModel:
     """A chat backend: ``local:smollm2``, ``openai:MODEL`` or ``scripted``."""
+    if spec.startswith("local:qwen"):
+        from ragworks.generate.local_llama import LlamaChatModel
+
+        return LlamaChatModel(spec.removeprefix("local:"), settings.model_dir,
+                              threads=settings.llm_threads)
     if spec.startswith("local:"):
         from ragworks.generate.local_hf import LocalChatModel
 
@@ -94,6 +100,9 @@ def make_answerer(settings: Settings, vectors: VectorCache | None = None) -> Ans
         if spec.startswith("openai:"):
             return LLMAnswerer(chat, max_tokens=settings.llm_max_tokens, max_contexts=6,
                                max_context_words=200)
+        if spec.startswith("local:qwen"):
+            return LLMAnswerer(chat, max_tokens=settings.llm_max_tokens, max_contexts=4,
+                               max_context_words=150)
         return LLMAnswerer(chat, max_tokens=settings.llm_max_tokens)
     raise ValueError(f"unknown RAGWORKS_LLM {spec!r} (extractive, local:smollm2, openai:MODEL)")
 
@@ -156,9 +165,25 @@ class Services:
             planner=Planner(self.settings.top_k, self.settings.min_confidence,
                             self.settings.prompt_version),
             retriever=self.retriever, answerer=self.answerer,
-            min_relevance=self.settings.min_relevance, fallback=ExtractiveAnswerer(self.sentence_vectors),
+            min_relevance=self.settings.min_relevance,
+            coverage=self.coverage_for(self.settings.chunking_profile),
+            fallback=ExtractiveAnswerer(self.sentence_vectors),
             prices=dict(self.settings.prices), count_tokens=count_tokens,
         )
+
+    def coverage_for(self, profile: str) -> CoverageCalibrator:
+        """The per-collection coverage thresholds of a chunking profile's index."""
+        with self._profiles_lock:
+            if profile not in self._coverage:
+                index = self.index if profile == "default" else None
+                self._coverage[profile] = CoverageCalibrator(
+                    index or self._profile_index_unlocked(profile), self.sentence_vectors,
+                    margin=self.settings.coverage_margin)
+            return self._coverage[profile]
+
+    @cached_property
+    def _coverage(self) -> dict[str, CoverageCalibrator]:
+        return {}
 
     def profile_dir(self, name: str) -> Path:
         return self.settings.index_dir / "profiles" / name
@@ -167,21 +192,24 @@ class Services:
         """The chunk index of a chunking profile ("default" is the main index)."""
         if name == "default":
             return self.index
+        with self._profiles_lock:  # (pipeline_for calls this holding _variants_lock)
+            return self._profile_index_unlocked(name)
+
+    def _profile_index_unlocked(self, name: str) -> ChunkIndex:
         if name not in PROFILES:
             raise ValueError(f"unknown chunking profile {name!r} "
                              f"(default, {', '.join(PROFILES)})")
-        with self._profiles_lock:  # (pipeline_for calls this holding _variants_lock)
-            if name not in self._profile_indexes:
-                spec = self.settings.chunk_index
-                if spec.startswith("local://"):
-                    self._profile_indexes[name] = open_chunk_index(
-                        f"local://{self.profile_dir(name)}", dim=self.embedder.dim)
-                else:  # the same database, a table per profile
-                    from ragworks.index.pgvector import PgChunkIndex
+        if name not in self._profile_indexes:
+            spec = self.settings.chunk_index
+            if spec.startswith("local://"):
+                self._profile_indexes[name] = open_chunk_index(
+                    f"local://{self.profile_dir(name)}", dim=self.embedder.dim)
+            else:  # the same database, a table per profile
+                from ragworks.index.pgvector import PgChunkIndex
 
-                    self._profile_indexes[name] = PgChunkIndex(
-                        spec, dim=self.embedder.dim, table=f"rw_chunks_{name}")
-            return self._profile_indexes[name]
+                self._profile_indexes[name] = PgChunkIndex(
+                    spec, dim=self.embedder.dim, table=f"rw_chunks_{name}")
+        return self._profile_indexes[name]
 
     def built_profiles(self) -> dict[str, ChunkIndex]:
         """Profiles whose index `ragworks reindex` has built (kept current by ingestion)."""
@@ -230,6 +258,7 @@ class Services:
                     planner=Planner(s.top_k, s.min_confidence, s.prompt_version),
                     retriever=self._retriever(s),
                     answerer=answerer, min_relevance=s.min_relevance,
+                    coverage=self.coverage_for(s.chunking_profile),
                     fallback=ExtractiveAnswerer(self.sentence_vectors), prices=dict(s.prices),
                     count_tokens=count_tokens)
                 self._variants[key] = cached

@@ -62,10 +62,15 @@ class Settings(BaseSettings):
     )
     llm: str = Field(
         "extractive",
-        description="RAGWORKS_LLM: 'extractive', 'local:smollm2' (transformers on CPU), "
+        description="RAGWORKS_LLM: 'extractive', 'local:qwen2.5-1.5b' or 'local:qwen2.5-0.5b' "
+        "(llama.cpp on CPU), 'local:smollm2' (transformers on CPU), "
         "or 'openai:<model>' (needs RAGWORKS_OPENAI_BASE_URL / RAGWORKS_OPENAI_API_KEY).",
     )
     llm_threads: int = Field(1, description="RAGWORKS_LLM_THREADS: local model CPU threads.")
+    model_dir: Path = Field(
+        Path.home() / ".cache" / "ragworks" / "models",
+        description="RAGWORKS_MODEL_DIR: where local model files are joined from their "
+        "part packages (once; verified by sha256).")
     llm_max_tokens: int = Field(160, description="RAGWORKS_LLM_MAX_TOKENS: answer length cap.")
     openai_base_url: str = Field(
         "", description="RAGWORKS_OPENAI_BASE_URL: e.g. http://127.0.0.1:8080/v1"
@@ -110,9 +115,13 @@ class Settings(BaseSettings):
         "0.7 was chosen on evals/ (see README, Retrieval quality)."
     )
     min_relevance: float = Field(
-        0.32,
-        description="RAGWORKS_MIN_RELEVANCE: best dense cosine below this means 'not covered'.",
+        0.25,
+        description="RAGWORKS_MIN_RELEVANCE: the floor of the coverage threshold; each "
+        "collection's own threshold (off-topic baseline + margin) is at least this.",
     )
+    coverage_margin: float = Field(
+        0.08, description="RAGWORKS_COVERAGE_MARGIN: how far a covered question's best dense "
+        "score must beat the collection's off-topic 95th percentile.")
     min_confidence: float = Field(
         0.45,
         description="RAGWORKS_MIN_CONFIDENCE: classifier confidence under this uses the safe plan.",

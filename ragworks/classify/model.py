@@ -98,6 +98,12 @@ class QueryClassifier:
         best = int(probs.argmax())
         return self.classes[best], float(probs[best])
 
+    def ranked(self, text: str) -> list[tuple[str, float]]:
+        """Every category with its probability, best first."""
+        probs = self.probabilities([text])[0]
+        return sorted(((c, float(p)) for c, p in zip(self.classes, probs, strict=True)),
+                      key=lambda cp: -cp[1])
+
     def predict_many(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         probs = self.probabilities(texts)
         return [(self.classes[int(p.argmax())], float(p.max())) for p in probs]

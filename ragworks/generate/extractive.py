@@ -171,7 +171,7 @@ class ExtractiveAnswerer:
             or sorted(units, key=lambda u: -u.score)
         if summary:  # the best unit of up to four different passages
             seen: set[int] = {u.hit for u in already}
-            out = []
+            out: list[Unit] = []
             for u in ranked:
                 if u.hit not in seen and len(out) < 4:
                     out.append(u)

