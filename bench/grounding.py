@@ -33,7 +33,7 @@ def evaluate(pairs: list[dict], flag) -> dict:  # type: ignore[no-untyped-def]
     tp = fp = fn = tn = 0
     per_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for p in pairs:
-        flagged = flag(p["answer"], _hits(p["passages"]))
+        flagged = flag(p["answer"], _hits(p["passages"]), p["question"])
         wrong = p["label"] == "wrong"
         tp += flagged and wrong
         fp += flagged and not wrong
@@ -62,9 +62,9 @@ def main() -> None:
     pairs = [json.loads(line) for line in args.pairs.read_text().splitlines() if line.strip()]
     checker = GroundingChecker(VectorCache(make_embedder("minilm")))
     t0 = time.perf_counter()
-    claim = evaluate(pairs, lambda a, h: not checker.check(a, h).grounded)
+    claim = evaluate(pairs, lambda a, h, q: not checker.check(a, h, q).grounded)
     per_pair_ms = (time.perf_counter() - t0) * 1000 / len(pairs)
-    share = evaluate(pairs, lambda a, h: supported_share(a, h) < 0.65)
+    share = evaluate(pairs, lambda a, h, q: supported_share(a, h) < 0.65)
     print(json.dumps({"detector": "claim-level check", **claim,
                       "ms_per_answer": round(per_pair_ms, 2)}))
     print(json.dumps({"detector": "word share < 0.65 (before)", **share}))
@@ -72,7 +72,7 @@ def main() -> None:
     for p in pairs:
         if shown >= args.show:
             break
-        report = checker.check(p["answer"], _hits(p["passages"]))
+        report = checker.check(p["answer"], _hits(p["passages"]), p["question"])
         if report.grounded == (p["label"] == "wrong"):
             shown += 1
             print(f"\n[{p['label']}/{p['kind']}] {p['question']}\n  A: {p['answer']}\n"

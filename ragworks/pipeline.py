@@ -16,12 +16,8 @@ from dataclasses import dataclass, field
 from ragworks.classify.model import QueryClassifier
 from ragworks.errors import BackendError
 from ragworks.generate import Answerer, Usage
-from ragworks.generate.citations import (
-    attribute,
-    citations_for,
-    groundedness,
-    supported_share,
-)
+from ragworks.generate.citations import attribute, citations_for
+from ragworks.generate.grounding import GroundingChecker, SentenceGate
 from ragworks.generate.extractive import ExtractiveAnswerer
 from ragworks.models import Answer, Citation, Hit, Plan, Scope
 from ragworks.observe.model import Observation
@@ -51,9 +47,9 @@ class QueryPipeline:
     #: per-collection "is this covered?" thresholds from an off-topic baseline
     coverage: CoverageCalibrator | None = None
     fallback: Answerer | None = None
-    #: a model answer with a smaller share of words found in the retrieved text is
-    #: replaced by the fallback's (small local models invent facts).
-    min_support: float = 0.65
+    #: claim-level check of every answer sentence against its cited passage: model
+    #: sentences are shown only once they pass; the score goes on the trace
+    grounding: GroundingChecker = field(default_factory=GroundingChecker)
     #: model -> (price per million input tokens, per million output tokens)
     prices: dict[str, tuple[float, float]] = field(default_factory=dict)
     #: counts tokens for backends that report none (the generation's model tokenizer)
@@ -130,7 +126,7 @@ class QueryPipeline:
         rec.trace.output = {"answer": text, "citations": [c.source for c in citations]}
         rec.trace.metadata.update(covered=covered, model=model, plan=plan.category,
                                   fallback_plan=plan.fallback)
-        self._score(rec, answer, hits, citations, gen)
+        self._score(rec, answer, hits, citations, gen, question)
         yield "answer", answer
 
     def _generate(self, question: str, hits: list[Hit], plan: Plan, gen: Observation,
@@ -139,10 +135,25 @@ class QueryPipeline:
         gen.model = self.answerer.name
         name, _, version = plan.prompt.rpartition("_v")
         gen.prompt_name, gen.prompt_version = (name, version) if name else (plan.prompt, "")
+        verify = plan.mode != "none" and self.fallback is not None \
+            and self.answerer.name != self.fallback.name
+        raw: list[str] = []
+        gate = SentenceGate(self.grounding, hits, question)
         try:
             for piece in self.answerer.answer(question, hits, plan, usage):
-                pieces.append(piece)
-                yield "token", piece
+                raw.append(piece)
+                if not verify:
+                    pieces.append(piece)
+                    yield "token", piece
+                    continue
+                for sentence in gate.feed(piece):
+                    pieces.append(sentence)
+                    yield "token", sentence
+                if gate.stopped:
+                    break  # a sentence failed: the rest of the model's text is withdrawn
+            for sentence in gate.finish() if verify else ():
+                pieces.append(sentence)
+                yield "token", sentence
         except BackendError as exc:
             if self.fallback is None or pieces:
                 raise
@@ -151,20 +162,23 @@ class QueryPipeline:
             for piece in self.fallback.answer(question, hits, plan, Usage()):
                 pieces.append(piece)
                 yield "token", piece
-        text = "".join(pieces).strip()
+        text = "".join(raw).strip()
         gen.input = usage.extra.get("messages") or {"question": question}
         gen.model_parameters = usage.extra.get("model_parameters", {})
         gen.output = text
         self._usage(gen, usage, text)
-        ungrounded = plan.mode != "none" and supported_share(text, hits) < self.min_support
-        if self.fallback is not None and gen.model != self.fallback.name and \
-                (not text or ungrounded):
+        if verify and gate.withdrawn:
+            gen.metadata["withdrawn"] = gate.withdrawn
+        if verify and not "".join(pieces).strip() and self.fallback is not None \
+                and gen.model != self.fallback.name:
+            # nothing of the model's answer held up: the extractive answer is shown instead
             gen.metadata["replaced_answer"] = text
             gen.metadata["fallback_reason"] = "ungrounded" if text else "empty"
             replacement = "".join(self.fallback.answer(question, hits, plan, Usage())).strip()
-            gen.model = (f"{self.fallback.name} (replaced {gen.metadata['fallback_reason']} "
-                         f"answer of {self.answerer.name})")
+            gen.model = self.fallback.name
+            gen.metadata["replaced_model"] = self.answerer.name
             pieces[:] = [replacement]
+            yield "token", replacement
 
     def _usage(self, gen: Observation, usage: Usage, text: str) -> None:
         gen.input_tokens, gen.output_tokens = usage.input_tokens, usage.output_tokens
@@ -178,7 +192,8 @@ class QueryPipeline:
                          8)
 
     def _score(self, rec: TraceRecorder, answer: Answer, hits: list[Hit],
-               citations: tuple[Citation, ...], gen: Observation | None) -> None:
+               citations: tuple[Citation, ...], gen: Observation | None,
+               question: str = "") -> None:
         rec.score("classification_confidence", answer.confidence)
         if answer.plan.mode == "none":
             return
@@ -190,8 +205,13 @@ class QueryPipeline:
         cited = [by_id[c.chunk_id].dense for c in citations if c.chunk_id in by_id]
         if cited:
             rec.score("cited_relevance", sum(cited) / len(cited))
-        rec.score("groundedness", groundedness(answer.answer, hits),
-                  observation_id=gen.id if gen else None)
+        report = self.grounding.check(answer.answer, hits, question)
+        rec.score("groundedness", round(report.score, 4),
+                  observation_id=gen.id if gen else None,
+                  comment="; ".join(report.problems)[:500])
+        if gen is not None and gen.metadata.get("withdrawn"):
+            rec.score("withdrawn_sentences", len(gen.metadata["withdrawn"]),
+                      observation_id=gen.id)
 
     def _threshold(self, scope: Scope) -> float:
         if self.coverage is None:

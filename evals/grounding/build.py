@@ -102,11 +102,14 @@ def build(failures: list[Path]) -> list[dict]:
                     continue
                 hits = svc.pipeline.run(it.question, Scope(tenant="default"),
                                         include_hits=True).hits[:4]
-                gold = next((n for n, h in enumerate(hits, 1)
-                             if h.chunk.source in it.relevant_sources
-                             and all(f.lower() in h.chunk.text.lower() for f in facts)), None)
-                if gold is None:
+                ref_words = set(it.reference_answer.lower().split())
+                holding = [(len(ref_words & set(h.chunk.text.lower().split())), n)
+                           for n, h in enumerate(hits, 1)
+                           if h.chunk.source in it.relevant_sources
+                           and all(f.lower() in h.chunk.text.lower() for f in facts)]
+                if not holding:
                     continue
+                gold = max(holding)[1]  # the passage that holds the facts and says most
                 passage = hits[gold - 1].chunk.text
                 answer = f"{it.reference_answer.rstrip()} [{gold}]"
                 base = {"set": name, "question": it.question, "passages": _passages(hits)}
@@ -115,13 +118,16 @@ def build(failures: list[Path]) -> list[dict]:
                 kinds = ["number", "fact", "negation"]
                 for k in range(3):
                     kind = kinds[(turn + k) % 3]
+                    body = it.reference_answer.rstrip()  # perturbed without its marker
                     if kind == "number":
-                        wrong = _swap_number(answer, passage, rng)
+                        wrong = _swap_number(body, passage, rng)
                     elif kind == "fact":
                         pool = [f for s in it.relevant_sources for f in facts_by_source[s]]
-                        wrong = _swap_fact(answer, list(it.key_facts), pool, passage, rng)
+                        wrong = _swap_fact(body, list(it.key_facts), pool, passage, rng)
                     else:
-                        wrong = _negate(answer)
+                        wrong = _negate(body)
+                    if wrong:
+                        wrong = f"{wrong} [{gold}]"
                     if wrong and wrong != answer:
                         pairs.append({**base, "answer": wrong, "label": "wrong", "kind": kind})
                         turn += 1
