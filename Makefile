@@ -13,7 +13,7 @@ demo: setup  ## the server on :3000 with the sample corpus ingested and the loca
 test: setup  ## lint, type check, every test (the local model and the browser too)
 	@bash scripts/setup-browser.sh
 	@bash scripts/setup-tools.sh
-	.venv/bin/ruff check ragworks tests bench scripts
+	.venv/bin/ruff check ragworks tests bench scripts evals
 	.venv/bin/mypy
 	.venv/bin/python -m pytest -q -n 2 --dist loadfile
 	.venv/bin/ragworks eval gate --dataset evals/sample_qa.jsonl --baseline evals/baseline.json --corpus ragworks/samples/corpus
@@ -22,7 +22,7 @@ test-fast: setup
 	.venv/bin/python -m pytest -q -n 2 -m "not model"
 
 lint: setup
-	.venv/bin/ruff check ragworks tests bench scripts
+	.venv/bin/ruff check ragworks tests bench scripts evals
 	.venv/bin/mypy
 
 bench: setup

@@ -39,10 +39,37 @@ class Block(Frozen):
 
 
 class ParsedDocument(Frozen):
+    """``text`` is what citation offsets index: the file's own text for Markdown,
+    reStructuredText and plain text, the extracted text for HTML, PDF and docx.
+    ``clean`` is the readable plain text the blocks index (markup gone, hard wraps
+    re-flowed; empty when it is ``text`` itself), and ``anchors`` map its words back
+    into ``text``: (clean offset, text offset, length) per word found there."""
+
     text: str
     title: str
     blocks: tuple[Block, ...]
     media_type: str
+    clean: str = ""
+    anchors: tuple[tuple[int, int, int], ...] = ()
+
+    @property
+    def body(self) -> str:
+        return self.clean or self.text
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """Offsets in ``text`` of the clean span [start, end)."""
+        if not self.anchors:
+            return start, end
+        import bisect
+
+        keys = [a[0] for a in self.anchors]
+        i = bisect.bisect_left(keys, start)
+        j = bisect.bisect_right(keys, end - 1) - 1
+        if i >= len(self.anchors) or j < 0 or j < i:
+            return start, end
+        s_clean, s_src, _ = self.anchors[i]
+        e_clean, e_src, e_len = self.anchors[j]
+        return s_src, e_src + min(e_len, end - e_clean)
 
 
 class Document(Frozen):

@@ -17,8 +17,8 @@ from ragworks.classify.model import QueryClassifier
 from ragworks.errors import BackendError
 from ragworks.generate import Answerer, Usage
 from ragworks.generate.citations import attribute, citations_for
-from ragworks.generate.grounding import GroundingChecker, SentenceGate
 from ragworks.generate.extractive import ExtractiveAnswerer
+from ragworks.generate.grounding import GroundingChecker, SentenceGate
 from ragworks.models import Answer, Citation, Hit, Plan, Scope
 from ragworks.observe.model import Observation
 from ragworks.observe.recorder import TraceRecorder
@@ -89,19 +89,20 @@ class QueryPipeline:
         with rec.span("retrieve", input=question) as span:
             hits = self.retriever.retrieve(question, scope, plan, trace=rec)
             span.output = [_hit_summary(h) for h in hits]
-        with rec.span("coverage") as span:
-            threshold = self._threshold(scope)
-            best = max((h.dense for h in hits), default=0.0)
-            covered = best >= threshold
-            if category == "chitchat" and not covered:
-                plan = self.planner.plan(question, "chitchat", confidence)
-                hits, covered = [], True
-            elif not covered:
-                category = "out_of_scope"
-            else:
-                category, confidence = route, (confidence if route == category else route_conf)
-            span.output = {"covered": covered, "best_dense": round(best, 4),
-                           "threshold": round(threshold, 4), "category": category}
+            with rec.span("coverage") as cover:
+                threshold = self._threshold(scope)
+                best = max((h.dense for h in hits), default=0.0)
+                covered = best >= threshold
+                if category == "chitchat" and not covered:
+                    plan = self.planner.plan(question, "chitchat", confidence)
+                    hits, covered = [], True
+                elif not covered:
+                    category = "out_of_scope"
+                else:
+                    category, confidence = route, (confidence if route == category
+                                                   else route_conf)
+                cover.output = {"covered": covered, "best_dense": round(best, 4),
+                                "threshold": round(threshold, 4), "category": category}
         rec.trace.category = category
         text, model, gen = "", self.answerer.name, None
         if not covered:

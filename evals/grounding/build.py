@@ -74,6 +74,24 @@ def _negate(answer: str) -> str | None:
     return None
 
 
+def _perturb(item, passage: str, pool: list[str], turn: int,  # type: ignore[no-untyped-def]
+             rng: random.Random) -> tuple[str, str] | None:
+    """(kind, wrong answer) from the reference answer, the kinds taken in turn."""
+    kinds = ["number", "fact", "negation"]
+    body = item.reference_answer.rstrip()  # perturbed without its marker
+    for k in range(3):
+        kind = kinds[(turn + k) % 3]
+        if kind == "number":
+            wrong = _swap_number(body, passage, rng)
+        elif kind == "fact":
+            wrong = _swap_fact(body, list(item.key_facts), pool, passage, rng)
+        else:
+            wrong = _negate(body)
+        if wrong and wrong != body:
+            return kind, wrong
+    return None
+
+
 def _passages(hits: list) -> list[dict]:
     return [{"source": h.chunk.source, "section": h.chunk.section, "text": h.chunk.text}
             for h in hits]
@@ -115,23 +133,13 @@ def build(failures: list[Path]) -> list[dict]:
                 base = {"set": name, "question": it.question, "passages": _passages(hits)}
                 pairs.append({**base, "answer": answer, "label": "correct",
                               "kind": "reference"})
-                kinds = ["number", "fact", "negation"]
-                for k in range(3):
-                    kind = kinds[(turn + k) % 3]
-                    body = it.reference_answer.rstrip()  # perturbed without its marker
-                    if kind == "number":
-                        wrong = _swap_number(body, passage, rng)
-                    elif kind == "fact":
-                        pool = [f for s in it.relevant_sources for f in facts_by_source[s]]
-                        wrong = _swap_fact(body, list(it.key_facts), pool, passage, rng)
-                    else:
-                        wrong = _negate(body)
-                    if wrong:
-                        wrong = f"{wrong} [{gold}]"
-                    if wrong and wrong != answer:
-                        pairs.append({**base, "answer": wrong, "label": "wrong", "kind": kind})
-                        turn += 1
-                        break
+                pool = [f for s in it.relevant_sources for f in facts_by_source[s]]
+                made = _perturb(it, passage, pool, turn, rng)
+                if made is not None:
+                    kind, wrong = made
+                    pairs.append({**base, "answer": f"{wrong} [{gold}]", "label": "wrong",
+                                  "kind": kind})
+                    turn += 1
             svc.close()
     for path in failures:
         pairs += _failures(path)

@@ -30,6 +30,7 @@ import numpy as np
 
 from ragworks.embed.cache import VectorCache
 from ragworks.generate import Usage
+from ragworks.generate.grounding import claims
 from ragworks.index.lexical import tokenize
 from ragworks.ingest.segment import sentence_spans
 from ragworks.models import Hit, Plan
@@ -64,26 +65,20 @@ def units_of(text: str, hit: int) -> list[Unit]:
     out: list[Unit] = []
     for para, block in enumerate(re.split(r"\n[ \t]*\n", text)):
         prose: list[str] = []
-
-        def flush(para: int = para) -> None:
-            if prose:
+        for line in [*block.split("\n"), None]:
+            structured = line is not None and (line.startswith("    ") or _ITEM.match(line))
+            if prose and (line is None or structured):
                 joined = " ".join(prose)
-                out.extend(Unit(hit, len(out) + k, joined[s:e], "sentence", para)
-                           for k, (s, e) in enumerate(sentence_spans(joined)))
-                prose.clear()
-
-        for line in block.split("\n"):
-            if not line.strip():
+                out.extend(Unit(hit, 0, joined[s:e], "sentence", para)
+                           for s, e in sentence_spans(joined))
+                prose = []
+            if line is None or not line.strip():
                 continue
-            if line.startswith("    "):
-                flush()
-                out.append(Unit(hit, len(out), line.rstrip(), "code", para))
-            elif _ITEM.match(line):
-                flush()
-                out.append(Unit(hit, len(out), line.rstrip(), "item", para))
+            if structured:
+                kind = "code" if line.startswith("    ") else "item"
+                out.append(Unit(hit, 0, line.rstrip(), kind, para))
             else:
                 prose.append(line.strip())
-        flush()
     for i, u in enumerate(out):
         u.pos = i
     return _join_short(out)
@@ -183,8 +178,8 @@ class ExtractiveAnswerer:
         out = [best]
         nxt = next((u for u in units if u.hit == best.hit and u.pos == best.pos + 1
                     and u.para == best.para and u.kind == "sentence"), None)
-        if nxt is not None and (len(best.text.split()) < self.short_words
-                                or nxt.score >= self.follow * best.score
+        announcing = len(best.text.split()) < self.short_words and not claims(best.text)
+        if nxt is not None and (announcing or nxt.score >= self.follow * best.score
                                 or nxt.text.rstrip().endswith(":")):
             out.append(nxt)  # the sentence that carries the detail the first announces
         for u in ranked:

@@ -1,11 +1,11 @@
 """Build extracted plain text and its blocks together, so offsets always match.
 
 Every parser (Markdown, reStructuredText, plain text, HTML, PDF, docx) emits
-blocks through one ``TextBuilder``: a heading, a paragraph, a list item or a code
-block. Blocks are separated by a blank line, consecutive list items by one line
+blocks through one ``TextBuilder``: a heading, a paragraph, a list item or a
+code block. Blocks are separated by a blank line, consecutive list items by one line
 break; code lines are indented by four spaces (the plain-text convention, which
-also tells the extractive answerer what is code); and a block's ``start``/``end`` index the text exactly, so a citation's
-offsets point at the passage in ``ParsedDocument.text``.
+also tells the extractive answerer what is code); a block's ``start``/``end``
+index this clean text exactly (``ParsedDocument.anchors`` map it back to the file).
 
     b = TextBuilder()
     b.add("heading", "Install", level=1)

@@ -9,6 +9,7 @@ and every citation's ``start``/``end`` point into this text exactly.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from pathlib import PurePath
 
@@ -134,9 +135,40 @@ LOADERS: dict[str, Callable[[bytes], tuple[str, list[Block], str]]] = {
 }
 
 
+def align(clean: str, source: str, lookahead: int = 4000) -> tuple[tuple[int, int, int], ...]:
+    """(clean offset, source offset, length) of each clean word found, in order, in the
+    source (markup only ever removes text, so the words keep their order)."""
+    anchors = []
+    cursor = 0
+    for m in re.finditer(r"\S+", clean):
+        word = m.group(0)
+        pos = source.find(word, cursor, cursor + lookahead + len(word))
+        if pos < 0:
+            core = word.strip(".,;:!?()[]{}\"'`*")
+            pos = source.find(core, cursor, cursor + lookahead + len(core)) if core else -1
+            if pos < 0:
+                continue
+            anchors.append((m.start() + word.index(core), pos, len(core)))
+        else:
+            anchors.append((m.start(), pos, len(word)))
+        cursor = anchors[-1][1] + anchors[-1][2]
+    return tuple(anchors)
+
+
 def parse(data: bytes, filename: str, media_type: str) -> ParsedDocument:
     """Parse bytes of a sniffed type. Raises BadInput/EmptyDocument with the reason."""
     text, blocks, title = LOADERS[media_type](data)
+    if media_type in (media.TEXT, media.MARKDOWN, media.RST):  # offsets into the file
+        source = _decode(data)
+        if text != source:
+            return _document(source, blocks, title, filename, media_type, clean=text,
+                             anchors=align(text, source))
+    return _document(text, blocks, title, filename, media_type)
+
+
+def _document(text: str, blocks: list[Block], title: str, filename: str, media_type: str,
+              clean: str = "", anchors: tuple[tuple[int, int, int], ...] = ()
+              ) -> ParsedDocument:
     if not any(b.kind == "para" and b.text.strip() for b in blocks) and not text.strip():
         raise EmptyDocument(f"{filename}: no text could be extracted")
     if not any(b.text.strip() for b in blocks):
@@ -145,4 +177,4 @@ def parse(data: bytes, filename: str, media_type: str) -> ParsedDocument:
         heading = next((b.text for b in blocks if b.kind == "heading"), "")
         title = heading or PurePath(filename).stem.replace("_", " ").replace("-", " ")
     return ParsedDocument(text=text, title=title.strip()[:300], blocks=tuple(blocks),
-                          media_type=media_type)
+                          media_type=media_type, clean=clean, anchors=anchors)
