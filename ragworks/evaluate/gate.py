@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ragworks.evaluate.answers import Labelled, judge_answer, summarise
 from ragworks.evaluate.retrieval import Item, evaluate_retrieval
 from ragworks.models import Scope
 
@@ -40,7 +41,7 @@ def token_recall(prediction: str, reference: str) -> float:
     return sum(w in pred for w in ref) / len(ref) if ref else 1.0
 
 
-def measure(svc: Any, items: Sequence[Item], scope: Scope,
+def measure(svc: Any, items: Sequence[Item] | Sequence[Labelled], scope: Scope,
             search: Callable[[str, float], list], progress: Callable[[], None] | None = None
             ) -> dict[str, float]:
     """Every gated metric on one dataset."""
@@ -54,25 +55,40 @@ def measure(svc: Any, items: Sequence[Item], scope: Scope,
         out[f"{mode}_recall@5"] = report.recall_at_5
         out[f"{mode}_mrr@10"] = report.mrr_at_10
         out[f"{mode}_ndcg@10"] = report.ndcg_at_10
-    labelled = [i for i in items if i.category]
-    if labelled:
-        preds = svc.classifier.predict_many([i.question for i in labelled])
-        out["classification_accuracy"] = sum(
-            p[0] == i.category for p, i in zip(preds, labelled, strict=True)) / len(labelled)
     answered = [i for i in items if i.reference_answer]
     f1, recall, covered = [], [], []
-    for item in answered:
-        answer = svc.pipeline.run(item.question, scope)
-        f1.append(token_f1(answer.answer, item.reference_answer or ""))
-        recall.append(token_recall(answer.answer, item.reference_answer or ""))
-        covered.append(answer.covered)
+    rows, categories = [], []
+    for item in items:
+        answer = svc.pipeline.run(item.question, scope, include_hits=True)
+        rows.append(judge_answer(_labelled(item), answer))
+        if item.category:  # the category the service settled on (after the evidence check)
+            categories.append(answer.category == item.category)
+        if item.reference_answer:
+            f1.append(token_f1(answer.answer, item.reference_answer or ""))
+            recall.append(token_recall(answer.answer, item.reference_answer or ""))
+            covered.append(answer.covered)
         if progress:
             progress()
     if answered:
         out["answer_token_f1"] = sum(f1) / len(f1)
         out["answer_token_recall"] = sum(recall) / len(recall)
         out["answered_share"] = sum(covered) / len(covered)
+    if categories:
+        out["classification_accuracy"] = sum(categories) / len(categories)
+    quality = summarise(rows)
+    out["cites_gold_share"] = quality["cites_gold"]
+    if any(getattr(i, "key_facts", ()) for i in items):
+        out["key_facts"] = quality["key_facts"]
+    if "refused_unanswerable" in quality:
+        out["refused_unanswerable"] = quality["refused_unanswerable"]
+    out["clean_start_share"] = 1.0 - quality["mid_sentence"]  # higher is better, as all
+    out["markup_free_share"] = 1.0 - quality["markup"]
     return {k: round(v, 4) for k, v in out.items()}
+
+
+def _labelled(item: Any) -> Labelled:
+    return item if isinstance(item, Labelled) else Labelled(
+        item.question, tuple(item.relevant_sources), item.category, item.reference_answer)
 
 
 def compare(metrics: dict[str, float], baseline: dict[str, dict[str, float]]) -> list[str]:

