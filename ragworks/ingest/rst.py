@@ -148,6 +148,7 @@ class _Walker:
             title = next((c for c in node.children if isinstance(c, nodes.title)), None)
             if title is not None:
                 b.add("heading", _text(title), level=depth)
+                self.title = self.title or _text(title)
             for child in node.children:
                 if child is not title:
                     self.visit(child, depth + 1, indent)
@@ -188,7 +189,7 @@ class _Walker:
             self.walk(node, depth, indent)
 
     def _fields(self, node: nodes.Element) -> None:
-        for field in node.traverse(nodes.field):
+        for field in node.findall(nodes.field):
             name = _text(field.children[0]).lower()
             if name == "title" and not self.title:
                 self.title = _text(field.children[1])
@@ -216,10 +217,10 @@ class _Walker:
                     self.visit(child, 1, indent + 1)
 
     def _table(self, node: nodes.Element) -> None:
-        rows = [[_text(entry) for entry in row.traverse(nodes.entry)]
-                for row in node.traverse(nodes.row)]
+        rows = [[_text(entry) for entry in row.findall(nodes.entry)]
+                for row in node.findall(nodes.row)]
         head = node.next_node(nodes.thead)
-        header = [_text(e) for e in head.traverse(nodes.entry)] if head is not None else []
+        header = [_text(e) for e in head.findall(nodes.entry)] if head is not None else []
         for row in rows[1 if header else 0:]:
             if header and len(header) == len(row):
                 cells = [f"{h}: {c}" for h, c in zip(header, row, strict=True) if c]

@@ -1,0 +1,102 @@
+"""Whole-sentence extractive answers, and the claim-level grounding check."""
+
+from ragworks.embed.cache import VectorCache
+from ragworks.embed.fake import HashEmbedder
+from ragworks.evaluate.answers import has_fact, markup_leak, starts_mid_sentence
+from ragworks.generate.extractive import ExtractiveAnswerer
+from ragworks.generate.grounding import GroundingChecker, SentenceGate, claims
+from ragworks.models import Chunk, Hit, Plan
+
+
+def hit(text: str, source: str = "doc.md", section: str = "", n: int = 0) -> Hit:
+    return Hit(chunk=Chunk(id=f"c{n}", doc_id="d", tenant="t", collection="c", source=source,
+                           title="T", section=section, text=text, start=0, end=len(text),
+                           ordinal=n), fused=1.0 - n * 0.1, dense=0.6)
+
+
+LEAVE = hit("The primary caregiver receives 20 weeks of fully paid leave. The secondary "
+            "caregiver receives 8 weeks of fully paid leave, which can be taken in up to three "
+            "blocks within the first year.", "parental-leave.md")
+VACATION = hit("Full-time employees get 27 days of paid vacation per calendar year. Up to 5 "
+               "unused days may be carried over. Carried-over days expire on March 31.",
+               "vacation.md", n=1)
+FAQ = hit("Yes. zlib doesn't handle dates.", "zlib-faq.txt",
+          "FAQ > Is zlib Y2K-compliant?", n=2)
+STEPS = hit("Run the installer like this:\n    setup --prefix /opt\n    make install\n\n"
+            "Unrelated sentence about colours.", "install.md", n=3)
+
+
+def answer(question: str, hits: list[Hit], **plan: object) -> str:
+    extractive = ExtractiveAnswerer(VectorCache(HashEmbedder()))
+    return "".join(extractive.answer(question, hits, Plan(category="factoid", **plan)))
+
+
+def test_extractive_answers_are_whole_sentences_with_their_citation() -> None:
+    text = answer("How many vacation days do full-time employees get per year?",
+                  [VACATION, LEAVE])
+    assert text.startswith("Full-time employees get 27 days of paid vacation") and "[1]" in text
+    assert not starts_mid_sentence(text, [VACATION]) and not markup_leak(text)
+    assert "caregiver" not in text  # never longer than needed
+
+
+def test_a_one_word_faq_reply_travels_with_its_sentence() -> None:
+    text = answer("Is zlib Y2K-compliant?", [FAQ])
+    assert text == "Yes. zlib doesn't handle dates. [1]"
+
+
+def test_a_lead_in_brings_its_code_lines() -> None:
+    text = answer("How do I run the installer?", [STEPS])
+    assert text.startswith("Run the installer like this:\n    setup --prefix /opt\n    make")
+    assert "colours" not in text
+
+
+def test_each_sub_question_gets_its_own_evidence() -> None:
+    plan = {"decompose": True, "sub_questions": ("How many weeks does the primary caregiver get?",
+                                                 "How many vacation days do employees get?")}
+    text = answer("Compare parental leave and vacation", [LEAVE, VACATION], **plan)
+    assert "20 weeks" in text and "27 days" in text and "[1]" in text and "[2]" in text
+
+
+def test_numbers_must_be_said_about_the_same_thing() -> None:
+    checker = GroundingChecker()
+    q = "How many weeks does the secondary caregiver get?"
+    assert checker.check("The secondary caregiver gets 8 weeks of paid leave. [1]",
+                         [LEAVE], q).grounded
+    wrong = checker.check("The secondary caregiver gets 20 weeks of paid leave. [1]",
+                          [LEAVE], q)
+    assert not wrong.grounded and "'20'" in wrong.problems[0]
+    three = checker.check('The answer is "Three". [1]', [VACATION],
+                          "How many vacation days do I get?")
+    assert not three.grounded
+    assert not checker.check("Carried-over days expire on January 1. [1]", [VACATION],
+                             "When do carried-over days expire?").grounded
+
+
+def test_flipped_polarity_and_unretrieved_citations_are_caught() -> None:
+    checker = GroundingChecker()
+    q = "Does zlib handle dates?"
+    assert checker.check("No, zlib doesn't handle dates. [1]", [FAQ], q).grounded
+    assert not checker.check("zlib does handle dates. [1]", [FAQ], q).grounded
+    unretrieved = checker.check("zlib doesn't handle dates. [6]", [FAQ], q)
+    assert not unretrieved.grounded and "not retrieved" in unretrieved.problems[0]
+
+
+def test_the_gate_shows_verified_sentences_and_withholds_the_rest() -> None:
+    gate = SentenceGate(GroundingChecker(), [VACATION], "How many vacation days do I get?")
+    shown: list[str] = []
+    model = ["Full-time employees get 27 ", "days of paid vacation per year. [1] ",
+             "Carried-over days expire on January 1. [1] ", "Ask HR for more."]
+    for piece in model:
+        shown += gate.feed(piece)
+    shown += gate.finish()
+    assert "".join(shown).strip() == "Full-time employees get 27 days of paid vacation per " \
+                                     "year. [1]"
+    assert gate.withdrawn and "January 1" in gate.withdrawn[0]["text"]
+
+
+def test_claims_and_facts() -> None:
+    assert {"27", "--leak-check=yes", "~/.aws/config"} <= set(
+        claims("Use --leak-check=yes and ~/.aws/config for 27 days."))
+    assert has_fact("The default is 8MB. [1]", "8MB") and not has_fact("It is 18MB.", "8MB")
+    assert markup_leak("See :func:`len` for details") and markup_leak(".. note:: careful")
+    assert not markup_leak("The value is 4.5 litres, see zlib.h.")
