@@ -67,8 +67,8 @@ class RetrievalReport:
     per_item: list[dict] = field(default_factory=list)
 
 
-def evaluate_retrieval(items: Iterable[Item] | Iterable[Labelled], search: Callable[[str], Sequence[Hit]],
-                       mode: str, progress: Callable[[], None] | None = None) -> RetrievalReport:
+def evaluate_retrieval(items: Iterable[Item] | Iterable[Labelled],
+                       search: Callable[[str], Sequence[Hit]], mode: str, progress: Callable[[], None] | None = None) -> RetrievalReport:
     report = RetrievalReport(mode=mode)
     for item in items:
         if progress:
