@@ -68,7 +68,8 @@ class RetrievalReport:
 
 
 def evaluate_retrieval(items: Iterable[Item] | Iterable[Labelled],
-                       search: Callable[[str], Sequence[Hit]], mode: str, progress: Callable[[], None] | None = None) -> RetrievalReport:
+                       search: Callable[[str], Sequence[Hit]], mode: str,
+                       progress: Callable[[], None] | None = None) -> RetrievalReport:
     report = RetrievalReport(mode=mode)
     for item in items:
         if progress:
