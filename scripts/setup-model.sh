@@ -17,9 +17,11 @@ if ! ls "$wheelhouse"/llama_cpp_python-*.whl >/dev/null 2>&1; then
   echo "compiling llama-cpp-python once (7-10 minutes on 2 cores) ..." >&2
   mkdir -p "$wheelhouse"
   grep -E '^llama-cpp-python==' "$lock" > "$tmp/llama.txt"
+  # the source archive, checked against the lock's hash, then built from that file
+  "${pip[@]}" download --no-deps --require-hashes -r "$tmp/llama.txt" -d "$tmp/src" >&2
   # Portable AVX2 build: the native build used AMX instructions and died with SIGILL here.
   CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON" \
-    "${pip[@]}" wheel --no-deps --no-cache-dir --require-hashes -r "$tmp/llama.txt" \
+    "${pip[@]}" wheel --no-deps --no-cache-dir "$tmp"/src/llama_cpp_python-*.tar.gz \
     -w "$wheelhouse" >&2
 fi
 "${pip[@]}" install --no-deps "$wheelhouse"/llama_cpp_python-*.whl
