@@ -1,0 +1,62 @@
+"""The demo's model (Qwen2.5-Coder-1.5B-Instruct through llama.cpp) answers through the
+pipeline, one verified sentence at a time (slow: marked `model`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ragworks.generate.grounding import GroundingChecker
+from ragworks.generate.llm import LLMAnswerer
+from ragworks.generate.local_llama import MODELS, LlamaChatModel, model_path
+from ragworks.models import Chunk, Hit, Scope
+from ragworks.pipeline import QueryPipeline
+from ragworks.settings import Settings
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def chat() -> LlamaChatModel:
+    model = LlamaChatModel("qwen2.5-1.5b", Settings().model_dir, threads=2)
+    model.load()
+    return model
+
+
+def test_the_joined_model_file_is_the_published_one() -> None:
+    path = model_path("qwen2.5-1.5b", Settings().model_dir)
+    assert path.stat().st_size == MODELS["qwen2.5-1.5b"].size
+
+
+class OneHit:
+    """A retriever that always finds the policy passage."""
+
+    def __init__(self, text: str) -> None:
+        self.hit = Hit(chunk=Chunk(id="c", doc_id="d", tenant="t", collection="c",
+                                   source="leave.md", title="Leave", section="Parental leave",
+                                   text=text, start=0, end=len(text), ordinal=0),
+                       dense=0.8, fused=1.0)
+
+    def retrieve(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return [self.hit]
+
+
+def test_the_model_answers_with_a_grounded_cited_sentence(chat: LlamaChatModel) -> None:
+    from ragworks.classify.model import QueryClassifier
+    from ragworks.embed import make_embedder
+    from ragworks.generate.extractive import ExtractiveAnswerer
+    from ragworks.route.planner import Planner
+
+    embedder = make_embedder("minilm")
+    text = ("The primary caregiver receives 20 weeks of fully paid leave. The secondary "
+            "caregiver receives 8 weeks of fully paid leave.")
+    pipeline = QueryPipeline(
+        classifier=QueryClassifier.load(None, embedder), planner=Planner(prompt_version="v3"),
+        retriever=OneHit(text), answerer=LLMAnswerer(chat, max_tokens=80),  # type: ignore[arg-type]
+        fallback=ExtractiveAnswerer(), grounding=GroundingChecker())
+    events = list(pipeline.stream("How many weeks of paid leave does the secondary caregiver "
+                                  "get?", Scope(tenant="t")))
+    answer = events[-1][1]
+    shown = "".join(v for k, v in events if k == "token")
+    assert "8 weeks" in answer.answer and "[1]" in answer.answer  # type: ignore[attr-defined]
+    assert "20 weeks" not in shown  # nothing ungrounded was ever streamed
+    assert GroundingChecker().check(answer.answer, [OneHit(text).hit]).grounded  # type: ignore[attr-defined]
