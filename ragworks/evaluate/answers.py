@@ -30,7 +30,8 @@ MARKUP = re.compile(
     r"|\*\*\S|\S\*\*"                  # strong
     r"|\]\(|\]\[|`_\b|^\s*\[[^\]]+\]:"  # links and link targets
     r"|^\s*#{1,6}\s|^\s*```"           # headings, fences
-    r"|</?[a-zA-Z][a-zA-Z0-9]*[\s/>]"  # HTML tags
+    r"|</?(?:a|b|i|u|p|em|strong|code|kbd|span|div|br|hr|img|pre|ul|ol|li|table|tr|td|th"
+    r"|h[1-6]|sup|sub|small|script|style|template)\b[^>]*>"  # HTML tags (not <placeholders>)
     r"|^\s*[=~^\-]{4,}\s*$"            # section underlines
     r"|<!--|-->",
     re.MULTILINE,
