@@ -20,7 +20,7 @@ from ragworks.errors import BadInput
 from ragworks.evaluate.gate import token_f1
 from ragworks.evaluate.judge import LLMJudge
 from ragworks.evaluate.retrieval import Item, mrr_at, ndcg_at, recall_at, source_ranking
-from ragworks.generate.citations import groundedness
+from ragworks.generate.grounding import GroundingChecker
 from ragworks.models import CATEGORIES, Answer, Scope, content_hash
 from ragworks.observe.recorder import TraceRecorder
 
@@ -38,6 +38,9 @@ def macro_f1(truth: Sequence[str], pred: Sequence[str]) -> float:
         fn = sum(t == label != p for t, p in zip(truth, pred, strict=True))
         scores.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0)
     return sum(scores) / len(scores)
+
+
+_CHECKER = GroundingChecker()  # the same claim-level check as the traces' groundedness
 
 
 def score_item(item: Item, answer: Answer, rec: TraceRecorder) -> dict[str, Any]:
@@ -61,7 +64,8 @@ def score_item(item: Item, answer: Answer, rec: TraceRecorder) -> dict[str, Any]
         row["exact_match"] = float(answer.answer.strip().lower()
                                    == item.reference_answer.strip().lower())
     if answer.covered and answer.hits:
-        row["groundedness"] = groundedness(answer.answer, list(answer.hits))
+        row["groundedness"] = _CHECKER.check(answer.answer, list(answer.hits),
+                                             item.question).score
     return row
 
 

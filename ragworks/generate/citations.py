@@ -37,15 +37,6 @@ def supported_share(answer: str, hits: Sequence[Hit]) -> float:
     return sum(w in known for w in words) / len(words)
 
 
-def groundedness(answer: str, hits: Sequence[Hit], threshold: float = 0.6) -> float:
-    """Share of the answer's sentences whose content words mostly occur in the hits."""
-    sentences = [m.group(0) for m in _SENTENCE.finditer(_MARKER.sub(" ", answer))
-                 if len(tokenize(m.group(0))) >= 2]
-    if not sentences:
-        return 1.0 if not answer.strip() else 0.0
-    return sum(supported_share(s, hits) >= threshold for s in sentences) / len(sentences)
-
-
 def attribute(answer: str, hits: Sequence[Hit], min_overlap: float = 0.5) -> str:
     """Append [n] to sentences that have no marker but are supported by hit n.
 
