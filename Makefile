@@ -12,6 +12,7 @@ setup-model: setup  ## llama-cpp-python (compiled once) and the Qwen2.5 1.5B mod
 
 demo: setup-model  ## the server on :3000 with the sample corpus ingested and the local model
 	RAGWORKS_LLM=$${RAGWORKS_LLM:-local:qwen2.5-1.5b} RAGWORKS_LLM_THREADS=$${RAGWORKS_LLM_THREADS:-2} \
+	  RAGWORKS_PROMPT_VERSION=$${RAGWORKS_PROMPT_VERSION:-v3} \
 	  .venv/bin/ragworks serve --samples --host 127.0.0.1 --port $(PORT)
 
 test: setup-model  ## lint, type check, every test (the local model and the browser too)

@@ -14,7 +14,6 @@ from ragworks.ingest.segment import sentence_spans
 from ragworks.models import Citation, Hit
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
-_SENTENCE = re.compile(r"[^.!?]+[.!?]*(?:\s*\[\d{1,2}\])*")
 
 
 def _overlap(sentence: str, text: str) -> float:
