@@ -78,7 +78,7 @@ def starts_mid_sentence(answer: str, hits: Sequence[Hit] = ()) -> bool:
     if text[0] in ",;:)]}.!?–—":
         return True
     head = _MARKER.split(text, maxsplit=1)[0].strip()
-    for size in (40, 24, 14):
+    for size in (40, 24):  # shorter probes match mid-sentence by chance
         probe = head[:size]
         if len(probe) < 10:
             break
@@ -93,7 +93,7 @@ def starts_mid_sentence(answer: str, hits: Sequence[Hit] = ()) -> bool:
                                                            text):
                 return False  # the start of a line that opens an item or a sentence
             last = before.rstrip(" \t\n\"'“‘(*`")
-            return bool(last) and last[-1] not in ".!?:;)—"
+            return bool(last) and last[-1] not in ".!?:;)—–-*•"
     first = re.match(r"[A-Za-z]+", text)
     return first is not None and text[0].islower() and first.group(0) in _CONTINUATION
 
