@@ -142,7 +142,7 @@ class GroundingChecker:
     def __init__(self, vectors: VectorCache | None = None, coverage: float = 0.6,
                  semantic: float = 0.72, relation_window: int = 1,
                  novel_missing: float = 0.34, rival_margin: int = 1,
-                 topic_margin: int = 0) -> None:
+                 topic_margin: int = 1) -> None:
         self.rival_margin = rival_margin
         self.topic_margin = topic_margin
         self.vectors = vectors
@@ -190,7 +190,10 @@ class GroundingChecker:
         best, best_cov = self._best_unit(sentence, own, new, units)
         window = " ".join(units[max(0, best - self.window): best + self.window + 1])
         near = _words(window) | _words(heads)
+        asked = _norm(question)
         for claim in claims(sentence):
+            if _occurs(claim, asked):
+                continue  # the question's own subject, not a claim of the answer
             if not self._claim_ok(claim, own, _words(question), units, best, _words(heads)):
                 check.problems.append(f"{claim!r} is not in {_cite(cited)} as said")
         if best_cov < self.coverage:
@@ -198,7 +201,7 @@ class GroundingChecker:
         missing = new - near
         if new and len(missing) / len(new) > self.novel_missing:
             check.problems.append(f"{', '.join(sorted(missing))} not in {_cite(cited)}")
-        if _contradicts(sentence, question, units[best], window, own):
+        if _contradicts(sentence, question, units[best], window, new or own):
             check.problems.append(f"negation disagrees with {_cite(cited)}")
         check.grounded = not check.problems
         return check
@@ -237,8 +240,8 @@ class GroundingChecker:
         if not numeric and topic - _words(claim):
             # an option or name must sit where the passage talks about what was asked
             ask = topic - _words(claim)
-            fit = [len(ask & _words(" ".join(units[max(0, i - self.window):
-                                                   i + self.window + 1])))
+            span = self.window + 2  # an answer often sits a few sentences after its topic
+            fit = [len(ask & _words(" ".join(units[max(0, i - span): i + span + 1])))
                    for i in range(len(units))]
             top = max(fit)
             if top and max((fit[i] for i, u in enumerate(units) if _occurs(claim, u)),
