@@ -78,6 +78,8 @@ def starts_mid_sentence(answer: str, hits: Sequence[Hit] = ()) -> bool:
     if text[0] in ",;:)]}.!?–—":
         return True
     head = _MARKER.split(text, maxsplit=1)[0].strip()
+    if text[0].isupper() and re.search(r"[.!?]$", head) and len(head.split()) >= 4:
+        return False  # a whole sentence of its own, even if its words come from mid-sentence
     for size in (40, 24):  # shorter probes match mid-sentence by chance
         probe = head[:size]
         if len(probe) < 10:
