@@ -349,6 +349,11 @@ class SentenceGate:
                     f"{sentence.strip()} [{self._last_cited[0]}]"
                 report = self.checker.check(text, self.hits, self.question)
                 grounded, report_problems = report.grounded, report.problems
+                if not grounded:  # grounded in another retrieved passage: cite that one
+                    moved = self._recite(text)
+                    if moved is not None:
+                        sentence, grounded = moved + sentence[len(sentence.rstrip()):], True
+                        cited = tuple(int(n) for n in _MARKER.findall(moved))
                 self._last_cited = cited or self._last_cited
             if grounded:
                 out.append(sentence if sentence[-1:].isspace() else sentence + " ")
@@ -358,6 +363,17 @@ class SentenceGate:
                 self.withdrawn.append({"text": " ".join(s.strip() for s in sentences[i:]),
                                        "problems": report_problems})
         return out
+
+
+    def _recite(self, text: str) -> str | None:
+        """The sentence with its marker moved to the retrieved passage that grounds it."""
+        bare = _MARKER.sub("", text).rstrip()
+        for n in range(1, len(self.hits) + 1):
+            candidate = f"{bare} [{n}]"
+            if candidate != text and self.checker.check(candidate, self.hits,
+                                                        self.question).grounded:
+                return candidate
+        return None
 
 
 _REFUSAL = re.compile(r"documents do not cover|passages do not (answer|contain|cover)", re.I)

@@ -100,3 +100,10 @@ def test_claims_and_facts() -> None:
     assert has_fact("The default is 8MB. [1]", "8MB") and not has_fact("It is 18MB.", "8MB")
     assert markup_leak("See :func:`len` for details") and markup_leak(".. note:: careful")
     assert not markup_leak("The value is 4.5 litres, see zlib.h.")
+
+
+def test_a_true_sentence_citing_the_wrong_passage_is_re_cited() -> None:
+    gate = SentenceGate(GroundingChecker(), [LEAVE, VACATION], "How many vacation days?")
+    shown = gate.feed("Full-time employees get 27 days of paid vacation per year. [1] ")
+    shown += gate.finish()
+    assert "".join(shown).strip().endswith("[2]") and not gate.withdrawn
