@@ -13,12 +13,11 @@ code fences, link syntax, HTML tags).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from ragworks.evaluate.retrieval import Item, load_dataset
 from ragworks.models import Answer, Hit
 
 _MARKER = re.compile(r"\s*\[\d{1,2}\]")
@@ -100,20 +99,11 @@ def starts_mid_sentence(answer: str, hits: Sequence[Hit] = ()) -> bool:
     return first is not None and text[0].islower() and first.group(0) in _CONTINUATION
 
 
-@dataclass(frozen=True)
-class Labelled:
-    question: str
-    relevant_sources: tuple[str, ...]
-    category: str | None = None
-    reference_answer: str | None = None
-    key_facts: tuple[str, ...] = ()
+Labelled = Item  # a question with its gold sources, reference answer and key facts
 
 
-def load_labelled(path: Path) -> list[Labelled]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-    return [Labelled(r["question"], tuple(r.get("relevant_sources") or ()), r.get("category"),
-                     r.get("reference_answer"), tuple(r.get("key_facts") or ())) for r in rows]
+def load_labelled(path: Path) -> list[Item]:
+    return load_dataset(path)
 
 
 def judge_answer(item: Labelled, answer: Answer) -> dict:

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ragworks.evaluate.answers import Labelled, judge_answer, summarise
+from ragworks.evaluate.answers import judge_answer, summarise
 from ragworks.evaluate.retrieval import Item, evaluate_retrieval
 from ragworks.models import Scope
 
@@ -41,7 +41,7 @@ def token_recall(prediction: str, reference: str) -> float:
     return sum(w in pred for w in ref) / len(ref) if ref else 1.0
 
 
-def measure(svc: Any, items: Sequence[Item] | Sequence[Labelled], scope: Scope,
+def measure(svc: Any, items: Sequence[Item], scope: Scope,
             search: Callable[[str, float], list], progress: Callable[[], None] | None = None
             ) -> dict[str, float]:
     """Every gated metric on one dataset."""
@@ -60,7 +60,7 @@ def measure(svc: Any, items: Sequence[Item] | Sequence[Labelled], scope: Scope,
     rows, categories = [], []
     for item in items:
         answer = svc.pipeline.run(item.question, scope, include_hits=True)
-        rows.append(judge_answer(_labelled(item), answer))
+        rows.append(judge_answer(item, answer))
         if item.category:  # the category the service settled on (after the evidence check)
             categories.append(answer.category == item.category)
         if item.reference_answer:
@@ -84,11 +84,6 @@ def measure(svc: Any, items: Sequence[Item] | Sequence[Labelled], scope: Scope,
     out["clean_start_share"] = 1.0 - quality["mid_sentence"]  # higher is better, as all
     out["markup_free_share"] = 1.0 - quality["markup"]
     return {k: round(v, 4) for k, v in out.items()}
-
-
-def _labelled(item: Any) -> Labelled:
-    return item if isinstance(item, Labelled) else Labelled(
-        item.question, tuple(item.relevant_sources), item.category, item.reference_answer)
 
 
 def compare(metrics: dict[str, float], baseline: dict[str, dict[str, float]]) -> list[str]:

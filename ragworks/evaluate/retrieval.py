@@ -13,16 +13,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ragworks.evaluate.answers import Labelled
 from ragworks.models import Hit
 
 
 @dataclass(frozen=True)
 class Item:
+    """A labelled question; ``key_facts`` are strings a correct answer must contain."""
+
     question: str
     relevant_sources: tuple[str, ...]
     category: str | None = None
     reference_answer: str | None = None
+    key_facts: tuple[str, ...] = ()
 
 
 def load_dataset(path: Path) -> list[Item]:
@@ -33,7 +35,8 @@ def load_dataset(path: Path) -> list[Item]:
         try:
             row = json.loads(line)
             items.append(Item(row["question"], tuple(row.get("relevant_sources") or ()),
-                              row.get("category"), row.get("reference_answer")))
+                              row.get("category"), row.get("reference_answer"),
+                              tuple(row.get("key_facts") or ())))
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{n}: not a dataset line ({exc})") from None
     return items
@@ -67,7 +70,7 @@ class RetrievalReport:
     per_item: list[dict] = field(default_factory=list)
 
 
-def evaluate_retrieval(items: Iterable[Item] | Iterable[Labelled],
+def evaluate_retrieval(items: Iterable[Item],
                        search: Callable[[str], Sequence[Hit]], mode: str,
                        progress: Callable[[], None] | None = None) -> RetrievalReport:
     report = RetrievalReport(mode=mode)
