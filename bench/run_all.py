@@ -6,7 +6,11 @@
 2. retrieval: hybrid search p50/p95 at 10k and 100k chunks (query vector precomputed,
    so the model is excluded) vs a bare numpy dot product; resident memory
 3. HTTP: /api/v1/query throughput with the extractive answerer vs /healthz
-4. local model: time to first token and tokens/s
+4. local models: time to first token and tokens/s (SmolLM2 via transformers; the demo's
+   Qwen2.5 1.5B via llama.cpp at 1 and 2 threads)
+6. quality: answers per answerer, the grounding detector, sentence segmenters and
+   retrieval on the real set (bench/answer_quality.py, grounding.py, segmenters.py,
+   retrieval_real.py)
 5. dashboard: the admin data endpoints over HTTP with a million traces (and their
    rollups) in the store, vs /healthz
 """
@@ -322,6 +326,44 @@ def bench_model() -> None:
           f"(last answer: {text[:60]!r})")
 
 
+def bench_llama() -> None:
+    """The demo's model through llama.cpp, at 1 and 2 threads (the same prompt as SmolLM2's)."""
+    from ragworks.generate import Usage
+    from ragworks.generate.local_llama import LlamaChatModel
+
+    messages = [{"role": "system", "content": "Answer briefly from the context."},
+                {"role": "user", "content": "Context:\n[1] " + ("The dock needs a 230 volt "
+                 "socket and one metre of space. " * 12) + "\nQuestion: What socket?"}]
+    for threads in (1, 2):
+        chat = LlamaChatModel("qwen2.5-1.5b", Settings().model_dir, threads=threads)
+        t0 = time.perf_counter()
+        chat.load()
+        load = time.perf_counter() - t0
+        ttft, rates = [], []
+        for _ in range(3):
+            usage = Usage()
+            t = time.perf_counter()
+            text = "".join(chat.stream(messages, max_tokens=64, usage=usage))
+            dt = time.perf_counter() - t - (usage.first_token_ms or 0.0) / 1000
+            ttft.append(usage.first_token_ms or 0.0)
+            rates.append(usage.output_tokens / max(dt, 1e-6))
+        chat.close()
+        print(f"local model (Qwen2.5-Coder-1.5B, llama.cpp, {threads} thread(s)): load "
+              f"{load:.1f} s, prompt {usage.input_tokens} tokens, time to first token median "
+              f"{statistics.median(ttft):.0f} ms, decode {statistics.median(rates):.1f} "
+              f"tokens/s (last answer: {text[:60]!r})")
+
+
+def bench_quality() -> None:
+    """Answer quality, grounding, segmenters and real-set retrieval (their own scripts)."""
+    import subprocess
+
+    for script in (["answer_quality.py"], ["grounding.py"], ["segmenters.py"],
+                   ["retrieval_real.py"]):
+        subprocess.run([sys.executable, str(ROOT / "bench" / script[0]), *script[1:]],
+                       check=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--skip-model", action="store_true")
@@ -329,7 +371,7 @@ def main() -> None:
     ap.add_argument("--traces", type=int, default=1_000_000,
                     help="traces in the store for the dashboard benchmark")
     ap.add_argument("--only", help="run one benchmark: ingestion, export, http, model, "
-                    "retrieval, dashboard")
+                    "quality, retrieval, dashboard")
     ap.add_argument("--step", nargs=3, metavar=("FUNCTION", "PATH", "N"),
                     help="internal: run one step in this process")
     args = ap.parse_args()
@@ -340,7 +382,8 @@ def main() -> None:
         globals()[args.step[0]](args.step[1], int(args.step[2]))
         return
     steps = {"ingestion": bench_ingestion, "export": bench_export, "http": bench_http,
-             "model": lambda tmp: bench_model(),
+             "model": lambda tmp: (bench_model(), bench_llama()),
+             "quality": lambda tmp: bench_quality(),
              "retrieval": lambda tmp: bench_retrieval(tmp, [int(s) for s in
                                                            args.sizes.split(",")]),
              "dashboard": lambda tmp: bench_dashboard(tmp, args.traces)}
