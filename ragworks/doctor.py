@@ -48,6 +48,13 @@ def _embedder() -> str:
 def _llm(settings: Settings) -> str:
     if settings.llm == "extractive":
         return "extractive answerer (no model)"
+    if settings.llm.startswith("local:qwen"):
+        from ragworks.generate.local_llama import model_path
+
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise ModuleNotFoundError("llama_cpp (run `make setup-model`)")
+        path = model_path(settings.llm.removeprefix("local:"), settings.model_dir)
+        return f"{path.name} ({path.stat().st_size // 2**20} MB, sha256 verified, llama.cpp)"
     if settings.llm.startswith("local:"):
         from ragworks.generate.local_hf import GGUF_FILE, model_dir
 
