@@ -56,13 +56,15 @@ class ParsedDocument(Frozen):
     def body(self) -> str:
         return self.clean or self.text
 
-    def source_span(self, start: int, end: int) -> tuple[int, int]:
-        """Offsets in ``text`` of the clean span [start, end)."""
+    def source_span(self, start: int, end: int, keys: list[int] | None = None
+                    ) -> tuple[int, int]:
+        """Offsets in ``text`` of the clean span [start, end). ``keys`` (the anchors' clean
+        offsets) can be passed by a caller mapping many spans, so they are built once."""
         if not self.anchors:
             return start, end
         import bisect
 
-        keys = [a[0] for a in self.anchors]
+        keys = keys if keys is not None else [a[0] for a in self.anchors]
         i = bisect.bisect_left(keys, start)
         j = bisect.bisect_right(keys, end - 1) - 1
         if i >= len(self.anchors) or j < 0 or j < i:

@@ -66,6 +66,7 @@ def chunk_document(
     budget: int = 180, overlap: int = 30,
 ) -> list[Chunk]:
     text = parsed.body
+    keys = [a[0] for a in parsed.anchors]  # built once, not per chunk
     chunks: list[Chunk] = []
     path: list[tuple[int, str]] = []
     current: list[_Unit] = []
@@ -76,7 +77,7 @@ def chunk_document(
             return
         start, end = current[0].start, current[-1].end
         body = text[start:end]
-        start, end = parsed.source_span(start, end)  # citations point into the file
+        start, end = parsed.source_span(start, end, keys)  # citations point into the file
         section = " > ".join(t for _, t in path)
         chunks.append(Chunk(
             id=content_hash(doc_id, str(len(chunks)), body), doc_id=doc_id, tenant=tenant,
