@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         20 * 1024 * 1024, description="RAGWORKS_MAX_UPLOAD_BYTES: larger uploads get 413."
     )
+    max_json_bytes: int = Field(
+        1024 * 1024, description="RAGWORKS_MAX_JSON_BYTES: any other body; larger gets 413.")
+    max_dataset_bytes: int = Field(
+        32 * 1024 * 1024, description="RAGWORKS_MAX_DATASET_BYTES: an evaluation dataset upload.")
     parse_timeout_s: float = Field(20.0, description="RAGWORKS_PARSE_TIMEOUT_S per file.")
     parse_workers: int = Field(
         2, description="RAGWORKS_PARSE_WORKERS: files parsed at once by bulk ingestion.")

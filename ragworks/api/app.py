@@ -1,6 +1,10 @@
 """The FastAPI application.
 
-    app = create_app(Settings())          # uvicorn ragworks.api.app:app for the default
+    app = create_app(Settings())
+
+Served by ``ragworks serve``, or by uvicorn directly: ``uvicorn ragworks.api.app:app``
+(the module builds the default app from the environment when ``app`` is first asked
+for) or ``uvicorn --factory ragworks.api.app:create_app``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from ragworks import __version__
 from ragworks.alerts.service import AlertEvaluator
 from ragworks.api import errors as api_errors
+from ragworks.api.deps import body_gate
 from ragworks.api.limits import BodyLimit
 from ragworks.api.middleware import RequestContext
 from ragworks.api.routes_dashboard import alerts_router
@@ -64,7 +69,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = svc
     app.state.dev_key = svc.bootstrap_key()
     api_errors.install(app)
-    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes, paths=("/api/v1/documents",))
+    app.add_middleware(BodyLimit, default=settings.max_json_bytes, gate=body_gate, caps=[
+        # multipart framing adds a little to an upload: 64 KiB on top of the file limit
+        ("/api/v1/documents", settings.max_upload_bytes + 65536),
+        ("/api/v1/datasets", settings.max_dataset_bytes),
+        ("/admin/", 16384)])
     app.add_middleware(RequestContext, metrics=svc.metrics)
     app.include_router(documents_router)
     app.include_router(query_router)
@@ -126,3 +135,13 @@ def retention_loop(svc: Services, stop: threading.Event, every_s: float = 3600) 
         except Exception as exc:  # noqa: BLE001 - a failed pass is retried next time
             log.error("trace_retention_failed", error=str(exc))
         stop.wait(every_s)
+
+
+def __getattr__(name: str) -> FastAPI:
+    """``ragworks.api.app:app`` for uvicorn and gunicorn: built on first access only, so
+    importing this module (as the tests and the CLI do) starts nothing."""
+    if name == "app":
+        built = create_app()
+        globals()["app"] = built
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import anyio
 import structlog
 from fastapi import Request
+from starlette.types import Scope
 
 from ragworks.auth import Principal
 from ragworks.dashboard.session import COOKIE, CSRF_HEADER, read_cookie
-from ragworks.errors import Forbidden
+from ragworks.errors import Forbidden, RagworksError
 from ragworks.services import Services
 
 
@@ -16,7 +18,16 @@ def services(request: Request) -> Services:
 
 
 def principal(request: Request) -> Principal:
-    """The caller: an API key (Authorization: Bearer, or X-API-Key), else a login session."""
+    """The caller: an API key (Authorization: Bearer, or X-API-Key), else a login session.
+    Resolved once per request (the body limit's gate may have done it already)."""
+    who = getattr(request.state, "principal", None)
+    if who is None:
+        who = authenticate(request)
+    structlog.contextvars.bind_contextvars(tenant=who.tenant)
+    return who
+
+
+def authenticate(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     key = header[7:].strip() if header.lower().startswith("bearer ") else None
     key = key or request.headers.get("x-api-key")
@@ -31,8 +42,18 @@ def principal(request: Request) -> Principal:
     else:
         who = svc.keys.authenticate(key)
     request.state.tenant = who.tenant
-    structlog.contextvars.bind_contextvars(tenant=who.tenant)
+    request.state.principal = who
     return who
+
+
+async def body_gate(scope: Scope) -> tuple[int, str, str] | None:
+    """For the body limit: refuse a caller before its body is read (None: go on)."""
+    request = Request(scope)
+    try:
+        await anyio.to_thread.run_sync(authenticate, request)
+    except RagworksError as exc:
+        return exc.status, type(exc).__name__, exc.message
+    return None
 
 
 def admin_principal(request: Request) -> Principal:

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from ragworks.api.deps import principal, services
-from ragworks.api.schemas import DocumentList, IngestResponse
+from ragworks.api.schemas import MAX_OFFSET, DocumentList, IngestResponse
 from ragworks.auth import Principal
 from ragworks.errors import BadInput, EmptyDocument, NotFound, PayloadTooLarge, RagworksError
 from ragworks.ingest.service import IngestResult
@@ -91,7 +91,8 @@ def traced_ingest(svc: Services, data: bytes, name: str, tenant: str,
 
 @router.get("", response_model=DocumentList)
 def list_documents(collection: str | None = None, limit: int = Query(100, ge=1, le=1000),
-                   offset: int = Query(0, ge=0), who: Principal = Depends(principal),
+                   offset: int = Query(0, ge=0, le=MAX_OFFSET),
+                   who: Principal = Depends(principal),
                    svc: Services = Depends(services)) -> DocumentList:
     who.require("query")
     docs = svc.records.list_documents(who.tenant, collection, limit, offset)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from ragworks.api.deps import admin_principal, services
+from ragworks.api.schemas import MAX_EPOCH, MAX_OFFSET
 from ragworks.auth import Principal
 from ragworks.errors import NotFound
 from ragworks.services import Services
@@ -14,15 +15,18 @@ router = APIRouter(prefix="/api/v1/traces", tags=["traces"])
 
 
 @router.get("")
-def list_traces(since: float | None = Query(None, description="epoch seconds"),
-                until: float | None = None, category: str | None = None,
+def list_traces(since: float | None = Query(None, ge=0, le=MAX_EPOCH,
+                                           description="epoch seconds"),
+                until: float | None = Query(None, ge=0, le=MAX_EPOCH),
+                category: str | None = None,
                 variant: str | None = None,
                 status: str | None = Query(None, pattern="^(ok|error)$"),
                 has_feedback: bool | None = None,
-                min_latency_ms: float | None = Query(None, ge=0),
-                max_latency_ms: float | None = Query(None, ge=0),
+                min_latency_ms: float | None = Query(None, ge=0, le=MAX_EPOCH),
+                max_latency_ms: float | None = Query(None, ge=0, le=MAX_EPOCH),
                 name: str | None = None,
-                limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
+                limit: int = Query(50, ge=1, le=500),
+                offset: int = Query(0, ge=0, le=MAX_OFFSET),
                 who: Principal = Depends(admin_principal),
                 svc: Services = Depends(services)) -> dict:
     """Traces of the caller's tenant, newest first, filtered and paginated."""

@@ -6,6 +6,10 @@ from pydantic import BaseModel, Field
 
 from ragworks.models import Answer, Citation, Document, Plan
 
+#: bounds of integer and time query parameters (past them: 422, never a storage overflow)
+MAX_OFFSET = 1_000_000
+MAX_EPOCH = 1e11
+
 
 class QueryRequest(BaseModel):
     question: str = Field(description="The question, in plain language.")

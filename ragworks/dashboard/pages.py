@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ragworks.api.deps import principal, services
+from ragworks.api.schemas import MAX_EPOCH, MAX_OFFSET
 from ragworks.auth import Principal, hash_key
 from ragworks.dashboard.data import RANGES
 from ragworks.dashboard.session import COOKIE, make_cookie
@@ -132,9 +133,10 @@ def traces(request: Request, category: str = "", status: str = "", name: str = "
     if isinstance(who, Response):
         return who
     f = TraceFilter(category=category or None, status=status or None, name=name or None,
-                    variant=variant or None, min_latency_ms=min_latency_ms,
+                    variant=variant or None, min_latency_ms=None if min_latency_ms is None else
+                    min(max(0.0, min_latency_ms), MAX_EPOCH),
                     has_feedback=True if has_feedback else None)
-    limit, offset = 50, max(0, offset)
+    limit, offset = 50, min(max(0, offset), MAX_OFFSET)
     rows, total = services(request).traces.list_traces(who.tenant, f, limit, offset)
     query = urlencode({k: v for k, v in request.query_params.items() if k != "offset"})
     return render("traces.html", who=who, title="Traces", active="Traces", rows=rows,
