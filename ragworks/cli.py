@@ -383,7 +383,6 @@ def eval_run(dataset: str = typer.Option(..., help="JSONL file, or NAME[@VERSION
     """Answer and score every item (progress bar); the run is stored for `eval compare`."""
     from ragworks.evaluate.judge import LLMJudge
     from ragworks.evaluate.runs import resolve_variant, run_eval
-    from ragworks.services import make_chat
 
     svc = _services()
     overrides = resolve_variant(svc, tenant, json.loads(variant) if variant and
@@ -391,7 +390,7 @@ def eval_run(dataset: str = typer.Option(..., help="JSONL file, or NAME[@VERSION
     items, label = _load_items(svc, dataset, tenant)
     with Progress(console=err) as bar:
         task = bar.add_task(f"eval {label}", total=len(items))
-        grader = LLMJudge(make_chat(svc.settings, judge)) if judge else None
+        grader = LLMJudge(svc.chat(judge)) if judge else None
         run = run_eval(svc, items, label, tenant, overrides, lambda: bar.advance(task),
                        judge=grader)
     svc.runs.save(run)

@@ -7,6 +7,8 @@ import re
 import secrets
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -91,12 +93,14 @@ def make_chat(settings: Settings, spec: str) -> ChatModel:
     raise ValueError(f"unknown chat backend {spec!r} (local:smollm2, openai:MODEL, scripted)")
 
 
-def make_answerer(settings: Settings, vectors: VectorCache | None = None) -> Answerer:
+def make_answerer(settings: Settings, vectors: VectorCache | None = None,
+                  chat_for: Callable[[str], ChatModel] | None = None) -> Answerer:
+    """The answerer of ``settings.llm``; ``chat_for`` (spec -> model) shares loaded models."""
     spec = settings.llm
     if spec == "extractive":
         return ExtractiveAnswerer(vectors)
     if spec.startswith(("local:", "openai:", "scripted")):
-        chat = make_chat(settings, spec)
+        chat = chat_for(spec) if chat_for is not None else make_chat(settings, spec)
         if spec.startswith("openai:"):
             return LLMAnswerer(chat, max_tokens=settings.llm_max_tokens, max_contexts=6,
                                max_context_words=200)
@@ -144,7 +148,20 @@ class Services:
 
     @cached_property
     def answerer(self) -> Answerer:
-        return make_answerer(self.settings, self.sentence_vectors)
+        return make_answerer(self.settings, self.sentence_vectors, self.chat)
+
+    def chat(self, spec: str) -> ChatModel:
+        """One chat model per spec for the whole process: a variant, an evaluation judge
+        and the default answerer that name the same model share one loaded copy."""
+        with self._variants_lock:
+            model = self._chats.get(spec)
+            if model is None:
+                model = self._chats[spec] = make_chat(self.settings, spec)
+            return model
+
+    @cached_property
+    def _chats(self) -> dict[str, ChatModel]:
+        return {}
 
     @cached_property
     def reranker(self) -> SentenceReranker:
@@ -241,32 +258,39 @@ class Services:
         return set()
 
     def pipeline_for(self, overrides: dict[str, Any]) -> QueryPipeline:
-        """The pipeline with an experiment variant's (or the promoted) overrides applied."""
+        """The pipeline with an experiment variant's (or the promoted) overrides applied.
+        The last few are kept (least recently used out); their models are shared."""
         if not overrides:
             return self.pipeline
         key = json.dumps(overrides, sort_keys=True)
         with self._variants_lock:
             cached = self._variants.get(key)
-            if cached is None:
-                s = self.settings.model_copy(update=overrides)
-                answerer = self.answerer if s.llm == self.settings.llm \
-                    else make_answerer(s, self.sentence_vectors)
-                classifier = self.classifier if s.classifier_path == self.settings.classifier_path \
-                    else QueryClassifier.load(Path(s.classifier_path or ""), self.embedder)
-                cached = QueryPipeline(
-                    classifier=classifier,
-                    planner=Planner(s.top_k, s.min_confidence, s.prompt_version),
-                    retriever=self._retriever(s),
-                    answerer=answerer, min_relevance=s.min_relevance,
-                    coverage=self.coverage_for(s.chunking_profile),
-                    fallback=ExtractiveAnswerer(self.sentence_vectors), prices=dict(s.prices),
-                    count_tokens=count_tokens)
-                self._variants[key] = cached
+            if cached is not None:
+                self._variants.move_to_end(key)
+                return cached
+        s = self.settings.model_copy(update=overrides)
+        answerer = self.answerer if s.llm == self.settings.llm \
+            else make_answerer(s, self.sentence_vectors, self.chat)
+        classifier = self.classifier if s.classifier_path == self.settings.classifier_path \
+            else QueryClassifier.load(Path(s.classifier_path or ""), self.embedder)
+        built = QueryPipeline(
+            classifier=classifier,
+            planner=Planner(s.top_k, s.min_confidence, s.prompt_version),
+            retriever=self._retriever(s),
+            answerer=answerer, min_relevance=s.min_relevance,
+            coverage=self.coverage_for(s.chunking_profile),
+            fallback=ExtractiveAnswerer(self.sentence_vectors), prices=dict(s.prices),
+            count_tokens=count_tokens)
+        with self._variants_lock:
+            cached = self._variants.setdefault(key, built)
+            self._variants.move_to_end(key)
+            while len(self._variants) > max(1, self.settings.variant_cache_size):
+                self._variants.popitem(last=False)
             return cached
 
     @cached_property
-    def _variants(self) -> dict[str, QueryPipeline]:
-        return {}
+    def _variants(self) -> OrderedDict[str, QueryPipeline]:
+        return OrderedDict()
 
     @cached_property
     def _variants_lock(self) -> threading.Lock:
@@ -396,6 +420,7 @@ class Services:
         for name in ("traces", "records", "index"):
             if name in self.__dict__:
                 getattr(self, name).close()
-        close_chat = getattr(getattr(self.__dict__.get("answerer"), "chat", None), "close", None)
-        if close_chat is not None:
-            close_chat()
+        for chat in self.__dict__.get("_chats", {}).values():
+            close_chat = getattr(chat, "close", None)
+            if close_chat is not None:
+                close_chat()

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
         "(llama.cpp on CPU), 'local:smollm2' (transformers on CPU), "
         "or 'openai:<model>' (needs RAGWORKS_OPENAI_BASE_URL / RAGWORKS_OPENAI_API_KEY).",
     )
+    variant_cache_size: int = Field(
+        8, description="RAGWORKS_VARIANT_CACHE_SIZE: configured pipelines kept (LRU).")
     llm_threads: int = Field(1, description="RAGWORKS_LLM_THREADS: local model CPU threads.")
     model_dir: Path = Field(
         Path.home() / ".cache" / "ragworks" / "models",

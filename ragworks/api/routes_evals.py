@@ -12,7 +12,7 @@ from ragworks.auth import Principal
 from ragworks.errors import BadInput, NotFound
 from ragworks.evaluate.judge import LLMJudge
 from ragworks.evaluate.runs import compare, resolve_variant
-from ragworks.services import Services, make_chat
+from ragworks.services import Services
 
 router = APIRouter(prefix="/api/v1/eval", tags=["evaluation"])
 
@@ -36,7 +36,7 @@ def start_run(body: RunRequest, who: Principal = Depends(admin_principal),
     judge = None
     if body.judge:
         try:
-            judge = LLMJudge(make_chat(svc.settings, body.judge))
+            judge = LLMJudge(svc.chat(body.judge))
         except ValueError as exc:
             raise BadInput(str(exc)) from None
     if svc.settings.job_queue.startswith("sqs://"):  # a worker runs it; the run appears in /runs

@@ -15,6 +15,7 @@ Primary metrics: ``thumbs_up`` (rate of positive feedback), ``score:<name>``
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from collections import defaultdict
@@ -49,6 +50,10 @@ OVERRIDES: dict[str, Any] = {
     "chunking_profile": str}
 
 
+_LLM = re.compile(r"extractive|scripted|local:(smollm2|qwen2\.5-0\.5b|qwen2\.5-1\.5b)"
+                  r"|openai:[\w.:/-]{1,100}")
+
+
 def check_overrides(overrides: dict[str, Any],
                     built: Callable[[], Iterable[str]] | None = None) -> dict[str, Any]:
     """Typed overrides, or BadInput saying what is wrong; ``built`` lists the chunking
@@ -62,6 +67,7 @@ def check_overrides(overrides: dict[str, Any],
             out[key] = kind(value)
         except (TypeError, ValueError):
             raise BadInput(f"override {key!r} must be a {kind.__name__}") from None
+    _check_values(out)
     if "classifier_path" in out and not Path(out["classifier_path"]).is_file():
         raise BadInput(f"classifier_path {out['classifier_path']!r} is not a file "
                        "(train one with `ragworks classifier train`)")
@@ -75,11 +81,20 @@ def check_overrides(overrides: dict[str, Any],
         if built is not None and out["chunking_profile"] not in built():
             raise BadInput(f"chunking_profile {out['chunking_profile']!r} is not built yet: "
                            f"run `ragworks reindex --profile {out['chunking_profile']}`")
-    if not 0 <= out.get("dense_weight", 0.5) <= 1:
-        raise BadInput("dense_weight must be between 0 and 1")
+    return out
+
+
+def _check_values(out: dict[str, Any]) -> None:
+    """Only values the service offers: a known answerer, fractions in 0..1, a sane k."""
+    if "llm" in out and not _LLM.fullmatch(out["llm"]):
+        raise BadInput(f"llm {out['llm']!r} is not an answerer this service offers "
+                       "(extractive, scripted, local:smollm2, local:qwen2.5-0.5b, "
+                       "local:qwen2.5-1.5b, openai:MODEL)")
+    for name in ("dense_weight", "min_relevance", "min_confidence"):
+        if not 0 <= out.get(name, 0.5) <= 1:
+            raise BadInput(f"{name} must be between 0 and 1")
     if not 1 <= out.get("top_k", 5) <= 50:
         raise BadInput("top_k must be between 1 and 50")
-    return out
 
 
 class ExperimentService:

@@ -53,11 +53,10 @@ class Worker:
         if kind == "eval_run":
             from ragworks.evaluate.judge import LLMJudge
             from ragworks.evaluate.runs import run_eval
-            from ragworks.services import make_chat
 
             name, _, version = str(job["dataset"]).partition("@")
             items = self.svc.datasets.get(job["tenant"], name, int(version) if version else None)
-            judge = LLMJudge(make_chat(self.svc.settings, job["judge"])) if job.get("judge") \
+            judge = LLMJudge(self.svc.chat(job["judge"])) if job.get("judge") \
                 else None
             run = run_eval(self.svc, items, job["dataset"], job["tenant"],
                            job.get("overrides") or {}, judge=judge)
