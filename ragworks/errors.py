@@ -2,15 +2,16 @@
 
     RagworksError
     ├── BadInput             422  (empty question, too long, unparseable document)
-    │   └── EmptyDocument    422
+    │   ├── EmptyDocument    422
+    │   └── ParseTimeout     422  (a parser exceeded its time limit, twice)
     ├── UnsupportedMedia     415  (type not supported, or content not what the name says)
     ├── PayloadTooLarge      413
     ├── NotFound             404  (also for another tenant's objects)
     ├── Unauthorized         401
     ├── Forbidden            403
     ├── Conflict             409
-    └── BackendError         502  (an LLM endpoint or store failed)
-        └── ParseTimeout     422  (a parser exceeded its time or memory limit)
+    ├── BackendError         502  (an LLM endpoint failed)
+    └── Unavailable          503  (storage cannot write, the service is stopping, overload)
 """
 
 from __future__ import annotations
@@ -62,3 +63,9 @@ class BackendError(RagworksError):
 
 class ParseTimeout(BadInput):
     pass
+
+
+class Unavailable(RagworksError):
+    """Try again later: the answer carries Retry-After."""
+    status = 503
+    retry_after_s = 5

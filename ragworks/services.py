@@ -411,6 +411,8 @@ class Services:
         return EvalJobs(self)
 
     def close(self) -> None:
+        if "ingestor" in self.__dict__:
+            self.ingestor.stopping.set()
         if "eval_jobs" in self.__dict__:
             self.eval_jobs.close()
         if "alerts" in self.__dict__:

@@ -96,6 +96,10 @@ class Settings(BaseSettings):
         1024 * 1024, description="RAGWORKS_MAX_JSON_BYTES: any other body; larger gets 413.")
     max_dataset_bytes: int = Field(
         32 * 1024 * 1024, description="RAGWORKS_MAX_DATASET_BYTES: an evaluation dataset upload.")
+    max_document_chars: int = Field(
+        2_000_000, description="RAGWORKS_MAX_DOCUMENT_CHARS: extracted text per document.")
+    max_document_chunks: int = Field(
+        5_000, description="RAGWORKS_MAX_DOCUMENT_CHUNKS: chunks per document.")
     parse_timeout_s: float = Field(20.0, description="RAGWORKS_PARSE_TIMEOUT_S per file.")
     parse_workers: int = Field(
         2, description="RAGWORKS_PARSE_WORKERS: files parsed at once by bulk ingestion.")

@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from ragworks.ingest.segment import sentence_spans
 from ragworks.models import Chunk, ParsedDocument, content_hash
 
-_TOKEN = re.compile(r"\w+|[^\w\s]")
+_TOKEN = re.compile(r"\w{1,32}|[^\w\s]")  # a run of 32 word characters counts as one
+#: a "word" longer than this is cut into pieces (a 19 MB file of one token must not
+#: become one 19 MB chunk)
+MAX_WORD_CHARS = 64
 
 
 #: chunking profiles besides "default" (the RAGWORKS_CHUNK_* settings): (budget, overlap)
@@ -53,7 +56,7 @@ def _units(text: str, start: int, end: int, budget: int, kind: str = "para"
         if n <= budget:
             yield _Unit(s, e, n)
             continue
-        words = list(re.finditer(r"\S+", text[s:e]))
+        words = list(re.finditer(rf"\S{{1,{MAX_WORD_CHARS}}}", text[s:e]))
         step = max(1, budget // 2)
         for i in range(0, len(words), step):
             w = words[i:i + step]

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from pathlib import PurePath
 
-from ragworks.errors import BadInput, EmptyDocument
+from ragworks.errors import BadInput, EmptyDocument, PayloadTooLarge
 from ragworks.ingest import sniff as media
 from ragworks.ingest.builder import TextBuilder
 from ragworks.models import Block, ParsedDocument
@@ -97,6 +97,10 @@ def parse_pdf(data: bytes) -> tuple[str, list[Block], str]:
     return b.text(), b.blocks, str(meta_title)
 
 
+#: a compressed container (docx) may not unpack to more than this
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+
+
 def parse_docx(data: bytes) -> tuple[str, list[Block], str]:
     import zipfile
 
@@ -104,6 +108,11 @@ def parse_docx(data: bytes) -> tuple[str, list[Block], str]:
     from docx.opc.exceptions import PackageNotFoundError
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise PayloadTooLarge(f"the .docx file unpacks to {unpacked} bytes; the limit is "
+                                  f"{MAX_UNPACKED_BYTES}")
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise BadInput(f"the .docx file is corrupt ({type(exc).__name__})") from None

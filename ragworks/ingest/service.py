@@ -17,16 +17,24 @@ from dataclasses import dataclass
 import numpy as np
 
 from ragworks.embed import Embedder
-from ragworks.errors import EmptyDocument, NotFound, PayloadTooLarge, RagworksError
+from ragworks.errors import (
+    EmptyDocument,
+    NotFound,
+    PayloadTooLarge,
+    RagworksError,
+    Unavailable,
+)
 from ragworks.index.local import text_hash
 from ragworks.index.protocol import ChunkIndex
 from ragworks.ingest.chunker import PROFILES, chunk_document
-from ragworks.ingest.sandbox import parse_isolated
+from ragworks.ingest.sandbox import limit_workers, parse_isolated
 from ragworks.ingest.sniff import sniff
 from ragworks.models import Chunk, Document, ParsedDocument, content_hash
 from ragworks.settings import Settings
 from ragworks.storage import BlobStore, RecordStore
 
+#: chunks embedded per call; shutdown is noticed between batches
+EMBED_BATCH = 64
 
 @dataclass(frozen=True)
 class Prepared:
@@ -59,6 +67,9 @@ class Ingestor:
         self._locks_guard = threading.Lock()
         #: built chunking profiles other than the default: name -> their own index
         self.profiles: Callable[[], dict[str, ChunkIndex]] = dict
+        #: set on shutdown: embedding stops between batches instead of finishing the file
+        self.stopping = threading.Event()
+        limit_workers(settings.parse_workers)
 
     def _lock(self, key: tuple[str, str, str]) -> threading.Lock:
         with self._locks_guard:
@@ -136,9 +147,18 @@ class Ingestor:
         # (a record whose chunks are missing, after a crash mid-ingest, is indexed again)
         parsed = parse_isolated(data, filename, media_type, self.settings.parse_timeout_s,
                                 self.settings.parse_memory_mb)
+        chars = len(parsed.body)
+        if chars > self.settings.max_document_chars:
+            raise PayloadTooLarge(
+                f"{filename}: its text is {chars} characters; the limit is "
+                f"{self.settings.max_document_chars} (RAGWORKS_MAX_DOCUMENT_CHARS)")
         chunks = chunk_document(parsed, doc_id=doc_id, tenant=tenant, collection=collection,
                                 source=filename, budget=self.settings.chunk_tokens,
                                 overlap=self.settings.chunk_overlap_tokens)
+        if len(chunks) > self.settings.max_document_chunks:
+            raise PayloadTooLarge(
+                f"{filename}: it makes {len(chunks)} chunks; the limit is "
+                f"{self.settings.max_document_chunks} (RAGWORKS_MAX_DOCUMENT_CHUNKS)")
         if not chunks:
             raise EmptyDocument(f"{filename}: no text could be extracted")
         doc = Document(id=doc_id, tenant=tenant, collection=collection, source=filename,
@@ -214,9 +234,12 @@ class Ingestor:
         cached = (index or self.index).cached_vectors(hashes)
         fresh = np.array([h not in cached for h in hashes], dtype=bool)
         vectors = np.zeros((len(chunks), self.embedder.dim), dtype=np.float32)
-        if fresh.any():
-            todo = np.flatnonzero(fresh)
-            vectors[todo] = self.embedder.embed([chunks[i].embed_text for i in todo])
+        todo = np.flatnonzero(fresh)
+        for at in range(0, len(todo), EMBED_BATCH):
+            if self.stopping.is_set():
+                raise Unavailable("the service is shutting down; send the file again")
+            part = todo[at:at + EMBED_BATCH]
+            vectors[part] = self.embedder.embed([chunks[i].embed_text for i in part])
         for i, h in enumerate(hashes):
             if h in cached:
                 vectors[i] = cached[h]

@@ -51,8 +51,8 @@ def test_anonymous_huge_body_is_refused_before_it_is_sent(small: LiveServer) -> 
         assert b"API key" in data
     # a wrong key is refused just the same
     status, _ = _raw(small.url, (
-        "POST /api/v1/query HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer rw_nope\r\n"
-        "Content-Length: 536870912\r\n\r\n").encode())
+        b"POST /api/v1/query HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer rw_nope\r\n"
+        b"Content-Length: 536870912\r\n\r\n"))
     assert status == 401
 
 
