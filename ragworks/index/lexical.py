@@ -103,22 +103,37 @@ class BM25:
         self._lengths = self._lengths[mask]
         self._norm = None
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every document for the query (0 where no term matches)."""
+    def scores(self, query: str, scope: np.ndarray | None = None) -> np.ndarray:
+        """BM25 score of every document for the query (0 where no term matches).
+
+        With ``scope`` (a boolean mask), documents outside it score 0 and the statistics
+        (document frequency, document count, average length) are those of the scope's
+        documents alone: one tenant's uploads never move another tenant's scores.
+        """
         self._merge()
         assert self._norm is not None
         n_docs = self._postings.shape[0]
         scores = np.zeros(n_docs, dtype=np.float32)
+        norm = self._norm
+        if scope is not None:
+            n_docs = int(scope.sum())
+            if n_docs == 0:
+                return scores
+            avg = max(float(self._lengths[scope].mean()), 1e-9)
+            norm = (self.k1 * (1 - self.b + self.b * self._lengths / avg)).astype(np.float32)
         ids = sorted({self.vocab[t] for t in tokenize(query) if t in self.vocab})
         indptr, docs, counts = self._postings.indptr, self._postings.indices, self._postings.data
         for tid in ids:
             if tid >= len(indptr) - 1:
                 continue
             lo, hi = indptr[tid], indptr[tid + 1]
-            if lo == hi:
-                continue
-            idf = np.log1p((n_docs - (hi - lo) + 0.5) / ((hi - lo) + 0.5))
             d = docs[lo:hi]
             tf = counts[lo:hi].astype(np.float32)
-            scores[d] += idf * tf / (tf + self._norm[d])
+            if scope is not None:
+                inside = scope[d]
+                d, tf = d[inside], tf[inside]
+            if len(d) == 0:
+                continue
+            idf = np.log1p((n_docs - len(d) + 0.5) / (len(d) + 0.5))
+            scores[d] += idf * tf / (tf + norm[d])
         return scores

@@ -217,7 +217,7 @@ class LocalChunkIndex:
             if scope.collection is not None:
                 mask &= self._collections == scope.collection
             t0 = time.time()
-            lexical = bm25.scores(query)
+            lexical = bm25.scores(query, mask)
         if not mask.any():
             return []
         in_scope = np.flatnonzero(mask)
@@ -259,14 +259,15 @@ class LocalChunkIndex:
         ).fetchall()
         return [_chunk(r) for r in rows]
 
-    def cached_vectors(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    def cached_vectors(self, tenant: str, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
         hashes = list(dict.fromkeys(text_hashes))
         for i in range(0, len(hashes), 500):
             part = hashes[i:i + 500]
             marks = ",".join("?" * len(part))
             for h, blob in self._conn().execute(
-                f"SELECT text_hash, vector FROM chunks WHERE text_hash IN ({marks})", part
+                f"SELECT text_hash, vector FROM chunks WHERE tenant = ? AND text_hash IN "
+                f"({marks})", [tenant, *part]
             ):
                 out[h] = np.frombuffer(blob, dtype=np.float32)
         return out

@@ -143,12 +143,12 @@ class PgChunkIndex:
             (tenant, doc_id)).fetchall()
         return [_chunk(r) for r in rows]
 
-    def cached_vectors(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    def cached_vectors(self, tenant: str, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
         if not text_hashes:
             return {}
         rows = self._conn().execute(
             f"SELECT DISTINCT ON (text_hash) text_hash, embedding FROM {self.table} "
-            "WHERE text_hash = ANY(%s)", (list(text_hashes),)).fetchall()
+            "WHERE tenant = %s AND text_hash = ANY(%s)", (tenant, list(text_hashes))).fetchall()
         return {h: np.asarray(v.to_numpy() if hasattr(v, "to_numpy") else v, dtype=np.float32)
                 for h, v in rows}
 

@@ -33,8 +33,9 @@ class ChunkIndex(Protocol):
 
     def chunks_of(self, tenant: str, doc_id: str) -> list[Chunk]: ...
 
-    def cached_vectors(self, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        """Vectors already stored for chunks with these text hashes (to skip re-embedding)."""
+    def cached_vectors(self, tenant: str, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """Vectors already stored for this tenant's chunks with these text hashes (to skip
+        re-embedding). Never another tenant's: what is cached would tell what they hold."""
         ...
 
     def count(self, tenant: str | None = None) -> int: ...

@@ -231,7 +231,8 @@ class Ingestor:
                  index: ChunkIndex | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Vectors for chunks, reusing stored ones; and a mask of those embedded now."""
         hashes = [text_hash(c) for c in chunks]
-        cached = (index or self.index).cached_vectors(hashes)
+        tenant = chunks[0].tenant if chunks else ""
+        cached = (index or self.index).cached_vectors(tenant, hashes) if chunks else {}
         fresh = np.array([h not in cached for h in hashes], dtype=bool)
         vectors = np.zeros((len(chunks), self.embedder.dim), dtype=np.float32)
         todo = np.flatnonzero(fresh)

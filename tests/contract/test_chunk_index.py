@@ -80,9 +80,11 @@ def test_delete_document_and_cached_vectors(index: ChunkIndex) -> None:
 
     chunks = _chunks("a", "docs", "d1")
     index.add(chunks, _vectors(5))
-    cached = index.cached_vectors([text_hash(chunks[2]), "unknown"])
+    cached = index.cached_vectors("a", [text_hash(chunks[2]), "unknown"])
     assert list(cached) == [text_hash(chunks[2])]
     assert np.allclose(cached[text_hash(chunks[2])], _vectors(5)[2], atol=1e-6)
+    # another tenant's chunks are never a cache hit (a hit would tell what they hold)
+    assert index.cached_vectors("b", [text_hash(chunks[2])]) == {}
     assert index.delete_document("a", "d1") == 5
     assert index.delete_document("a", "d1") == 0
     assert index.count("a") == 0
