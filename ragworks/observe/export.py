@@ -11,13 +11,13 @@ import copy
 import queue
 import threading
 import time
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
 
 import structlog
 
-from ragworks.observe.mask import Masker
-from ragworks.observe.model import Trace
+from ragworks.observe.mask import Masker, pseudonym
+from ragworks.observe.model import Score, Trace
 
 log = structlog.get_logger(__name__)
 
@@ -42,20 +42,40 @@ class ExportStats:
     queued: int = 0
 
 
+#: fields that are generated identifiers or timestamps, never personal: left as they are
+_KEEP = frozenset({"id", "trace_id", "parent_id", "observation_id", "start", "end",
+                   "created_at", "completion_start", "query_vector", "observations",
+                   "scores"})
+#: identifiers a caller chooses (they may be an email address): replaced by a pseudonym
+_PSEUDONYMOUS = frozenset({"user_id", "session_id"})
+
+
+def _mask_fields(obj: Any, mask: Masker) -> Any:
+    """A copy of a trace, observation or score with every other string field (and every
+    string inside lists and dicts) masked."""
+    out = copy.copy(obj)
+    for f in fields(obj):
+        if f.name in _KEEP:
+            continue
+        value = getattr(obj, f.name)
+        if f.name in _PSEUDONYMOUS:
+            setattr(out, f.name, pseudonym(value))
+        elif isinstance(value, str | list | tuple | dict):
+            setattr(out, f.name, mask.deep(value))
+    return out
+
+
+def masked_score(score: Score, mask: Masker) -> Score:
+    """A copy of a score fit to leave the process (its comment masked)."""
+    return _mask_fields(score, mask)
+
+
 def masked(trace: Trace, mask: Masker) -> Trace:
-    """A copy of the trace whose inputs, outputs and metadata passed through ``mask``."""
-    out = copy.copy(trace)
-    out.input, out.output = mask.deep(trace.input), mask.deep(trace.output)
-    out.metadata = mask.deep(trace.metadata)
-    out.observations = []
-    for obs in trace.observations:
-        o = copy.copy(obs)
-        o.input, o.output = mask.deep(obs.input), mask.deep(obs.output)
-        o.metadata = mask.deep(obs.metadata)
-        out.observations.append(o)
-    out.scores = [copy.copy(s) for s in trace.scores]
-    for s in out.scores:
-        s.comment = mask(s.comment) if s.comment else s.comment
+    """A copy of the trace fit to leave the process: inputs, outputs, metadata, names,
+    tags, status messages and comments masked; user and session ids pseudonymised."""
+    out = _mask_fields(trace, mask)
+    out.observations = [_mask_fields(o, mask) for o in trace.observations]
+    out.scores = [_mask_fields(s, mask) for s in trace.scores]
     return out
 
 

@@ -71,13 +71,16 @@ def _background_priority() -> None:
 
 
 def _send_scores(workers: Sequence[Any], scores: list[Score]) -> None:
-    """Late scores go to exporters that know scores (Langfuse); OTLP has no such thing."""
+    """Late scores go to exporters that know scores (Langfuse); OTLP has no such thing.
+    Their comments are masked like everything else that leaves."""
+    from ragworks.observe.export import masked_score
+
     for w in workers:
         export_scores = getattr(w.exporter, "export_scores", None)
         if export_scores is None:
             continue
         try:
-            export_scores(scores)
+            export_scores([masked_score(s, w.mask) for s in scores])
         except Exception as exc:  # noqa: BLE001 - telemetry never breaks anything
             w.stats.failed += 1
             log.warning("score_export_failed", exporter=w.name, error=str(exc))

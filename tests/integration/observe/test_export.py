@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ragworks.observe.mask import pseudonym
 from ragworks.observe.receiver import Receiver
 from tests.conftest import CORPUS, LiveServer, make_settings
 
@@ -51,8 +52,9 @@ def test_langfuse_receives_the_trace_tree_generation_and_scores(tmp_path: Path,
                 "generate"} <= names
         assert lf[0]["authorization"].startswith("Basic ")
         root = next(s for s in ours if s["name"] == "query")
-        assert root["attributes"]["user.id"] == "user-7"
-        assert root["attributes"]["session.id"] == "sess-1"
+        # caller-chosen ids leave the process as stable pseudonyms
+        assert root["attributes"]["user.id"] == pseudonym("user-7")
+        assert root["attributes"]["session.id"] == pseudonym("sess-1")
         assert "beta" in str(root["attributes"]["langfuse.trace.tags"])
         by_id = {s["spanId"]: s for s in ours}
         retrieve = next(s for s in ours if s["name"] == "retrieve")
@@ -160,3 +162,44 @@ def test_metrics_and_request_ids(tmp_path: Path, rx: Receiver) -> None:
         assert 'ragworks_http_requests_total{method="POST",route="/api/v1/query",status="200"}' \
             in text
         assert "ragworks_stage_seconds_bucket" in text and "ragworks_queries_total" in text
+
+
+#: planted personal values and secrets; none may reach an exporter
+PLANTED = [
+    "dan.filename@example.net", "jo@example.com", "+49 30 1234 5678", "(555) 123-4567",
+    "4242 4242 4242 4242", "4242.4242.4242.4242", "4242-4242-4242-4242",
+    "cc4000056655665556", "5555555555554444", "AKIAIOSFODNN7EXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "ghp_1234567890abcdefghijABCDEFGHIJ123456",
+    "github_pat_11ABCDEFG0123456789_abcdefghijklmnop",
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    "DE89370400440532013000", "GB82 WEST 1234 5698 7654 32", "sk-live-abcdefghijklmnop",
+    "rw_abcdefghijklmnopqrstuv", "token_ABCDEF1234567890",
+]
+
+
+def test_planted_pii_never_reaches_either_exporter(tmp_path: Path, rx: Receiver) -> None:
+    with served(tmp_path, rx) as live:
+        live.services.ingestor.ingest((CORPUS / "wifi-guest-access.txt").read_bytes(),
+                                      "wifi-guest-access.txt", "default")
+        question = "Wi-Fi code validity? " + " ; ".join(PLANTED)
+        with live.client() as c:
+            resp = c.post("/api/v1/query", json={
+                "question": question[:1900], "user_id": "maria.k@example.org",
+                "session_id": "+49 170 5551234", "tags": ["jo@example.com"]})
+            assert resp.status_code == 200, resp.text
+            trace_id = resp.json()["trace_id"]
+            # a failed upload whose error names the file (with an address in its name)
+            bad = c.post("/api/v1/documents",
+                         files={"file": ("dan.filename@example.net.txt", b"   ")})
+            assert bad.status_code == 422
+            assert c.post("/api/v1/feedback", json={
+                "trace_id": trace_id, "rating": "down",
+                "comment": "call me at +49 30 1234 5678 or jo@example.com"}).status_code == 201
+        assert live.services.tracer.flush(30)
+        assert rx.wait_for(lambda r: any(s["name"] == "ingest" for s in r.spans)
+                           and any(s["name"] == "thumbs_up" for s in r.scores))
+        sent = str(rx.spans) + str(rx.scores)
+        assert "[EMAIL]" in sent and "[CARD]" in sent
+        leaked = [v for v in [*PLANTED, "maria.k@example.org", "+49 170 5551234"]
+                  if v in sent or v.replace(" ", "") in sent]
+        assert leaked == []
