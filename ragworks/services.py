@@ -388,14 +388,16 @@ class Services:
 
     @cached_property
     def alerts(self) -> AlertService:
-        from ragworks.alerts.service import AlertService
+        from ragworks.alerts.egress import Egress
+        from ragworks.alerts.service import AlertService, Notifier
 
         store = None
         if self.settings.record_store.startswith("dynamodb://"):
             from ragworks.alerts.store import DynamoAlertStore
 
             store = DynamoAlertStore(self.records)
-        return AlertService(self.traces, store=store)
+        notifier = Notifier(egress=Egress(self.settings.webhook_allow))
+        return AlertService(self.traces, notifier, store=store)
 
     @cached_property
     def jobs(self) -> JobQueue:

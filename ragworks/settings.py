@@ -163,6 +163,9 @@ class Settings(BaseSettings):
     flush_timeout_s: float = Field(
         5.0, description="RAGWORKS_FLUSH_TIMEOUT_S: how long short-lived commands wait for "
         "their exports before exiting.")
+    webhook_allow: list[str] = Field(
+        default_factory=list, description="RAGWORKS_WEBHOOK_ALLOW: CIDR ranges or host names "
+        "webhooks may reach besides public addresses (e.g. 10.0.0.0/8, hooks.internal).")
     alert_interval_s: float = Field(
         15.0, description="RAGWORKS_ALERT_INTERVAL_S: how often alert rules are evaluated "
         "(0 turns the evaluator off in this process).")

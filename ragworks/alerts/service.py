@@ -24,10 +24,12 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import structlog
 
+from ragworks.alerts.egress import Egress, Refused
 from ragworks.alerts.rules import COMPARATORS, DEFAULT_RULES, check_rule, measure
 from ragworks.alerts.store import AlertStore, SQLiteAlertStore
 from ragworks.dashboard.data import DashboardData
@@ -39,9 +41,14 @@ LEASE = "alert-evaluator"
 
 
 class Notifier:
+    """Posts alert events to webhooks; ``egress`` says where they may go (public
+    addresses unless the operator allows ranges: see ``alerts/egress.py``)."""
+
     def __init__(self, attempts: int = 4, backoff_s: float = 0.5, timeout_s: float = 5.0,
-                 workers: int = 4) -> None:
+                 workers: int = 4, egress: Egress | None = None) -> None:
         self.attempts, self.backoff_s, self.timeout_s = attempts, backoff_s, timeout_s
+        self.egress = egress or Egress()
+        self._client = httpx.Client(timeout=timeout_s, follow_redirects=False)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook")
         self.sent = self.failed = 0
 
@@ -59,7 +66,15 @@ class Notifier:
         delay = self.backoff_s
         for attempt in range(1, self.attempts + 1):
             try:
-                resp = httpx.post(url, json=body, timeout=self.timeout_s)
+                target = self.egress.resolve(url)
+            except Refused as exc:
+                self.failed += 1
+                log.error("webhook_refused", url=url.split("?")[0], reason=exc.message)
+                return
+            try:
+                netloc = urlsplit(url).netloc.rsplit("@", 1)[-1]
+                resp = self._client.post(target.url, json=body, headers={"Host": netloc},
+                                         extensions={"sni_hostname": target.host})
                 if resp.status_code < 300:
                     self.sent += 1
                     return
@@ -75,6 +90,7 @@ class Notifier:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self._client.close()
 
 
 class AlertService:
@@ -90,6 +106,8 @@ class AlertService:
     # -- rules ---------------------------------------------------------------------------
     def create(self, tenant: str, spec: dict[str, Any]) -> dict[str, Any]:
         rule = {"id": "rule_" + secrets.token_hex(5), "tenant": tenant, **check_rule(spec)}
+        for url in rule["webhooks"]:
+            self.notifier.egress.check_syntax(url)
         self.rows.insert(tenant, rule)
         return self.get(tenant, rule["id"])
 
@@ -142,13 +160,13 @@ class AlertService:
     def release_lease(self) -> None:
         self.rows.release(LEASE, self.owner)
 
-    def evaluate_all(self, now: float | None = None) -> int:
-        """One pass over every rule of every tenant (if this process holds the lease).
-
-        Returns the number of rules evaluated (0 when another process evaluates)."""
+    def evaluate_all(self, now: float | None = None, tenant: str | None = None) -> int:
+        """One pass over every rule of every tenant, or of one tenant (if this process
+        holds the lease). Returns the number of rules evaluated (0 when another process
+        evaluates)."""
         if not self.acquire_lease(now):
             return 0
-        rules = self.rows.all()
+        rules = self.rows.all() if tenant is None else self.rows.rules_of(tenant)
         for rule in rules:
             try:
                 self.evaluate(rule, now)

@@ -103,5 +103,5 @@ def evaluate_now(who: Principal = Depends(admin_principal),
                  svc: Services = Depends(services)) -> dict:
     """Run one evaluation pass now (when this process holds the evaluator lease)."""
     svc.alerts.ensure_defaults(who.tenant)
-    evaluated = svc.alerts.evaluate_all()
+    evaluated = svc.alerts.evaluate_all(tenant=who.tenant)
     return {"evaluated": evaluated, "rules": svc.alerts.rules(who.tenant)}

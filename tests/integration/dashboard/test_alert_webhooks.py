@@ -12,10 +12,16 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from ragworks.alerts.egress import Egress
 from ragworks.alerts.service import AlertService, Notifier
 from ragworks.dashboard.seed import synthetic_trace
+from ragworks.errors import BadInput
 from ragworks.storage.sqlite_traces import SQLiteTraceStore
 from ragworks.threadserver import ThreadServer
+
+
+#: the test's hook server is on loopback, which only an operator's allow-list opens
+LOOPBACK_ALLOWED = Egress(["127.0.0.0/8"])
 
 
 class Hooks:
@@ -66,7 +72,7 @@ def _errors(store: SQLiteTraceStore, now: float, n: int) -> None:
 
 def test_retries_backoff_and_a_hanging_hook_blocks_nothing(tmp_path: Path, hooks: Hooks) -> None:
     store = SQLiteTraceStore(tmp_path / "t.db")
-    notifier = Notifier(attempts=4, backoff_s=0.1, timeout_s=2.0)
+    notifier = Notifier(attempts=4, backoff_s=0.1, timeout_s=2.0, egress=LOOPBACK_ALLOWED)
     alerts = AlertService(store, notifier)
     url = hooks.server.url
     spec = {"metric": "error_rate", "aggregation": "rate", "window_s": 300, "threshold": 0.5,
@@ -102,7 +108,7 @@ def test_retries_backoff_and_a_hanging_hook_blocks_nothing(tmp_path: Path, hooks
 
 def test_a_dead_endpoint_is_given_up_after_the_retries(tmp_path: Path) -> None:
     store = SQLiteTraceStore(tmp_path / "t.db")
-    notifier = Notifier(attempts=3, backoff_s=0.05, timeout_s=0.5)
+    notifier = Notifier(attempts=3, backoff_s=0.05, timeout_s=0.5, egress=LOOPBACK_ALLOWED)
     alerts = AlertService(store, notifier)
     alerts.create("acme", {"name": "errors", "metric": "error_rate", "threshold": 0.5,
                            "min_samples": 1, "webhooks": ["http://127.0.0.1:9/nothing"]})
@@ -151,3 +157,66 @@ def test_one_evaluator_acts_across_processes_and_another_takes_over(tmp_path: Pa
              if float(t) > killed_at]
     assert later and {o for o, _ in later} != {holder}
     assert min(t for _, t in later) - killed_at < 2.5  # within the lease (1 s) and a pass
+
+
+@pytest.mark.parametrize("url", [
+    "http://169.254.169.254/latest/meta-data/", "http://localhost:8080/hook",
+    "http://127.0.0.1:9000/x", "http://[::1]/x", "http://10.1.2.3/x", "http://192.168.0.5/x",
+    "http://[fd00:ec2::254]/x", "ftp://example.com/x", "http:///nohost",
+])
+def test_webhooks_to_internal_addresses_are_refused_at_creation(tmp_path: Path,
+                                                                url: str) -> None:
+    alerts = AlertService(SQLiteTraceStore(tmp_path / "t.db"), Notifier(attempts=1))
+    with pytest.raises(BadInput, match="webhook"):
+        alerts.create("acme", {"name": "e", "metric": "error_rate", "threshold": 0.5,
+                               "webhooks": [url]})
+    assert alerts.rules("acme") == []
+
+
+def test_a_name_that_resolves_inside_is_refused_at_send_time(tmp_path: Path,
+                                                             hooks: Hooks) -> None:
+    store = SQLiteTraceStore(tmp_path / "t.db")
+    notifier = Notifier(attempts=1, timeout_s=2.0)
+    alerts = AlertService(store, notifier)
+    port = hooks.server.url.rsplit(":", 1)[1]
+    # 2130706433 is 127.0.0.1 written as one number: not an address literal to the
+    # syntax check, but the resolver says loopback, and nothing is sent
+    alerts.create("acme", {"name": "errors", "metric": "error_rate", "threshold": 0.5,
+                           "min_samples": 1, "webhooks": [f"http://2130706433:{port}/slack"]})
+    _errors(store, time.time(), 3)
+    assert alerts.evaluate_all() == 1
+    deadline = time.time() + 10
+    while notifier.failed == 0 and time.time() < deadline:
+        time.sleep(0.05)
+    assert notifier.failed == 1 and notifier.sent == 0 and hooks.received == []
+    notifier.close()
+
+
+def test_the_operator_allow_list_opens_a_range(tmp_path: Path, hooks: Hooks) -> None:
+    store = SQLiteTraceStore(tmp_path / "t.db")
+    notifier = Notifier(attempts=1, timeout_s=2.0, egress=LOOPBACK_ALLOWED)
+    alerts = AlertService(store, notifier)
+    alerts.create("acme", {"name": "errors", "metric": "error_rate", "threshold": 0.5,
+                           "min_samples": 1, "webhooks": [f"{hooks.server.url}/slack"]})
+    _errors(store, time.time(), 3)
+    assert alerts.evaluate_all() == 1
+    deadline = time.time() + 10
+    while not hooks.received and time.time() < deadline:
+        time.sleep(0.05)
+    assert [name for name, _, _ in hooks.received] == ["slack"]
+    notifier.close()
+
+
+def test_evaluate_over_http_touches_only_the_callers_rules(tmp_path: Path) -> None:
+    from tests.conftest import LiveServer, make_settings
+
+    with LiveServer(make_settings(tmp_path, alert_interval_s=0)) as live:
+        other = live.services.keys.create("globex", ["admin"], "g")
+        with live.client(other) as g:
+            assert g.post("/api/v1/alerts", json={
+                "name": "g errors", "metric": "error_rate", "threshold": 0.5}).status_code == 201
+        with live.client() as c:
+            mine = len(c.get("/api/v1/alerts").json()["rules"])
+            resp = c.post("/api/v1/alerts/evaluate")
+            assert resp.status_code == 200
+            assert resp.json()["evaluated"] == mine
