@@ -19,7 +19,6 @@ from ragworks.errors import BadInput
 from ragworks.storage.sqlite_traces import SQLiteTraceStore
 from ragworks.threadserver import ThreadServer
 
-
 #: the test's hook server is on loopback, which only an operator's allow-list opens
 LOOPBACK_ALLOWED = Egress(["127.0.0.0/8"])
 
