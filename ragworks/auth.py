@@ -6,11 +6,13 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from ragworks.errors import Forbidden, Unauthorized
+from ragworks.errors import Forbidden, NotFound, Unauthorized
 from ragworks.storage import RecordStore
 
 KEY_PREFIX = "rw_"
+KEY_ID_LEN = 12
 SCOPES = ("query", "ingest", "admin")
 
 
@@ -44,6 +46,25 @@ class Keyring:
         if unknown:
             raise ValueError(f"unknown scopes {sorted(unknown)} (known: {', '.join(SCOPES)})")
         self.records.put_api_key(hash_key(key), tenant, tuple(scopes), name)
+
+    def list(self, tenant: str) -> list[dict[str, Any]]:
+        """The tenant's keys, each by its id (the first 12 hex digits of its hash; the key
+        itself is never stored)."""
+        return [{"id": k["key_hash"][:KEY_ID_LEN], "name": k["name"], "scopes": k["scopes"],
+                 "created_at": k["created_at"]} for k in self.records.list_api_keys(tenant)]
+
+    def revoke(self, tenant: str, key_id: str) -> dict[str, Any]:
+        """Revoke the tenant's key with this id: it and its login sessions stop working."""
+        if len(key_id) < 8 or not all(c in "0123456789abcdef" for c in key_id):
+            raise NotFound(f"no API key {key_id!r} (an id is 12 hex digits: `ragworks keys "
+                           "list`)")
+        found = [k for k in self.records.list_api_keys(tenant)
+                 if k["key_hash"].startswith(key_id)]
+        if len(found) != 1:
+            raise NotFound(f"no API key {key_id!r} in tenant {tenant!r}")
+        self.records.delete_api_key(found[0]["key_hash"])
+        return {"id": found[0]["key_hash"][:KEY_ID_LEN], "name": found[0]["name"],
+                "revoked": True}
 
     def authenticate_hash(self, key_hash: str) -> Principal:
         """The principal of a stored key hash (login sessions carry the hash, not the key)."""

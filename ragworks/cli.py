@@ -565,6 +565,32 @@ def keys_create(tenant: str = "default", scopes: str = "query,ingest", name: str
     sys.stdout.write(key + "\n")
 
 
+@keys_app.command("list")
+def keys_list(tenant: str = "default") -> None:
+    """The tenant's keys: id, name, scopes, created (keys themselves are never stored)."""
+    svc = _services()
+    table = Table("id", "name", "scopes", "created")
+    for k in svc.keys.list(tenant):
+        created = time.strftime("%Y-%m-%d %H:%M", time.localtime(k["created_at"])) \
+            if k["created_at"] else "-"
+        table.add_row(k["id"], k["name"], ",".join(k["scopes"]), created)
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str, tenant: str = "default") -> None:
+    """Revoke a key by its id (from `ragworks keys list`); its sessions end too."""
+    from ragworks.errors import RagworksError
+
+    svc = _services()
+    try:
+        done = svc.keys.revoke(tenant, key_id)
+    except RagworksError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from None
+    out.print(f"revoked {done['id']} ({done['name']})")
+
+
 @app.command()
 def doctor() -> None:
     """Check configuration, model files and every configured connection."""

@@ -19,13 +19,14 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from swagger_ui_bundle import swagger_ui_path
 
 from ragworks import __version__
 from ragworks.alerts.service import AlertEvaluator
 from ragworks.api import errors as api_errors
 from ragworks.api.deps import body_gate
 from ragworks.api.limits import BodyLimit
-from ragworks.api.middleware import RequestContext
+from ragworks.api.middleware import RequestContext, SecurityHeaders
 from ragworks.api.routes_dashboard import alerts_router
 from ragworks.api.routes_dashboard import router as dashboard_router
 from ragworks.api.routes_datasets import router as datasets_router
@@ -33,6 +34,7 @@ from ragworks.api.routes_documents import router as documents_router
 from ragworks.api.routes_evals import router as evals_router
 from ragworks.api.routes_experiments import router as experiments_router
 from ragworks.api.routes_feedback import router as feedback_router
+from ragworks.api.routes_keys import router as keys_router
 from ragworks.api.routes_query import router as query_router
 from ragworks.api.routes_traces import router as traces_router
 from ragworks.dashboard.pages import router as admin_pages
@@ -65,7 +67,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         svc.close()
 
     app = FastAPI(title="ragworks", version=__version__, lifespan=lifespan,
-                  description="Retrieval-augmented question answering with citations.")
+                  description="Retrieval-augmented question answering with citations.",
+                  docs_url=None, redoc_url=None)  # /docs below: assets served from here
     app.state.services = svc
     app.state.dev_key = svc.bootstrap_key()
     api_errors.install(app)
@@ -74,11 +77,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         ("/api/v1/documents", settings.max_upload_bytes + 65536),
         ("/api/v1/datasets", settings.max_dataset_bytes),
         ("/admin/", 16384)])
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext, metrics=svc.metrics)
     app.include_router(documents_router)
     app.include_router(query_router)
     app.include_router(traces_router)
     app.include_router(feedback_router)
+    app.include_router(keys_router)
     app.include_router(experiments_router)
     app.include_router(datasets_router)
     app.include_router(evals_router)
@@ -87,6 +92,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(admin_pages)
     app.mount("/static", StaticFiles(directory=str(resources.files("ragworks.web") / "static")),
               name="static")
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_PAGE)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        icon = resources.files("ragworks.web") / "static" / "favicon.svg"
+        return Response(icon.read_bytes(), media_type="image/svg+xml",
+                        headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:
@@ -116,6 +132,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return HTMLResponse(page.read_text(encoding="utf-8"))
 
     return app
+
+
+DOCS_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ragworks API</title>
+<link rel="icon" href="/favicon.ico">
+<link rel="stylesheet" href="/docs-assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs-assets/swagger-ui-bundle.js"></script>
+<script src="/static/docs.js"></script></body></html>
+"""
 
 
 def prune_traces(svc: Services) -> int:

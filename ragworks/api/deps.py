@@ -9,7 +9,7 @@ from starlette.types import Scope
 
 from ragworks.auth import Principal
 from ragworks.dashboard.session import COOKIE, CSRF_HEADER, read_cookie
-from ragworks.errors import Forbidden, RagworksError
+from ragworks.errors import Forbidden, RagworksError, Unauthorized
 from ragworks.services import Services
 
 
@@ -32,13 +32,15 @@ def authenticate(request: Request) -> Principal:
     key = header[7:].strip() if header.lower().startswith("bearer ") else None
     key = key or request.headers.get("x-api-key")
     svc = services(request)
-    key_hash = None if key else read_cookie(svc.session_secret, request.cookies.get(COOKIE))
-    if key_hash is not None:
+    session = None if key else read_cookie(svc.session_secret, request.cookies.get(COOKIE))
+    if session is not None:
+        if svc.records.session_revoked(session.id):
+            raise Unauthorized("this session was logged out: log in again")
         if request.method not in ("GET", "HEAD", "OPTIONS") and \
                 request.headers.get(CSRF_HEADER) != "ragworks":
             raise Forbidden("a request made with a login session must send "
                             "'X-Requested-With: ragworks'")
-        who = svc.keys.authenticate_hash(key_hash)
+        who = svc.keys.authenticate_hash(session.key_hash)
     else:
         who = svc.keys.authenticate(key)
     request.state.tenant = who.tenant

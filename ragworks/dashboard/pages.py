@@ -20,7 +20,7 @@ from ragworks.api.deps import principal, services
 from ragworks.api.schemas import MAX_EPOCH, MAX_OFFSET
 from ragworks.auth import Principal, hash_key
 from ragworks.dashboard.data import RANGES
-from ragworks.dashboard.session import COOKIE, make_cookie
+from ragworks.dashboard.session import COOKIE, make_cookie, read_cookie
 from ragworks.errors import Forbidden, NotFound, Unauthorized
 from ragworks.evaluate.runs import compare
 from ragworks.models import CATEGORIES
@@ -109,7 +109,12 @@ def login(request: Request, key: str = Form(""), next: str = Form("/admin/dashbo
 
 
 @router.post("/logout", response_model=None)
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    """Ends the session on the server too: the cookie, even if copied, is refused."""
+    svc = services(request)
+    session = read_cookie(svc.session_secret, request.cookies.get(COOKIE))
+    if session is not None:
+        svc.records.revoke_session(session.id, session.expires)
     resp = RedirectResponse("/admin/login", 303)
     resp.delete_cookie(COOKIE, path="/")
     return resp

@@ -228,9 +228,55 @@ class DynamoRecordStore:
 
     # -- API keys ------------------------------------------------------------------------
     def put_api_key(self, key_hash: str, tenant: str, scopes: Sequence[str], name: str) -> None:
+        """Two items in one transaction: the lookup by hash, and the tenant's listing."""
+        old = self.get_api_key(key_hash)
+        body = {"tenant": {"S": tenant}, "scopes": {"L": [{"S": s} for s in scopes]},
+                "name": {"S": name}, "created_at": {"N": repr(time.time())}}
+        items = [{"Put": {"TableName": self.table, "Item": {
+                     "pk": {"S": f"KEY#{key_hash}"}, "sk": {"S": "KEY"}, **body}}},
+                 {"Put": {"TableName": self.table, "Item": {
+                     "pk": {"S": f"T#{tenant}"}, "sk": {"S": f"APIKEY#{key_hash}"}, **body}}}]
+        if old is not None and old[0] != tenant:  # moved to another tenant
+            items.append({"Delete": {"TableName": self.table, "Key": {
+                "pk": {"S": f"T#{old[0]}"}, "sk": {"S": f"APIKEY#{key_hash}"}}}})
+        self.db.transact_write_items(TransactItems=items)
+
+    def list_api_keys(self, tenant: str) -> list[dict[str, Any]]:
+        out, start = [], None
+        while True:
+            page = self.db.query(TableName=self.table, **({"ExclusiveStartKey": start}
+                                                         if start else {}),
+                                 KeyConditionExpression="pk = :p AND begins_with(sk, :k)",
+                                 ExpressionAttributeValues={":p": {"S": f"T#{tenant}"},
+                                                            ":k": {"S": "APIKEY#"}})
+            out += [{"key_hash": i["sk"]["S"].removeprefix("APIKEY#"), "name": i["name"]["S"],
+                     "scopes": [x["S"] for x in i["scopes"]["L"]],
+                     "created_at": float(i["created_at"]["N"])} for i in page["Items"]]
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return sorted(out, key=lambda k: (k["created_at"], k["key_hash"]))
+
+    def delete_api_key(self, key_hash: str) -> bool:
+        found = self.get_api_key(key_hash)
+        if found is None:
+            return False
+        self.db.transact_write_items(TransactItems=[
+            {"Delete": {"TableName": self.table, "Key": {
+                "pk": {"S": f"KEY#{key_hash}"}, "sk": {"S": "KEY"}}}},
+            {"Delete": {"TableName": self.table, "Key": {
+                "pk": {"S": f"T#{found[0]}"}, "sk": {"S": f"APIKEY#{key_hash}"}}}}])
+        return True
+
+    def revoke_session(self, session_id: str, expires: float) -> None:
+        # "expires" doubles as the table's TTL attribute where TTL is enabled
         self.db.put_item(TableName=self.table, Item={
-            "pk": {"S": f"KEY#{key_hash}"}, "sk": {"S": "KEY"}, "tenant": {"S": tenant},
-            "scopes": {"L": [{"S": s} for s in scopes]}, "name": {"S": name}})
+            "pk": {"S": f"SESSION#{session_id}"}, "sk": {"S": "REVOKED"},
+            "expires": {"N": str(int(expires) + 1)}})
+
+    def session_revoked(self, session_id: str) -> bool:
+        item = self.db.get_item(TableName=self.table, Key={
+            "pk": {"S": f"SESSION#{session_id}"}, "sk": {"S": "REVOKED"}}).get("Item")
+        return item is not None and float(item["expires"]["N"]) >= time.time()
 
     def get_api_key(self, key_hash: str) -> tuple[str, tuple[str, ...], str] | None:
         item = self.db.get_item(TableName=self.table, Key={

@@ -130,9 +130,18 @@ def _m009_rollup_time_indexes(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX rollups_hour_time ON rollups_hour (tenant, hour, series)")
 
 
+def _m010_key_listing_and_sessions(conn: sqlite3.Connection) -> None:
+    # keys can be listed and revoked; a logged-out session is refused until it expires
+    conn.execute("ALTER TABLE api_keys ADD COLUMN created_at REAL NOT NULL DEFAULT 0")
+    conn.execute("CREATE INDEX api_keys_tenant ON api_keys (tenant)")
+    conn.execute(
+        """CREATE TABLE revoked_sessions (id TEXT PRIMARY KEY, expires REAL NOT NULL)""")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_documents, _m002_api_keys, _m003_traces, _m004_feedback, _m005_experiments,
     _m006_eval_runs, _m007_datasets, _m008_dashboard_and_alerts, _m009_rollup_time_indexes,
+    _m010_key_listing_and_sessions,
 ]
 
 

@@ -8,7 +8,7 @@ scope every read by tenant: an object of another tenant is "not there".
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from ragworks.models import Document
 
@@ -60,5 +60,19 @@ class RecordStore(Protocol):
     def get_api_key(self, key_hash: str) -> tuple[str, tuple[str, ...], str] | None:
         """(tenant, scopes, name) of a key hash, or None."""
         ...
+
+    def list_api_keys(self, tenant: str) -> list[dict[str, Any]]:
+        """The tenant's keys: ``{"key_hash", "name", "scopes", "created_at"}``, oldest first."""
+        ...
+
+    def delete_api_key(self, key_hash: str) -> bool:
+        """Revoke a key (True if it existed); sessions made with it end at once."""
+        ...
+
+    def revoke_session(self, session_id: str, expires: float) -> None:
+        """Refuse this login session from now until it would have expired anyway."""
+        ...
+
+    def session_revoked(self, session_id: str) -> bool: ...
 
     def close(self) -> None: ...

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ragworks.models import Document
 from ragworks.storage.migrations import migrate
@@ -18,6 +21,10 @@ _DOC_COLS = (
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
+    """A connection in WAL mode. A new database file is created readable by its owner
+    only (0600); SQLite gives its -wal and -shm files the same mode."""
+    if str(path) != ":memory:" and not Path(path).exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -99,11 +106,32 @@ class SQLiteRecordStore:
 
     def put_api_key(self, key_hash: str, tenant: str, scopes: Sequence[str], name: str) -> None:
         self._conn().execute(
-            "INSERT INTO api_keys (key_hash, tenant, scopes, name) VALUES (?,?,?,?) "
-            "ON CONFLICT(key_hash) DO UPDATE SET tenant=excluded.tenant, "
+            "INSERT INTO api_keys (key_hash, tenant, scopes, name, created_at) "
+            "VALUES (?,?,?,?,?) ON CONFLICT(key_hash) DO UPDATE SET tenant=excluded.tenant, "
             "scopes=excluded.scopes, name=excluded.name",
-            (key_hash, tenant, json.dumps(list(scopes)), name),
+            (key_hash, tenant, json.dumps(list(scopes)), name, time.time()),
         )
+
+    def list_api_keys(self, tenant: str) -> list[dict[str, Any]]:
+        rows = self._conn().execute(
+            "SELECT key_hash, name, scopes, created_at FROM api_keys WHERE tenant=? "
+            "ORDER BY created_at, key_hash", (tenant,)).fetchall()
+        return [{"key_hash": h, "name": n, "scopes": json.loads(sc), "created_at": t}
+                for h, n, sc, t in rows]
+
+    def delete_api_key(self, key_hash: str) -> bool:
+        cur = self._conn().execute("DELETE FROM api_keys WHERE key_hash=?", (key_hash,))
+        return cur.rowcount == 1
+
+    def revoke_session(self, session_id: str, expires: float) -> None:
+        conn = self._conn()
+        conn.execute("INSERT OR REPLACE INTO revoked_sessions (id, expires) VALUES (?,?)",
+                     (session_id, expires))
+        conn.execute("DELETE FROM revoked_sessions WHERE expires < ?", (time.time(),))
+
+    def session_revoked(self, session_id: str) -> bool:
+        return self._conn().execute("SELECT 1 FROM revoked_sessions WHERE id=?",
+                                    (session_id,)).fetchone() is not None
 
     def get_api_key(self, key_hash: str) -> tuple[str, tuple[str, ...], str] | None:
         row = self._conn().execute(

@@ -97,6 +97,26 @@ def test_api_keys(store: RecordStore) -> None:
     assert store.get_api_key("h1") == ("acme", ("query", "admin"), "ops")
     store.put_api_key("h1", "acme", ["query"], "ops-reduced")  # update in place
     assert store.get_api_key("h1") == ("acme", ("query",), "ops-reduced")
+    store.put_api_key("h2", "acme", ["admin"], "root")
+    store.put_api_key("h3", "globex", ["query"], "theirs")
+    listed = store.list_api_keys("acme")
+    assert [(k["key_hash"], k["name"], k["scopes"]) for k in listed] == [
+        ("h1", "ops-reduced", ["query"]), ("h2", "root", ["admin"])]
+    assert all(k["created_at"] > 0 for k in listed)
+    assert [k["key_hash"] for k in store.list_api_keys("globex")] == ["h3"]
+    assert store.delete_api_key("h1") is True
+    assert store.delete_api_key("h1") is False
+    assert store.get_api_key("h1") is None
+    assert [k["key_hash"] for k in store.list_api_keys("acme")] == ["h2"]
+
+
+def test_revoked_sessions(store: RecordStore) -> None:
+    import time
+
+    assert store.session_revoked("s1") is False
+    store.revoke_session("s1", time.time() + 3600)
+    assert store.session_revoked("s1") is True
+    assert store.session_revoked("s2") is False
 
 
 def test_dynamodb_throttling_is_retried(aws: AWS) -> None:

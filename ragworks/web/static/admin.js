@@ -166,4 +166,9 @@
   }
 
   window.ragworks = { api, dashboard, alerts, experiments };
+  // each page says which it is on <body data-page>: no inline script (the CSP forbids it)
+  const page = document.body.dataset.page;
+  if (page === 'dashboard') dashboard(document.body.dataset.range || '24h');
+  else if (page === 'alerts') alerts();
+  else if (page === 'experiments') experiments();
 })();

@@ -113,7 +113,8 @@ def test_session_cookies_are_signed_and_expire(tmp_path: Path) -> None:
     assert load_secret("", tmp_path) == secret  # kept for other processes
     assert (tmp_path / "session-secret").stat().st_mode & 0o777 == 0o600
     cookie = make_cookie(secret, "abc123", hours=1)
-    assert read_cookie(secret, cookie) == "abc123"
+    session = read_cookie(secret, cookie)
+    assert session is not None and session.key_hash == "abc123" and len(session.id) == 32
     payload, _, sig = cookie.rpartition(".")
     forged = make_cookie(b"other", "abc123", hours=1)
     flipped = ("1" if sig[0] == "0" else "0") + sig[1:]  # one hex digit changed

@@ -1,0 +1,44 @@
+"""/api/v1/keys: list, create and revoke the tenant's API keys (admin scope)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from ragworks.api.deps import admin_principal, services
+from ragworks.auth import SCOPES, Principal
+from ragworks.errors import BadInput
+from ragworks.services import Services
+
+router = APIRouter(prefix="/api/v1/keys", tags=["keys"])
+
+
+class NewKey(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    scopes: list[str] = Field(default=["query"], min_length=1, max_length=len(SCOPES))
+
+
+@router.get("")
+def list_keys(who: Principal = Depends(admin_principal),
+              svc: Services = Depends(services)) -> dict:
+    """The tenant's keys by id, name and scopes (a key itself is shown only once)."""
+    return {"keys": svc.keys.list(who.tenant)}
+
+
+@router.post("", status_code=201)
+def create_key(body: NewKey, who: Principal = Depends(admin_principal),
+               svc: Services = Depends(services)) -> dict:
+    """A new key for the caller's tenant; the answer is the only time it is shown."""
+    try:
+        key = svc.keys.create(who.tenant, body.scopes, body.name)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    listed = next(k for k in svc.keys.list(who.tenant) if k["name"] == body.name)
+    return {"key": key, "id": listed["id"], "name": body.name, "scopes": body.scopes}
+
+
+@router.delete("/{key_id}")
+def revoke_key(key_id: str, who: Principal = Depends(admin_principal),
+               svc: Services = Depends(services)) -> dict:
+    """Revoke a key: requests with it and login sessions made with it stop at once."""
+    return svc.keys.revoke(who.tenant, key_id)
