@@ -13,7 +13,8 @@ from ragworks.storage import RecordStore
 
 KEY_PREFIX = "rw_"
 KEY_ID_LEN = 12
-SCOPES = ("query", "ingest", "admin")
+#: "review" may send category corrections, which train the classifier
+SCOPES = ("query", "ingest", "review", "admin")
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class Principal:
     tenant: str
     scopes: tuple[str, ...]
     key_name: str
+    #: the key's id (the start of its hash): names the caller where names may repeat
+    key_id: str = ""
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes and "admin" not in self.scopes:
@@ -72,7 +75,7 @@ class Keyring:
         if found is None:
             raise Unauthorized("the key of this session was revoked: log in again")
         tenant, scopes, name = found
-        return Principal(tenant, scopes, name)
+        return Principal(tenant, scopes, name, key_hash[:KEY_ID_LEN])
 
     def authenticate(self, key: str | None) -> Principal:
         if not key:
@@ -81,4 +84,4 @@ class Keyring:
         if found is None:
             raise Unauthorized("invalid API key")
         tenant, scopes, name = found
-        return Principal(tenant, scopes, name)
+        return Principal(tenant, scopes, name, hash_key(key)[:KEY_ID_LEN])

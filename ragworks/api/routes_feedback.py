@@ -19,8 +19,9 @@ class FeedbackRequest(BaseModel):
     comment: str = Field("", max_length=4000)
     corrected_category: str | None = None
     expected_sources: list[str] = Field(default_factory=list, max_length=50)
-    user_id: str | None = Field(None, max_length=200,
-                                description="Who gives it (default: the API key's name).")
+    user_id: str | None = Field(None, max_length=200, description=(
+        "Who gives it, among the users of this API key (default: the key itself). Stored "
+        "under the key's id, so another key can never overwrite it."))
 
 
 @router.post("/feedback", status_code=201)
@@ -28,9 +29,12 @@ def give_feedback(body: FeedbackRequest, response: Response, who: Principal = De
                   svc: Services = Depends(services)) -> dict:
     """One feedback per (trace, user): a second one updates the first (200)."""
     who.require("query")
+    if body.corrected_category is not None:
+        who.require("review")  # corrections train the classifier
     rating, kind = normalise(body.rating)
+    author = f"key:{who.key_id}" + (f"/{body.user_id}" if body.user_id else "")
     saved, created = svc.feedback.submit(who.tenant, Feedback(
-        trace_id=body.trace_id, user_id=body.user_id or f"key:{who.key_name}", rating=rating,
+        trace_id=body.trace_id, user_id=author, rating=rating,
         rating_kind=kind, comment=body.comment.strip(),
         corrected_category=body.corrected_category,
         expected_sources=tuple(body.expected_sources)))

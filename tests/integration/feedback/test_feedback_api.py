@@ -121,3 +121,33 @@ def test_category_corrections_feed_accuracy_and_retraining(live: LiveServer) -> 
         assert (data / "classifier.npz").exists()
     else:
         assert "kept the active classifier" in out.stdout
+
+
+def test_one_key_cannot_overwrite_another_keys_feedback(live: LiveServer) -> None:
+    one = live.services.keys.create("default", ["query"], "web")
+    two = live.services.keys.create("default", ["query"], "web")  # same name, other key
+    with live.client() as admin:
+        trace_id = admin.post("/api/v1/query", json={"question": "hello"}).json()["trace_id"]
+    with live.client(one) as a, live.client(two) as b:
+        assert a.post("/api/v1/feedback", json={"trace_id": trace_id, "rating": "up",
+                                                "user_id": "alice"}).status_code == 201
+        # the other key claiming to be "alice" makes its own row; it replaces nothing
+        resp = b.post("/api/v1/feedback", json={"trace_id": trace_id, "rating": "down",
+                                                "user_id": "alice"})
+        assert resp.status_code == 201 and resp.json()["created"] is True
+    rows = live.services.traces.recent_feedback("default", 10)
+    assert sorted(r["rating"] for r in rows if r["trace_id"] == trace_id) == [0.0, 1.0]
+
+
+def test_corrections_that_train_need_the_review_scope(live: LiveServer) -> None:
+    reader = live.services.keys.create("default", ["query"], "reader")
+    reviewer = live.services.keys.create("default", ["query", "review"], "reviewer")
+    with live.client() as admin:
+        trace_id = admin.post("/api/v1/query", json={"question": "hello"}).json()["trace_id"]
+    body = {"trace_id": trace_id, "rating": "down", "corrected_category": "factoid"}
+    with live.client(reader) as r, live.client(reviewer) as v:
+        resp = r.post("/api/v1/feedback", json=body)
+        assert resp.status_code == 403 and "review" in resp.json()["detail"]
+        assert r.post("/api/v1/feedback", json={**body, "corrected_category": None}
+                      ).status_code == 201  # a plain rating is fine
+        assert v.post("/api/v1/feedback", json=body).status_code == 201
