@@ -10,6 +10,7 @@
     ├── Unauthorized         401
     ├── Forbidden            403
     ├── Conflict             409
+    ├── RateLimited          429  (this key's quota is used up for now: Retry-After)
     ├── BackendError         502  (an LLM endpoint failed)
     └── Unavailable          503  (storage cannot write, the service is stopping, overload)
 """
@@ -55,6 +56,14 @@ class Forbidden(RagworksError):
 
 class Conflict(RagworksError):
     status = 409
+
+
+class RateLimited(RagworksError):
+    status = 429
+
+    def __init__(self, message: str, retry_after_s: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class BackendError(RagworksError):

@@ -15,17 +15,15 @@ from contextlib import asynccontextmanager
 from importlib import resources
 
 import structlog
-from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from swagger_ui_bundle import swagger_ui_path
 
 from ragworks import __version__
 from ragworks.alerts.service import AlertEvaluator
 from ragworks.api import errors as api_errors
 from ragworks.api.deps import body_gate
-from ragworks.api.limits import BodyLimit
+from ragworks.api.limits import BodyLimit, InFlightLimit, KeyQuota
 from ragworks.api.middleware import RequestContext, SecurityHeaders
 from ragworks.api.routes_dashboard import alerts_router
 from ragworks.api.routes_dashboard import router as dashboard_router
@@ -35,6 +33,7 @@ from ragworks.api.routes_evals import router as evals_router
 from ragworks.api.routes_experiments import router as experiments_router
 from ragworks.api.routes_feedback import router as feedback_router
 from ragworks.api.routes_keys import router as keys_router
+from ragworks.api.routes_ops import router as ops_router
 from ragworks.api.routes_query import router as query_router
 from ragworks.api.routes_traces import router as traces_router
 from ragworks.dashboard.pages import router as admin_pages
@@ -71,12 +70,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                   docs_url=None, redoc_url=None)  # /docs below: assets served from here
     app.state.services = svc
     app.state.dev_key = svc.bootstrap_key()
+    app.state.quota = KeyQuota(settings.rate_limit_per_minute, settings.rate_limit_burst)
     api_errors.install(app)
     app.add_middleware(BodyLimit, default=settings.max_json_bytes, gate=body_gate, caps=[
         # multipart framing adds a little to an upload: 64 KiB on top of the file limit
         ("/api/v1/documents", settings.max_upload_bytes + 65536),
         ("/api/v1/datasets", settings.max_dataset_bytes),
         ("/admin/", 16384)])
+    app.add_middleware(InFlightLimit, limit=settings.max_in_flight)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext, metrics=svc.metrics)
     app.include_router(documents_router)
@@ -90,58 +91,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(dashboard_router)
     app.include_router(alerts_router)
     app.include_router(admin_pages)
+    app.include_router(ops_router)
     app.mount("/static", StaticFiles(directory=str(resources.files("ragworks.web") / "static")),
               name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return HTMLResponse(DOCS_PAGE)
-
-    @app.get("/favicon.ico", include_in_schema=False)
-    def favicon() -> Response:
-        icon = resources.files("ragworks.web") / "static" / "favicon.svg"
-        return Response(icon.read_bytes(), media_type="image/svg+xml",
-                        headers={"Cache-Control": "max-age=86400"})
-
-    @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
-        return Response(generate_latest(svc.metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict:
-        return {"status": "ok", "version": __version__}
-
-    @app.get("/readyz", include_in_schema=False)
-    def readyz() -> JSONResponse:
-        checks = {}
-        for name, probe in (("record_store", lambda: svc.records.count_documents("default")),
-                            ("chunk_index", lambda: svc.index.count()),
-                            ("embedder", lambda: svc.embedder.embed(["ready"]))):
-            try:
-                probe()
-                checks[name] = "ok"
-            except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
-                checks[name] = f"error: {type(exc).__name__}"
-        ok = all(v == "ok" for v in checks.values())
-        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
-
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def chat_page(request: Request) -> HTMLResponse:
-        page = resources.files("ragworks.web") / "templates" / "chat.html"
-        return HTMLResponse(page.read_text(encoding="utf-8"))
-
     return app
 
 
-DOCS_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>ragworks API</title>
-<link rel="icon" href="/favicon.ico">
-<link rel="stylesheet" href="/docs-assets/swagger-ui.css"></head>
-<body><div id="swagger-ui"></div>
-<script src="/docs-assets/swagger-ui-bundle.js"></script>
-<script src="/static/docs.js"></script></body></html>
-"""
 
 
 def prune_traces(svc: Services) -> int:

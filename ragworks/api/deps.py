@@ -23,6 +23,11 @@ def principal(request: Request) -> Principal:
     who = getattr(request.state, "principal", None)
     if who is None:
         who = authenticate(request)
+    if not getattr(request.state, "counted", False):
+        request.state.counted = True
+        quota = getattr(request.app.state, "quota", None)
+        if quota is not None:
+            quota.take(who.key_id or who.key_name)
     structlog.contextvars.bind_contextvars(tenant=who.tenant)
     return who
 
