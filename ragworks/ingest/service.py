@@ -63,7 +63,7 @@ class Ingestor:
         self.blobs = blobs
         self.index = index
         self.embedder = embedder
-        self._locks: dict[tuple[str, str, str], threading.Lock] = {}
+        self._locks: dict[tuple[str, ...], threading.RLock] = {}
         self._locks_guard = threading.Lock()
         #: built chunking profiles other than the default: name -> their own index
         self.profiles: Callable[[], dict[str, ChunkIndex]] = dict
@@ -71,15 +71,18 @@ class Ingestor:
         self.stopping = threading.Event()
         limit_workers(settings.parse_workers)
 
-    def _lock(self, key: tuple[str, str, str]) -> threading.Lock:
+    def _lock(self, *key: str) -> threading.RLock:
+        """One lock per key: ("name", tenant, collection, source) serialises the versions
+        of one file name; ("doc", tenant, doc id) one document's content."""
         with self._locks_guard:
-            return self._locks.setdefault(key, threading.Lock())
+            return self._locks.setdefault(key, threading.RLock())
 
     def ingest(self, data: bytes, filename: str, tenant: str,
                collection: str = "default") -> IngestResult:
         """Example: ``ingestor.ingest(Path("a.md").read_bytes(), "a.md", "acme")``."""
         doc_id = self._doc_id(data, filename, tenant, collection)
-        with self._lock((tenant, collection, doc_id)):
+        with self._lock("name", tenant, collection, filename), \
+                self._lock("doc", tenant, doc_id):
             prepared = self.prepare(data, filename, tenant, collection)
             if isinstance(prepared, IngestResult):
                 return prepared
@@ -143,6 +146,11 @@ class Ingestor:
         existing = self.records.get_document(tenant, doc_id)
         if existing is not None and len(self.index.chunks_of(tenant, doc_id)) >= \
                 existing.chunk_count:
+            # a crash between storing a new version and dropping the old one left both:
+            # this file is the version to keep (same name only: the lock order stays
+            # name -> document)
+            if existing.source == filename:
+                self._drop_other_versions(existing)
             return IngestResult(existing, "unchanged")
         # (a record whose chunks are missing, after a crash mid-ingest, is indexed again)
         parsed = parse_isolated(data, filename, media_type, self.settings.parse_timeout_s,
@@ -174,20 +182,33 @@ class Ingestor:
         the next ingestion of the same file repairs, never unlisted chunks in search.
         """
         doc, tenant = prepared.document, prepared.document.tenant
-        self.blobs.put(f"{tenant}/{doc.id}/raw", prepared.data)
-        self.blobs.put(f"{tenant}/{doc.id}/text", prepared.text.encode("utf-8"))
-        previous = self.records.find_by_source(tenant, doc.collection, doc.source)
-        created = self.records.insert_document(doc)
-        self.index.add(prepared.chunks, vectors)
-        if prepared.parsed is not None:
-            for name, index in self.profiles().items():
-                self.index_profile(name, index, doc, prepared.parsed)
+        with self._lock("name", tenant, doc.collection, doc.source):
+            self.blobs.put(f"{tenant}/{doc.id}/raw", prepared.data)
+            self.blobs.put(f"{tenant}/{doc.id}/text", prepared.text.encode("utf-8"))
+            created = self.records.insert_document(doc)
+            self.index.add(prepared.chunks, vectors)
+            if prepared.parsed is not None:
+                for name, index in self.profiles().items():
+                    self.index_profile(name, index, doc, prepared.parsed)
+            replaced = self._drop_other_versions(doc)
         if not created:  # another writer made it first, or this repaired a crash
             return IngestResult(self.records.get_document(tenant, doc.id) or doc, "unchanged")
-        if previous is not None and previous.id != doc.id:
-            self.delete(tenant, previous.id)
-            return IngestResult(doc, "replaced", embedded)
-        return IngestResult(doc, "created", embedded)
+        return IngestResult(doc, "replaced" if replaced else "created", embedded)
+
+    def _drop_other_versions(self, keep: Document) -> int:
+        """Delete every other document stored under this one's name (the file's older
+        versions); returns how many. Under the name's lock, so concurrent uploads of one
+        name leave exactly one version and never trip over each other's deletes."""
+        dropped = 0
+        with self._lock("name", keep.tenant, keep.collection, keep.source):
+            for other in self.records.versions_of(keep.tenant, keep.collection, keep.source):
+                if other.id != keep.id:
+                    try:
+                        self.delete(keep.tenant, other.id)
+                        dropped += 1
+                    except NotFound:
+                        pass  # another process deleted it first
+        return dropped
 
     def index_profile(self, name: str, index: ChunkIndex, doc: Document,
                       parsed: ParsedDocument | None = None) -> int:
@@ -247,13 +268,18 @@ class Ingestor:
         return vectors, fresh
 
     def delete(self, tenant: str, doc_id: str) -> Document:
-        doc = self.records.get_document(tenant, doc_id)
-        if doc is None:
-            raise NotFound(f"no document {doc_id!r}")
-        self.index.delete_document(tenant, doc_id)
-        for index in self.profiles().values():
-            index.delete_document(tenant, doc_id)
-        self.blobs.delete(f"{tenant}/{doc_id}/raw")
-        self.blobs.delete(f"{tenant}/{doc_id}/text")
-        self.records.delete_document(tenant, doc_id)
-        return doc
+        """Chunks first, then blobs, then the record: a crash midway leaves a listed
+        document that a second delete finishes, never chunks without a document. Of
+        concurrent deletes of one document, one succeeds and the others get NotFound."""
+        with self._lock("doc", tenant, doc_id):
+            doc = self.records.get_document(tenant, doc_id)
+            if doc is None:
+                raise NotFound(f"no document {doc_id!r}")
+            self.index.delete_document(tenant, doc_id)
+            for index in self.profiles().values():
+                index.delete_document(tenant, doc_id)
+            self.blobs.delete(f"{tenant}/{doc_id}/raw")
+            self.blobs.delete(f"{tenant}/{doc_id}/text")
+            if not self.records.delete_document(tenant, doc_id):
+                raise NotFound(f"no document {doc_id!r}")  # another process was first
+            return doc

@@ -175,6 +175,14 @@ class DynamoRecordStore:
         ).get("Items", [])
         return self._doc(items[0]) if items else None
 
+    def versions_of(self, tenant: str, collection: str, source: str) -> list[Document]:
+        items = self.db.query(
+            TableName=self.table, IndexName="gsi1", ScanIndexForward=False,
+            KeyConditionExpression="gsi1pk = :p",
+            ExpressionAttributeValues={":p": {"S": f"T#{tenant}#C#{collection}#S#{source}"}},
+        ).get("Items", [])
+        return [self._doc(i) for i in items]
+
     def list_documents(self, tenant: str, collection: str | None = None, limit: int = 100,
                        offset: int = 0) -> list[Document]:
         """Ordered by source, then id. Offsets are read through (keep them small)."""

@@ -55,6 +55,11 @@ class RecordStore(Protocol):
 
     def delete_document(self, tenant: str, doc_id: str) -> bool: ...
 
+    def versions_of(self, tenant: str, collection: str, source: str) -> list[Document]:
+        """Every document stored under this name in the collection, newest first (more
+        than one only while a replacement is in progress, or after a crash in one)."""
+        ...
+
     def put_api_key(self, key_hash: str, tenant: str, scopes: Sequence[str], name: str) -> None: ...
 
     def get_api_key(self, key_hash: str) -> tuple[str, tuple[str, ...], str] | None:

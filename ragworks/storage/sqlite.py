@@ -75,6 +75,12 @@ class SQLiteRecordStore:
         ).fetchone()
         return _doc(row) if row else None
 
+    def versions_of(self, tenant: str, collection: str, source: str) -> list[Document]:
+        rows = self._conn().execute(
+            f"SELECT {_DOC_COLS} FROM documents WHERE tenant=? AND collection=? AND source=? "
+            "ORDER BY created_at DESC", (tenant, collection, source)).fetchall()
+        return [_doc(r) for r in rows]
+
     def list_documents(
         self, tenant: str, collection: str | None = None, limit: int = 100, offset: int = 0
     ) -> list[Document]:

@@ -83,6 +83,12 @@ def test_listing_counting_finding_and_deleting(store: RecordStore) -> None:
                  key=lambda d: d.created_at)
     assert store.find_by_source("acme", "a", "file-3.txt") == newest
     assert store.find_by_source("acme", "a", "missing.txt") is None
+    versions = store.versions_of("acme", "a", "file-3.txt")
+    assert versions[0] == newest and len(versions) >= 1
+    assert all(v.source == "file-3.txt" and v.collection == "a" for v in versions)
+    assert [v.created_at for v in versions] == sorted((v.created_at for v in versions),
+                                                      reverse=True)
+    assert store.versions_of("acme", "a", "missing.txt") == []
     assert store.delete_document("acme", newest.id) is True
     assert store.delete_document("acme", newest.id) is False
     assert store.get_document("acme", newest.id) is None
