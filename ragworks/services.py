@@ -150,6 +150,21 @@ class Services:
     def answerer(self) -> Answerer:
         return make_answerer(self.settings, self.sentence_vectors, self.chat)
 
+    def write_failed(self, cause: str) -> None:
+        """A write to storage failed (disk full, read-only): readiness says so for a while."""
+        self.__dict__["_write_failure"] = (time.time(), cause)
+
+    def write_health(self, within_s: float = 30.0) -> str:
+        """"ok", or why storage writes are failing (a recent failure, or a failed probe)."""
+        failed = self.__dict__.get("_write_failure")
+        if failed is not None and time.time() - failed[0] < within_s:
+            return f"error: {failed[1]}"
+        try:
+            self.alerts.rows.acquire("readiness-probe", f"probe:{id(self)}", 1.0, time.time())
+        except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
+            return f"error: {type(exc).__name__}: {exc}"
+        return "ok"
+
     def chat(self, spec: str) -> ChatModel:
         """One chat model per spec for the whole process: a variant, an evaluation judge
         and the default answerer that name the same model share one loaded copy."""
@@ -340,7 +355,9 @@ class Services:
 
     @cached_property
     def tracer(self) -> Tracer:
-        return Tracer(self.traces, make_export(self.settings))
+        tracer = Tracer(self.traces, make_export(self.settings))
+        tracer.on_store_failure = self.write_failed
+        return tracer
 
     @cached_property
     def feedback(self) -> FeedbackService:

@@ -13,6 +13,8 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from ragworks.storage.sqlite import rollback
+
 FIELDS = ("state", "since", "value", "acked_by", "silenced_until", "updated_at")
 
 
@@ -81,7 +83,7 @@ class SQLiteAlertStore:
                                                   time.time()))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
         return empty
 
@@ -137,7 +139,7 @@ class SQLiteAlertStore:
                              (name, owner, now + ttl_s))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
         return mine
 

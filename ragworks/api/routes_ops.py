@@ -72,6 +72,7 @@ def readyz(svc: Services = Depends(services)) -> JSONResponse:
             checks[name] = "ok"
         except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
             checks[name] = f"error: {type(exc).__name__}"
+    checks["storage_writes"] = svc.write_health()  # a full or read-only disk is not ready
     ok = all(v == "ok" for v in checks.values())
     return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 

@@ -56,6 +56,8 @@ def query(body: QueryRequest, request: Request, who: Principal = Depends(princip
             finish(svc, rec, exc)
             raise
         finish(svc, rec, None)
+        if not rec.stored:  # never hand out the id of a trace that is not there
+            answer = answer.model_copy(update={"trace_id": None})
         return QueryResponse.of(answer, body.include_hits)
 
     def events() -> Iterator[str]:
@@ -64,8 +66,10 @@ def query(body: QueryRequest, request: Request, who: Principal = Depends(princip
                 if kind == "token":
                     yield _sse("token", {"text": value})
                 elif isinstance(value, Answer):
-                    out = QueryResponse.of(value, body.include_hits).model_dump(mode="json")
                     finish(svc, rec, None)
+                    if not rec.stored:
+                        value = value.model_copy(update={"trace_id": None})
+                    out = QueryResponse.of(value, body.include_hits).model_dump(mode="json")
                     yield _sse("citations", out["citations"])
                     yield _sse("done", out)
         except RagworksError as exc:

@@ -45,7 +45,8 @@ class QueryResponse(BaseModel):
     latency_ms: float
     stage_ms: dict[str, float]
     model: str
-    trace_id: str
+    trace_id: str | None = Field(description="For feedback; null when the trace could not "
+                                 "be stored (then there is nothing to give feedback on)")
     hits: list[HitOut] | None = None
 
     @classmethod

@@ -15,6 +15,7 @@ from typing import Any
 from ragworks.errors import BadInput, NotFound
 from ragworks.evaluate.retrieval import Item
 from ragworks.models import CATEGORIES, content_hash
+from ragworks.storage.sqlite import rollback
 
 
 def validate(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -76,7 +77,7 @@ class DatasetStore:
                          (tenant, name, version, digest, source, time.time(), json.dumps(clean)))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
         return {"name": name, "version": version, "items": len(clean), "new": True}
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ragworks.storage.sqlite import rollback
 from ragworks.storage.sqlite_traces import SQLiteTraceStore
 
 
@@ -62,7 +63,7 @@ class ExperimentStore:
                           json.dumps({"overrides": new, **reason})))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
         return new
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from ragworks.index.lexical import BM25
 from ragworks.models import Chunk, Hit, Scope, content_hash, embed_text
-from ragworks.storage.sqlite import connect
+from ragworks.storage.sqlite import connect, rollback
 
 _COLS = "id, doc_id, tenant, collection, source, title, section, text, start, end, ordinal"
 _SCHEMA = [
@@ -142,7 +142,7 @@ class LocalChunkIndex:
             gen = self._db_generation()
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
         if gen != self._generation + 1:
             self._generation = -1

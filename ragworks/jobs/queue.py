@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from ragworks.storage.sqlite import connect
+from ragworks.storage.sqlite import connect, rollback
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ class SQLiteJobQueue:
             self._db.execute("COMMIT")
             return out
         except BaseException:
-            self._db.execute("ROLLBACK")
+            rollback(self._db)
             raise
 
     def ack(self, message: Message) -> None:

@@ -18,6 +18,8 @@ class TraceRecorder:
         self.trace = Trace(id=fields.pop("trace_id", None) or new_trace_id(), name=name,
                            tenant=tenant, **fields)
         self._stack: list[Observation] = []
+        #: False when the finished trace could not be stored (its id must not be handed out)
+        self.stored = True
 
     @property
     def trace_id(self) -> str:

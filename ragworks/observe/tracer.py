@@ -10,7 +10,7 @@ its rollups) locally and hands it to the background exporters.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
@@ -28,6 +28,8 @@ class Tracer:
         self.store = store
         self.export = export
         self.store_failures = 0
+        #: told the cause when a trace could not be stored (readiness listens)
+        self.on_store_failure: Callable[[str], None] | None = None
 
     def start(self, name: str, tenant: str, **fields: Any) -> TraceRecorder:
         rec = TraceRecorder(name, tenant, **fields)
@@ -44,7 +46,10 @@ class Tracer:
                 self.store.save_trace(trace)
             except Exception as exc:  # noqa: BLE001 - tracing must not fail the request
                 self.store_failures += 1
+                rec.stored = False  # the caller must not hand out this trace's id
                 log.error("trace_store_failed", error=f"{type(exc).__name__}: {exc}")
+                if self.on_store_failure is not None:
+                    self.on_store_failure(f"{type(exc).__name__}: {exc}")
         trace.query_vector = None  # stored for drift; never sent to the export process
         if self.export is not None:
             self.export.submit(trace)

@@ -156,6 +156,7 @@ def migrate(conn: sqlite3.Connection, migrations: list | None = None) -> int:
             conn.execute(f"PRAGMA user_version = {i}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     return len(steps)

@@ -33,6 +33,14 @@ def connect(path: str | Path) -> sqlite3.Connection:
     return conn
 
 
+def rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open: SQLite rolls back by itself on some
+    errors (a full disk), and a second ROLLBACK would hide the real error behind
+    "cannot rollback - no transaction is active"."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
 def _doc(row: Sequence[object]) -> Document:
     return Document(**dict(zip([c.strip() for c in _DOC_COLS.split(",")], row, strict=True)))
 

@@ -15,7 +15,7 @@ import numpy as np
 from ragworks.observe.model import Score, Trace
 from ragworks.observe.rollups import WIDTHS, Cell, score_points, trace_points
 from ragworks.storage.migrations import migrate
-from ragworks.storage.sqlite import connect
+from ragworks.storage.sqlite import connect, rollback
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class SQLiteTraceStore:
                 self._add_vector(conn, trace.tenant, trace.start, trace.query_vector)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
 
     def add_scores(self, tenant: str, scores: Sequence[Score], roll_up: bool = True) -> None:
@@ -99,7 +99,7 @@ class SQLiteTraceStore:
                 self._roll_up(conn, tenant, s.created_at, score_points([s]))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
 
     @staticmethod
@@ -169,7 +169,7 @@ class SQLiteTraceStore:
                  now, now))
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
         return not exists
 
@@ -335,7 +335,7 @@ class SQLiteTraceStore:
                     conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", part)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
         return len(ids)
 
