@@ -203,3 +203,85 @@ def test_planted_pii_never_reaches_either_exporter(tmp_path: Path, rx: Receiver)
         leaked = [v for v in [*PLANTED, "maria.k@example.org", "+49 170 5551234"]
                   if v in sent or v.replace(" ", "") in sent]
         assert leaked == []
+
+
+def _burn(stop_at: float) -> None:
+    while time.time() < stop_at:
+        pass
+
+
+def test_traces_reach_the_receiver_with_every_core_busy(tmp_path: Path, rx: Receiver) -> None:
+    """The export child runs at nice 10, never idle-class: with a CPU burner on every core
+    (and no flush, which would raise its priority), a trace still arrives."""
+    import multiprocessing
+    import os
+
+    burners = [multiprocessing.Process(target=_burn, args=(time.time() + 120,), daemon=True)
+               for _ in range(os.cpu_count() or 2)]
+    with served(tmp_path, rx) as live:
+        for b in burners:
+            b.start()
+        try:
+            body = ask(live, "hello, is anyone there?")
+            want = bytes.fromhex(body["trace_id"])
+            assert rx.wait_for(lambda r: any(_b64(s["traceId"]) == want for s in r.spans
+                                             if s["path"] == "/v1/traces"), timeout_s=90)
+        finally:
+            for b in burners:
+                b.kill()
+
+
+def test_shutdown_with_a_hanging_backend_stays_within_its_bound(tmp_path: Path,
+                                                                rx: Receiver) -> None:
+    rx.mode = "hang"
+    live = served(tmp_path, rx, export_timeout_s=30.0)
+    with live:
+        for _ in range(3):
+            ask(live, "hello")
+        started = time.perf_counter()
+        live.services.tracer.shutdown(3.0)
+        assert time.perf_counter() - started < 5.0  # Docker's stop grace is 10 s
+    rx.mode = "ok"
+
+
+def test_the_export_child_exits_when_the_server_is_killed(tmp_path: Path,
+                                                          rx: Receiver) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import psutil
+
+    env = {**os.environ, "RAGWORKS_DATA_DIR": str(tmp_path), "RAGWORKS_LLM": "extractive",
+           "OTEL_EXPORTER_OTLP_ENDPOINT": rx.url, "RAGWORKS_ENV": "test",
+           "RAGWORKS_BOOTSTRAP_API_KEY": "rw_test_admin_key"}
+    from tests.conftest import free_port
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "ragworks.cli", "serve", "--port",
+                               str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 180
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.time() < deadline and server.poll() is None
+            time.sleep(0.5)
+        httpx.post(f"http://127.0.0.1:{port}/api/v1/query", json={"question": "hello"},
+                   headers={"Authorization": "Bearer rw_test_admin_key"}, timeout=60)
+        children = [p for p in psutil.Process(server.pid).children(recursive=True)
+                    if "ragworks-export" in " ".join(p.cmdline()) or p.name() == "python"
+                    or "python" in p.name()]
+        assert children
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(10)
+        gone, alive = psutil.wait_procs(children, timeout=20)
+        assert alive == [], [p.cmdline() for p in alive]
+    finally:
+        if server.poll() is None:
+            server.kill()
