@@ -31,9 +31,11 @@ ANSWERING = ("factoid", "multi_hop", "summary")
 
 
 def _hit_summary(h: Hit) -> dict:
-    return {"chunk_id": h.chunk.id, "source": h.chunk.source, "section": h.chunk.section,
-            "lexical": round(h.lexical, 4), "dense": round(h.dense, 4), "fused": h.fused,
-            "text": h.chunk.text[:500]}
+    """What the retrieve span keeps of a hit: where it is and how it scored, not its text
+    (a deleted document's text must not live on in traces)."""
+    return {"chunk_id": h.chunk.id, "doc_id": h.chunk.doc_id, "source": h.chunk.source,
+            "section": h.chunk.section, "lexical": round(h.lexical, 4),
+            "dense": round(h.dense, 4), "fused": h.fused}
 
 
 @dataclass

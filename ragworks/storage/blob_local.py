@@ -39,7 +39,16 @@ class LocalBlobStore:
             raise KeyError(key) from None
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        """Remove a blob, and the folders it leaves empty (up to the store's root)."""
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        folder = path.parent
+        while folder != self.root and self.root in folder.parents:
+            try:
+                folder.rmdir()  # only if empty
+            except OSError:
+                break
+            folder = folder.parent
 
     def exists(self, key: str) -> bool:
         return self._path(key).exists()

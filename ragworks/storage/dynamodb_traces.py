@@ -136,9 +136,12 @@ class DynamoTraceStore:
         old = self.db.get_item(TableName=self.table, Key=key, ConsistentRead=True).get("Item")
         created_at = float(old["created_at"]["N"]) if old else now
         trace = self.get_trace(tenant, trace_id, light=True) or {}
+        # feedback expires with its trace (DynamoDB's TTL removes both)
+        expires = {"expires_at": {"N": str(int(float(trace.get("start") or now)
+                                               + self.retention_s))}}
         item = {**key, "trace_id": {"S": trace_id}, "user_id": {"S": user_id},
                 "fields": {"S": json.dumps(fields)}, "created_at": _n(created_at),
-                "updated_at": _n(now)}
+                "updated_at": _n(now), **expires}
         self._put(item)
         if old:  # the "latest feedback" entry moves to the new time
             self.db.delete_item(TableName=self.table, Key={
@@ -146,7 +149,7 @@ class DynamoTraceStore:
                 "sk": {"S": f"{float(old['updated_at']['N']):017.6f}#{trace_id}#{user_id}"}})
         self._put({"pk": {"S": f"FBT#{tenant}"}, "sk": {"S": f"{now:017.6f}#{trace_id}#{user_id}"},
                    "trace_id": {"S": trace_id}, "fields": item["fields"], "at": _n(now),
-                   "trace": {"S": json.dumps(trace, default=str)}})
+                   "trace": {"S": json.dumps(trace, default=str)}, **expires})
         return old is None
 
     def get_feedback(self, tenant: str, trace_id: str, user_id: str) -> dict[str, Any] | None:

@@ -322,7 +322,8 @@ class SQLiteTraceStore:
             (tenant, exp_id + "/", exp_id + "0", name)) if json.loads(r[1])["value"] is not None]
 
     def delete_traces_before(self, before: float) -> int:
-        """Retention: drop traces (with observations and scores) that started before."""
+        """Retention: drop traces (with observations, scores and feedback, whose comments
+        and user ids are personal data) that started before."""
         conn = self._tx()
         try:
             ids = [r[0] for r in conn.execute("SELECT id FROM traces WHERE start < ?",
@@ -331,7 +332,7 @@ class SQLiteTraceStore:
                 part = ids[i:i + 500]
                 marks = ",".join("?" * len(part))
                 for table, column in (("observations", "trace_id"), ("scores", "trace_id"),
-                                      ("traces", "id")):
+                                      ("feedback", "trace_id"), ("traces", "id")):
                     conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", part)
             conn.execute("COMMIT")
         except BaseException:
