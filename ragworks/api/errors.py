@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder as jsonable
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from ragworks.errors import RagworksError, RateLimited, Unauthorized, Unavailable
 
@@ -23,7 +27,43 @@ def storage_failure(exc: BaseException) -> str | None:
     return None
 
 
+class ErrorBody(BaseModel):
+    """Every error answer has this shape."""
+    error: str = Field(description="The kind of error, e.g. BadInput, Unauthorized")
+    detail: str = Field(description="What was wrong, in words")
+    errors: list[dict[str, Any]] | None = Field(
+        None, description="For a request that failed validation: each field's problem")
+
+
+#: documented on every API route (the OpenAPI answers a client can expect)
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text} for code, text in (
+        (401, "Missing or invalid API key (or logged-out session)"),
+        (403, "The key lacks the scope this needs"),
+        (404, "No such object in the caller's tenant"),
+        (413, "The request body (or the document's text) is over a limit"),
+        (415, "The file's type is not supported, or not what its name says"),
+        (422, "The request is malformed or a value is out of range"),
+        (429, "This key's rate limit is used up: see Retry-After"),
+        (503, "Overloaded, or storage cannot take writes: see Retry-After"))}
+
+
+def _readable(errors: list[dict[str, Any]]) -> str:
+    parts = []
+    for e in errors[:5]:
+        where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("body", "query"))
+        parts.append(f"{where or 'request'}: {e.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
 def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")}
+                  for e in exc.errors()]
+        return JSONResponse(status_code=422, content={
+            "error": "BadInput", "detail": _readable(errors), "errors": jsonable(errors)})
+
     @app.exception_handler(sqlite3.Error)
     @app.exception_handler(OSError)
     async def _storage_error(request: Request, exc: Exception) -> JSONResponse:

@@ -158,3 +158,22 @@ def test_uvicorn_serves_the_documented_module_attribute(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def test_openapi_describes_the_real_error_answers(small: LiveServer) -> None:
+    with small.client() as c:
+        spec = c.get("/openapi.json").json()
+        assert "ErrorBody" in spec["components"]["schemas"]
+        for path, ops in spec["paths"].items():
+            if not path.startswith("/api/v1"):
+                continue
+            for method, op in ops.items():
+                codes = set(op["responses"])
+                assert {"401", "403", "404", "413", "422", "429", "503"} <= codes, (path, method)
+                assert "ErrorBody" in str(op["responses"]["422"]), (path, method)
+        # and a validation failure has that shape
+        resp = c.post("/api/v1/query", json={"question": 42, "include_hits": "maybe"})
+        body = resp.json()
+        assert resp.status_code == 422 and body["error"] == "BadInput"
+        assert isinstance(body["detail"], str) and "question" in body["detail"]
+        assert body["errors"] and body["errors"][0]["loc"]
