@@ -85,6 +85,9 @@ class Document(Frozen):
     size_bytes: int
     chunk_count: int
     created_at: float
+    #: what screening found in its text (e.g. "override": text that tries to instruct the
+    #: model); its flagged passages are kept out of answers (ingest/screen.py)
+    flags: tuple[str, ...] = ()
 
 
 class Chunk(Frozen):

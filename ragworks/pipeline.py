@@ -19,6 +19,7 @@ from ragworks.generate import Answerer, Usage
 from ragworks.generate.citations import attribute, citations_for
 from ragworks.generate.extractive import ExtractiveAnswerer
 from ragworks.generate.grounding import GroundingChecker, SentenceGate
+from ragworks.ingest import screen
 from ragworks.models import Answer, Citation, Hit, Plan, Scope
 from ragworks.observe.model import Observation
 from ragworks.observe.recorder import TraceRecorder
@@ -56,6 +57,9 @@ class QueryPipeline:
     prices: dict[str, tuple[float, float]] = field(default_factory=dict)
     #: counts tokens for backends that report none (the generation's model tokenizer)
     count_tokens: Callable[[str], int] | None = None
+    #: passages that try to instruct the model (ingest/screen.py): "exclude" keeps them
+    #: out of answers, "off" uses them like any other
+    screen_passages: str = "exclude"
 
     def run(self, question: str, scope: Scope, include_hits: bool = False,
             trace: TraceRecorder | None = None) -> Answer:
@@ -106,6 +110,9 @@ class QueryPipeline:
                 cover.output = {"covered": covered, "best_dense": round(best, 4),
                                 "threshold": round(threshold, 4), "category": category}
         rec.trace.category = category
+        if covered and hits and self.screen_passages == "exclude":
+            hits = self._screened(hits, rec)
+            covered = bool(hits)  # only attacks were found: nothing to answer from
         text, model, gen = "", self.answerer.name, None
         if not covered:
             text = NOT_COVERED
@@ -117,6 +124,11 @@ class QueryPipeline:
             text, model = "".join(pieces).strip(), gen.model
         cited_hits = hits if covered else []
         text, citations = citations_for(attribute(text, cited_hits), cited_hits)
+        foreign = screen.foreign_urls(text, [h.chunk.text for h in cited_hits])
+        for url in foreign:  # a link must come verbatim from a passage the answer cites
+            text = text.replace(url, "[link removed]")
+        if foreign:
+            rec.trace.metadata["removed_links"] = len(foreign)
         for obs in rec.trace.observations:
             if obs.parent_id is None:
                 stage[obs.name] = obs.latency_ms
@@ -131,6 +143,22 @@ class QueryPipeline:
                                   fallback_plan=plan.fallback)
         self._score(rec, answer, hits, citations, gen, question)
         yield "answer", answer
+
+    @staticmethod
+    def _screened(hits: list[Hit], rec: TraceRecorder) -> list[Hit]:
+        """The hits without passages that try to instruct the model; what was dropped,
+        and why, goes on the trace."""
+        kept, dropped = [], []
+        for h in hits:
+            why = screen.reasons(h.chunk.text)
+            if why:
+                dropped.append({"chunk_id": h.chunk.id, "source": h.chunk.source,
+                                "reasons": why})
+            else:
+                kept.append(h)
+        if dropped:
+            rec.trace.metadata["screened_passages"] = dropped
+        return kept
 
     def _generate(self, question: str, hits: list[Hit], plan: Plan, gen: Observation,
                   pieces: list[str]) -> Iterator[tuple[str, object]]:

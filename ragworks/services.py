@@ -201,6 +201,7 @@ class Services:
             coverage=self.coverage_for(self.settings.chunking_profile),
             fallback=ExtractiveAnswerer(self.sentence_vectors),
             prices=dict(self.settings.prices), count_tokens=count_tokens,
+            screen_passages=self.settings.screen_passages,
         )
 
     def coverage_for(self, profile: str) -> CoverageCalibrator:
@@ -295,7 +296,7 @@ class Services:
             answerer=answerer, min_relevance=s.min_relevance,
             coverage=self.coverage_for(s.chunking_profile),
             fallback=ExtractiveAnswerer(self.sentence_vectors), prices=dict(s.prices),
-            count_tokens=count_tokens)
+            count_tokens=count_tokens, screen_passages=s.screen_passages)
         with self._variants_lock:
             cached = self._variants.setdefault(key, built)
             self._variants.move_to_end(key)

@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     max_in_flight: int = Field(
         32, description="RAGWORKS_MAX_IN_FLIGHT: API requests at once per process; past "
         "that, 503 with Retry-After (0: no limit).")
+    screen_passages: Literal["exclude", "off"] = Field(
+        "exclude", description="RAGWORKS_SCREEN_PASSAGES: passages that try to instruct "
+        "the model are kept out of answers (exclude) or used (off).")
     max_json_bytes: int = Field(
         1024 * 1024, description="RAGWORKS_MAX_JSON_BYTES: any other body; larger gets 413.")
     max_dataset_bytes: int = Field(

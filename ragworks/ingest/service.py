@@ -26,6 +26,7 @@ from ragworks.errors import (
 )
 from ragworks.index.local import text_hash
 from ragworks.index.protocol import ChunkIndex
+from ragworks.ingest import screen
 from ragworks.ingest.chunker import PROFILES, chunk_document
 from ragworks.ingest.sandbox import limit_workers, parse_isolated
 from ragworks.ingest.sniff import sniff
@@ -169,10 +170,11 @@ class Ingestor:
                 f"{self.settings.max_document_chunks} (RAGWORKS_MAX_DOCUMENT_CHUNKS)")
         if not chunks:
             raise EmptyDocument(f"{filename}: no text could be extracted")
+        flags = tuple(dict.fromkeys(r for c in chunks for r in screen.reasons(c.text)))
         doc = Document(id=doc_id, tenant=tenant, collection=collection, source=filename,
                        title=parsed.title, media_type=media_type,
                        content_hash=content_hash(data), size_bytes=len(data),
-                       chunk_count=len(chunks), created_at=time.time())
+                       chunk_count=len(chunks), created_at=time.time(), flags=flags)
         return Prepared(doc, chunks, data, parsed.text, filename, parsed)
 
     def commit(self, prepared: Prepared, vectors: np.ndarray, embedded: int) -> IngestResult:

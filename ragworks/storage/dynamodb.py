@@ -21,6 +21,7 @@ Item layout (pk, sk):
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from decimal import Decimal
@@ -126,6 +127,7 @@ class DynamoRecordStore:
             "media_type": {"S": doc.media_type}, "content_hash": {"S": doc.content_hash},
             "size_bytes": {"N": str(doc.size_bytes)}, "chunk_count": {"N": str(doc.chunk_count)},
             "created_at": {"N": repr(doc.created_at)},
+            "flags": {"S": json.dumps(list(doc.flags))},
         }
 
     @staticmethod
@@ -135,7 +137,8 @@ class DynamoRecordStore:
             source=item["source"]["S"], title=item["title"]["S"],
             media_type=item["media_type"]["S"], content_hash=item["content_hash"]["S"],
             size_bytes=int(item["size_bytes"]["N"]), chunk_count=int(item["chunk_count"]["N"]),
-            created_at=float(Decimal(item["created_at"]["N"])))
+            created_at=float(Decimal(item["created_at"]["N"])),
+            flags=tuple(json.loads(item.get("flags", {}).get("S", "[]"))))
 
     def _counters(self, tenant: str, collection: str, delta: int) -> list[dict[str, Any]]:
         updates = [{"Update": {"TableName": self.table, "Key": {

@@ -138,10 +138,14 @@ def _m010_key_listing_and_sessions(conn: sqlite3.Connection) -> None:
         """CREATE TABLE revoked_sessions (id TEXT PRIMARY KEY, expires REAL NOT NULL)""")
 
 
+def _m011_document_flags(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE documents ADD COLUMN flags TEXT NOT NULL DEFAULT '[]'")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_documents, _m002_api_keys, _m003_traces, _m004_feedback, _m005_experiments,
     _m006_eval_runs, _m007_datasets, _m008_dashboard_and_alerts, _m009_rollup_time_indexes,
-    _m010_key_listing_and_sessions,
+    _m010_key_listing_and_sessions, _m011_document_flags,
 ]
 
 

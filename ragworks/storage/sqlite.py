@@ -16,7 +16,7 @@ from ragworks.storage.migrations import migrate
 
 _DOC_COLS = (
     "id, tenant, collection, source, title, media_type, content_hash, size_bytes, "
-    "chunk_count, created_at"
+    "chunk_count, created_at, flags"
 )
 
 
@@ -42,7 +42,9 @@ def rollback(conn: sqlite3.Connection) -> None:
 
 
 def _doc(row: Sequence[object]) -> Document:
-    return Document(**dict(zip([c.strip() for c in _DOC_COLS.split(",")], row, strict=True)))
+    fields = dict(zip([c.strip() for c in _DOC_COLS.split(",")], row, strict=True))
+    fields["flags"] = tuple(json.loads(str(fields["flags"] or "[]")))
+    return Document(**fields)
 
 
 class SQLiteRecordStore:
@@ -61,10 +63,11 @@ class SQLiteRecordStore:
 
     def insert_document(self, doc: Document) -> bool:
         cur = self._conn().execute(
-            f"INSERT OR IGNORE INTO documents ({_DOC_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT OR IGNORE INTO documents ({_DOC_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (
                 doc.id, doc.tenant, doc.collection, doc.source, doc.title, doc.media_type,
                 doc.content_hash, doc.size_bytes, doc.chunk_count, doc.created_at,
+                json.dumps(list(doc.flags)),
             ),
         )
         return cur.rowcount == 1
