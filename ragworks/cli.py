@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -175,7 +176,10 @@ def ask(question: str, collection: str | None = None, tenant: str = "default",
 
 @app.command()
 def serve(host: str | None = None, port: int | None = None,
-          samples: bool = typer.Option(False, help="Ingest the sample corpus first.")) -> None:
+          samples: bool = typer.Option(False, help="Ingest the sample corpus first."),
+          workers: int = typer.Option(1, min=1, max=64, help="Server processes (each with "
+                                      "its own in-flight limit; they share the stores).")
+          ) -> None:
     """Run the HTTP API and the pages (default http://127.0.0.1:3000)."""
     import uvicorn
 
@@ -191,7 +195,7 @@ def serve(host: str | None = None, port: int | None = None,
         load()
     application = create_app(svc.settings, svc)
     s = svc.settings
-    if samples:
+    if samples and workers == 1:
         threading.Thread(target=ask_sample_questions, args=(svc,), daemon=True,
                          name="sample-questions").start()
     err.print(f"ragworks listening on http://{s.host}:{s.port}/  (API docs at /docs)")
@@ -201,6 +205,12 @@ def serve(host: str | None = None, port: int | None = None,
         err.print(f"dev API key (tenant 'default', all scopes): {application.state.dev_key}")
         err.print(f"chat page with the key filled in: http://{s.host}:{s.port}/#key="
                   f"{application.state.dev_key}")
+    if workers > 1:  # each process builds its app from the environment
+        os.environ.setdefault("RAGWORKS_DATA_DIR", str(s.data_dir))
+        application.state.services.close()
+        uvicorn.run("ragworks.api.app:create_app", factory=True, workers=workers,
+                    host=s.host, port=s.port, log_level="warning")
+        return
     uvicorn.run(application, host=s.host, port=s.port, log_level="warning")
 
 

@@ -177,3 +177,32 @@ def test_openapi_describes_the_real_error_answers(small: LiveServer) -> None:
         assert resp.status_code == 422 and body["error"] == "BadInput"
         assert isinstance(body["detail"], str) and "question" in body["detail"]
         assert body["errors"] and body["errors"][0]["loc"]
+
+
+def test_serve_with_two_worker_processes_answers(tmp_path: Path) -> None:
+    port = free_port()
+    env = {"RAGWORKS_DATA_DIR": str(tmp_path), "RAGWORKS_BOOTSTRAP_API_KEY": KEY,
+           "RAGWORKS_ENV": "test", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "ragworks.cli", "serve", "--port",
+                                 str(port), "--workers", "2"], env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            assert proc.poll() is None, log.read_text()[-2000:]
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "serve --workers 2 did not come up"
+            time.sleep(0.5)
+        for _ in range(4):
+            resp = httpx.post(f"http://127.0.0.1:{port}/api/v1/query", json={"question": "hi"},
+                              headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
+            assert resp.status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(30)
