@@ -50,6 +50,9 @@ def chitchat_reply(question: str) -> str:
     return next((r for k, r in CHITCHAT_REPLIES.items() if k in low), DEFAULT_CHITCHAT)
 
 
+_NUMBER = re.compile(r"\d")
+
+
 @dataclass
 class Unit:
     hit: int         # 1-based rank of the passage
@@ -58,6 +61,7 @@ class Unit:
     kind: str        # "sentence" | "item" | "code"
     para: int        # paragraph number within the passage
     score: float = 0.0
+    asked: frozenset[str] = frozenset()  # the question's words it holds (set by _score)
 
 
 def units_of(text: str, hit: int) -> list[Unit]:
@@ -147,6 +151,7 @@ class ExtractiveAnswerer:
         heading_match = [sum(idf.get(t, 0.0) for t in q & hd) / total for hd in heads]
         cos = self._cosines(question, units)
         for u, words, c in zip(units, docs, cos, strict=True):
+            u.asked = frozenset(q & words)
             lexical = sum(idf[t] for t in q & words) / total
             section = heading_match[u.hit - 1]
             opening = section * (1.0 if u.pos == 0 else 0.5 if u.pos == 1 else 0.0)
@@ -188,7 +193,8 @@ class ExtractiveAnswerer:
             if u not in out and u.hit == best.hit and u not in already \
                     and abs(u.pos - best.pos) <= 2:
                 out.append(u)
-        return out
+        return _without_rivals(out, keep=out[1] if len(out) > 1 and (announcing or
+                               best.text.rstrip().endswith(":")) else None)
 
     def _render(self, chosen: list[Unit], units: list[Unit]) -> str:
         """Reading order per passage; a unit ending in ":" brings its items or code."""
@@ -214,3 +220,17 @@ class ExtractiveAnswerer:
                 text = f"{text}{sep if text else ''}{body}"
             parts.append(f"{text} [{hit}]")
         return "\n\n".join(parts) if any("\n" in p for p in parts) else " ".join(parts)
+
+
+def _without_rivals(picked: list[Unit], keep: Unit | None = None) -> list[Unit]:
+    """Drop a competing value: a sentence with a number that holds only part of what
+    another picked sentence with a number holds of the question. Asked about the
+    *secondary* caregiver, "The primary caregiver receives 20 weeks" goes when "The
+    secondary caregiver receives 8 weeks" is there too."""
+    out = []
+    for u in picked:
+        rival = next((v for v in picked if v is not u and u.asked < v.asked
+                      and _NUMBER.search(u.text) and _NUMBER.search(v.text)), None)
+        if rival is None or u is keep:
+            out.append(u)
+    return out or picked[:1]
