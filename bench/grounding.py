@@ -1,6 +1,8 @@
 """The grounding check as a detector of wrong answers, on evals/grounding/pairs.jsonl.
 
     .venv/bin/python bench/grounding.py              # claim-level check vs the old word share
+    .venv/bin/python bench/grounding.py --verifier local:qwen2.5-1.5b --margins m.json
+                                                     # + the local model's second opinion
 
 A pair is flagged when the check finds an ungrounded sentence; the positive
 class is "wrong". Prints precision and recall of wrong answers, per kind of
@@ -49,6 +51,76 @@ def evaluate(pairs: list[dict], flag) -> dict:  # type: ignore[no-untyped-def]
             "flagged_by_kind": {k: f"{a}/{b}" for k, (a, b) in sorted(per_kind.items())}}
 
 
+_MARK = __import__("re").compile(r"\[(\d{1,2})\]")
+
+
+def _margins(pairs: list[dict], spec: str, path: Path | None) -> list[float]:
+    cached = json.loads(path.read_text()) if path and path.exists() else {}
+    todo = [p for p in pairs if _key(p) not in cached]
+    if todo:
+        from ragworks.generate.verify import ModelVerifier
+        from ragworks.services import make_chat
+        from ragworks.settings import Settings
+
+        verifier = ModelVerifier(make_chat(Settings(llm_threads=2), spec))  # type: ignore[arg-type]
+        for i, p in enumerate(todo, 1):
+            cited = [int(n) for n in _MARK.findall(p["answer"])]
+            passages = [p["passages"][n - 1]["text"] for n in cited
+                        if 1 <= n <= len(p["passages"])]
+            cached[_key(p)] = verifier.margin(p["question"], passages,
+                                              _MARK.sub("", p["answer"]).strip())
+            if i % 25 == 0:
+                print(f"  verifier: {i}/{len(todo)}", flush=True)
+                if path:
+                    path.write_text(json.dumps(cached))
+        if path:
+            path.write_text(json.dumps(cached))
+    return [cached[_key(p)] for p in pairs]
+
+
+def _key(p: dict) -> str:
+    return p["question"] + "\u241e" + p["answer"]
+
+
+def _pr(flags: list[bool], wrong: list[bool]) -> tuple[float, float]:
+    tp = sum(f and w for f, w in zip(flags, wrong, strict=True))
+    fp = sum(f and not w for f, w in zip(flags, wrong, strict=True))
+    return (tp / (tp + fp) if tp + fp else 0.0), (tp / sum(wrong) if sum(wrong) else 0.0)
+
+
+def combined_report(pairs: list[dict], heuristic: list[bool], margins: list[float]) -> dict:
+    """The sweep, and two-fold cross-validation of the threshold by question."""
+    wrong = [p["label"] == "wrong" for p in pairs]
+    sweep = {}
+    for t in (0.0, 0.5, 1.0, 1.5, 2.0, 3.0):
+        flags = [h or m > t for h, m in zip(heuristic, margins, strict=True)]
+        precision, recall = _pr(flags, wrong)
+        sweep[f"{t:g}"] = {"precision": round(precision, 3), "recall": round(recall, 3)}
+    import hashlib
+
+    fold = [int(hashlib.sha256(p["question"].encode()).hexdigest(), 16) % 2 for p in pairs]
+    grid = [x / 4 for x in range(-4, 17)]
+    held: list[tuple[bool, bool]] = []
+    chosen = []
+    for k in (0, 1):
+        train = [i for i, f in enumerate(fold) if f != k]
+        test = [i for i, f in enumerate(fold) if f == k]
+
+        def score(t: float, idx: list[int]) -> tuple[float, float]:
+            return _pr([heuristic[i] or margins[i] > t for i in idx], [wrong[i] for i in idx])
+
+        def f1(t: float, idx: list[int]) -> float:
+            precision, recall = score(t, idx)
+            return 2 * precision * recall / max(precision + recall, 1e-9)
+
+        best = max(grid, key=lambda t: f1(t, train))  # the best F1 on the training half
+        chosen.append(best)
+        held += [(heuristic[i] or margins[i] > best, wrong[i]) for i in test]
+    precision, recall = _pr([f for f, _ in held], [w for _, w in held])
+    return {"sweep": sweep, "cv_thresholds": chosen,
+            "cv_held_out": {"precision": round(precision, 3), "recall": round(recall, 3)}}
+
+
 def main() -> None:
     from ragworks.embed import make_embedder
     from ragworks.embed.cache import VectorCache
@@ -58,6 +130,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=Path, default=ROOT / "evals/grounding/pairs.jsonl")
     parser.add_argument("--show", type=int, default=0, help="print N misclassified pairs")
+    parser.add_argument("--verifier", default="", help="e.g. local:qwen2.5-1.5b")
+    parser.add_argument("--margins", type=Path, default=None, help="cache of the margins")
     args = parser.parse_args()
     pairs = [json.loads(line) for line in args.pairs.read_text().splitlines() if line.strip()]
     checker = GroundingChecker(VectorCache(make_embedder("minilm")))
@@ -68,6 +142,15 @@ def main() -> None:
     print(json.dumps({"detector": "claim-level check", **claim,
                       "ms_per_answer": round(per_pair_ms, 2)}))
     print(json.dumps({"detector": "word share < 0.65 (before)", **share}))
+    if args.verifier:
+        heuristic = [not checker.check(p["answer"], _hits(p["passages"]), p["question"]).grounded
+                     for p in pairs]
+        started = time.perf_counter()
+        margins = _margins(pairs, args.verifier, args.margins)
+        per_pair = (time.perf_counter() - started) * 1000 / len(pairs)
+        print(json.dumps({"detector": f"claim-level check OR {args.verifier} margin",
+                          **combined_report(pairs, heuristic, margins),
+                          "verifier_ms_per_answer": round(per_pair, 1)}))
     shown = 0
     for p in pairs:
         if shown >= args.show:

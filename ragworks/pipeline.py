@@ -19,6 +19,7 @@ from ragworks.generate import Answerer, Usage
 from ragworks.generate.citations import attribute, citations_for
 from ragworks.generate.extractive import ExtractiveAnswerer
 from ragworks.generate.grounding import GroundingChecker, SentenceGate
+from ragworks.generate.verify import Verifier
 from ragworks.ingest import screen
 from ragworks.models import Answer, Citation, Hit, Plan, Scope
 from ragworks.observe.model import Observation
@@ -60,6 +61,9 @@ class QueryPipeline:
     #: passages that try to instruct the model (ingest/screen.py): "exclude" keeps them
     #: out of answers, "off" uses them like any other
     screen_passages: str = "exclude"
+    #: a second opinion on each model sentence (the local model: generate/verify.py); the
+    #: model's answer is then released once it is whole and every sentence is verified
+    verifier: Verifier | None = None
 
     def run(self, question: str, scope: Scope, include_hits: bool = False,
             trace: TraceRecorder | None = None) -> Answer:
@@ -169,22 +173,14 @@ class QueryPipeline:
         verify = plan.mode != "none" and self.fallback is not None \
             and self.answerer.name != self.fallback.name
         raw: list[str] = []
-        gate = SentenceGate(self.grounding, hits, question)
+        second = self.verifier if verify else None
+        gate = SentenceGate(self.grounding, hits, question, second)
         try:
-            for piece in self.answerer.answer(question, hits, plan, usage):
-                raw.append(piece)
-                if not verify:
-                    pieces.append(piece)
-                    yield "token", piece
-                    continue
-                for sentence in gate.feed(piece):
-                    pieces.append(sentence)
-                    yield "token", sentence
-                if gate.stopped:
-                    break  # a sentence failed: the rest of the model's text is withdrawn
-            for sentence in gate.finish() if verify else ():
-                pieces.append(sentence)
-                yield "token", sentence
+            stream = self.answerer.answer(question, hits, plan, usage)
+            for piece in _released(stream, gate if verify else None, raw,
+                                   whole=second is not None):
+                pieces.append(piece)
+                yield "token", piece
         except BackendError as exc:
             if self.fallback is None or pieces:
                 raise
@@ -200,6 +196,8 @@ class QueryPipeline:
         self._usage(gen, usage, text)
         if verify and gate.withdrawn:
             gen.metadata["withdrawn"] = gate.withdrawn
+        if gate.margins:
+            gen.metadata["verifier_margins"] = gate.margins
         if verify and not "".join(pieces).strip() and self.fallback is not None \
                 and gen.model != self.fallback.name:
             # nothing of the model's answer held up: the extractive answer is shown instead
@@ -248,6 +246,25 @@ class QueryPipeline:
         if self.coverage is None:
             return self.min_relevance
         return self.coverage.threshold(scope, floor=self.min_relevance)
+
+
+def _released(stream: Iterator[str], gate: SentenceGate | None, raw: list[str],
+              whole: bool = False) -> Iterator[str]:
+    """What of a model's stream is shown: everything (no gate), or the sentences the gate
+    lets through as they complete; with ``whole``, the stream is read to its end first
+    (the verifier needs the model, which the stream holds)."""
+    for piece in stream:
+        raw.append(piece)
+        if gate is None:
+            yield piece
+        elif not whole:
+            yield from gate.feed(piece)
+            if gate.stopped:
+                return  # a sentence failed: the rest of the model's text is withdrawn
+    if gate is not None:
+        if whole:
+            yield from gate.feed("".join(raw))
+        yield from gate.finish()
 
 
 def default_fallback() -> Answerer:

@@ -28,6 +28,7 @@ from ragworks.feedback.service import FeedbackService
 from ragworks.generate import Answerer, ChatModel
 from ragworks.generate.extractive import ExtractiveAnswerer
 from ragworks.generate.llm import LLMAnswerer
+from ragworks.generate.verify import ModelVerifier
 from ragworks.index import ChunkIndex, open_chunk_index
 from ragworks.ingest.chunker import PROFILES, count_tokens
 from ragworks.ingest.service import Ingestor
@@ -150,6 +151,13 @@ class Services:
     def answerer(self) -> Answerer:
         return make_answerer(self.settings, self.sentence_vectors, self.chat)
 
+    def verifier_for(self, s: Settings) -> ModelVerifier | None:
+        """The local model's second opinion on its own sentences (RAGWORKS_VERIFY_ANSWERS):
+        only a llama.cpp model can score a prompt without generating."""
+        if not s.verify_answers or not s.llm.startswith("local:qwen"):
+            return None
+        return ModelVerifier(self.chat(s.llm), s.verify_threshold)  # type: ignore[arg-type]
+
     def write_failed(self, cause: str) -> None:
         """A write to storage failed (disk full, read-only): readiness says so for a while."""
         self.__dict__["_write_failure"] = (time.time(), cause)
@@ -202,6 +210,7 @@ class Services:
             fallback=ExtractiveAnswerer(self.sentence_vectors),
             prices=dict(self.settings.prices), count_tokens=count_tokens,
             screen_passages=self.settings.screen_passages,
+            verifier=self.verifier_for(self.settings),
         )
 
     def coverage_for(self, profile: str) -> CoverageCalibrator:
@@ -296,7 +305,8 @@ class Services:
             answerer=answerer, min_relevance=s.min_relevance,
             coverage=self.coverage_for(s.chunking_profile),
             fallback=ExtractiveAnswerer(self.sentence_vectors), prices=dict(s.prices),
-            count_tokens=count_tokens, screen_passages=s.screen_passages)
+            count_tokens=count_tokens, screen_passages=s.screen_passages,
+            verifier=self.verifier_for(s))
         with self._variants_lock:
             cached = self._variants.setdefault(key, built)
             self._variants.move_to_end(key)

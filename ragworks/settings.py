@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     )
     variant_cache_size: int = Field(
         8, description="RAGWORKS_VARIANT_CACHE_SIZE: configured pipelines kept (LRU).")
+    verify_answers: bool = Field(
+        True, description="RAGWORKS_VERIFY_ANSWERS: a local model checks each sentence of its "
+        "own answer against the cited passage before it is shown (generate/verify.py).")
+    verify_threshold: float = Field(
+        1.0, description="RAGWORKS_VERIFY_THRESHOLD: the verifier's margin above which a "
+        "sentence is withdrawn (bench/grounding.py --verifier chooses it).")
     llm_threads: int = Field(1, description="RAGWORKS_LLM_THREADS: local model CPU threads.")
     model_dir: Path = Field(
         Path.home() / ".cache" / "ragworks" / "models",

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ragworks.embed.cache import VectorCache
+from ragworks.generate.verify import Verifier
 from ragworks.index.lexical import tokenize
 from ragworks.ingest.segment import sentence_spans
 from ragworks.models import Hit
@@ -306,8 +307,11 @@ class SentenceGate:
     """
 
     def __init__(self, checker: GroundingChecker, hits: Sequence[Hit],
-                 question: str = "") -> None:
+                 question: str = "", verifier: Verifier | None = None) -> None:
         self.checker, self.hits, self.question = checker, hits, question
+        #: a second opinion (the local model) on sentences the rules let through
+        self.verifier = verifier
+        self.margins: list[float] = []
         self.buffer = ""
         self.stopped = False
         self.withdrawn: list[dict] = []
@@ -354,6 +358,10 @@ class SentenceGate:
                     if moved is not None:
                         sentence, grounded = moved + sentence[len(sentence.rstrip()):], True
                         cited = tuple(int(n) for n in _MARKER.findall(moved))
+                if grounded and self.verifier is not None:
+                    problem = self._second_opinion(sentence, cited or self._last_cited)
+                    if problem:
+                        grounded, report_problems = False, [problem]
                 self._last_cited = cited or self._last_cited
             if grounded:
                 out.append(sentence if sentence[-1:].isspace() else sentence + " ")
@@ -364,6 +372,17 @@ class SentenceGate:
                                        "problems": report_problems})
         return out
 
+
+    def _second_opinion(self, sentence: str, cited: tuple[int, ...]) -> str | None:
+        assert self.verifier is not None
+        passages = [self.hits[n - 1].chunk.text for n in cited if 1 <= n <= len(self.hits)] \
+            or [h.chunk.text for h in self.hits]
+        margin = self.verifier.margin(self.question, passages, _MARKER.sub("", sentence).strip())
+        self.margins.append(round(margin, 3))
+        if margin > self.verifier.threshold:
+            return (f"{self.verifier.name} finds it unsupported by {_cite(cited)} "
+                    f"(margin {margin:.2f} > {self.verifier.threshold:g})")
+        return None
 
     def _recite(self, text: str) -> str | None:
         """The sentence with its marker moved to the retrieved passage that grounds it."""

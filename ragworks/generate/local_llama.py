@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ragworks.errors import BackendError
 from ragworks.generate import Usage
 
@@ -141,6 +143,33 @@ class LlamaChatModel:
             prompt = "".join(m["content"] for m in messages)
             usage.input_tokens = self.count_tokens(prompt)
             usage.output_tokens = self.count_tokens(produced) if produced else 0
+
+    def first_token_margin(self, messages: Sequence[dict[str, str]], yes: str,
+                           no: str) -> float:
+        """logit(first token of ``no``) - logit(first token of ``yes``) for the assistant's
+        reply to ``messages``: one forward pass over the prompt, nothing generated. The
+        prompt's common prefix with the previous call (the system message) is reused."""
+        self.load()
+        llm = self._llm
+        prompt = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n"
+                         for m in messages) + "<|im_start|>assistant\n"
+        tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
+        if len(tokens) >= self.n_ctx:
+            tokens = tokens[-(self.n_ctx - 1):]
+        first_yes = llm.tokenize(yes.encode(), add_bos=False, special=False)[0]
+        first_no = llm.tokenize(no.encode(), add_bos=False, special=False)[0]
+        with self._run_lock:
+            try:
+                old = list(llm.input_ids[:llm.n_tokens])
+                same = 0
+                while same < min(len(old), len(tokens) - 1) and old[same] == tokens[same]:
+                    same += 1
+                llm.n_tokens = same
+                llm.eval(tokens[same:])
+                logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm._n_vocab,))
+                return float(logits[first_no] - logits[first_yes])
+            except (RuntimeError, ValueError) as exc:
+                raise BackendError(f"local model failed: {exc}") from None
 
     def close(self) -> None:
         with self._load_lock:

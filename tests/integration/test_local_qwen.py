@@ -60,3 +60,39 @@ def test_the_model_answers_with_a_grounded_cited_sentence(chat: LlamaChatModel) 
     assert "8 weeks" in answer.answer and "[1]" in answer.answer  # type: ignore[attr-defined]
     assert "20 weeks" not in shown  # nothing ungrounded was ever streamed
     assert GroundingChecker().check(answer.answer, [OneHit(text).hit]).grounded  # type: ignore[attr-defined]
+
+
+def test_the_model_verifier_leans_against_a_swapped_term(chat: LlamaChatModel) -> None:
+    from ragworks.generate.verify import ModelVerifier
+
+    verifier = ModelVerifier(chat, threshold=1.0)
+    passage = ["The secondary caregiver receives 8 weeks of fully paid leave, which can be "
+               "taken in up to three blocks within the first year."]
+    question = "How many weeks of paid leave does the secondary caregiver get?"
+    right = verifier.margin(question, passage, "The secondary caregiver gets 8 weeks.")
+    wrong = verifier.margin(question, passage, "The secondary caregiver gets 20 weeks.")
+    assert wrong > right
+    assert not verifier.unsupported(question, passage, "The secondary caregiver gets 8 weeks.")
+    assert verifier.unsupported(question, passage, "The secondary caregiver gets 20 weeks.")
+
+
+def test_with_the_verifier_the_answer_is_released_whole_and_verified(
+        chat: LlamaChatModel) -> None:
+    from ragworks.classify.model import QueryClassifier
+    from ragworks.embed import make_embedder
+    from ragworks.generate.extractive import ExtractiveAnswerer
+    from ragworks.generate.verify import ModelVerifier
+    from ragworks.route.planner import Planner
+
+    text = ("The primary caregiver receives 20 weeks of fully paid leave. The secondary "
+            "caregiver receives 8 weeks of fully paid leave.")
+    pipeline = QueryPipeline(
+        classifier=QueryClassifier.load(None, make_embedder("minilm")),
+        planner=Planner(prompt_version="v3"), retriever=OneHit(text),  # type: ignore[arg-type]
+        answerer=LLMAnswerer(chat, max_tokens=80), fallback=ExtractiveAnswerer(),
+        grounding=GroundingChecker(), verifier=ModelVerifier(chat, threshold=1.0))
+    events = list(pipeline.stream("How many weeks of paid leave does the secondary caregiver "
+                                  "get?", Scope(tenant="t")))
+    answer = events[-1][1]
+    assert "8 weeks" in answer.answer  # type: ignore[attr-defined]
+    assert "20 weeks" not in "".join(v for k, v in events if k == "token")

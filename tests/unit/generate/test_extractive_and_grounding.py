@@ -107,3 +107,33 @@ def test_a_true_sentence_citing_the_wrong_passage_is_re_cited() -> None:
     shown = gate.feed("Full-time employees get 27 days of paid vacation per year. [1] ")
     shown += gate.finish()
     assert "".join(shown).strip().endswith("[2]") and not gate.withdrawn
+
+
+class _Judge:
+    """A verifier that leans against any sentence holding one word."""
+
+    name, threshold = "judge", 1.0
+
+    def __init__(self, word: str) -> None:
+        self.word, self.calls = word, 0
+
+    def margin(self, question: str, passages, answer: str) -> float:  # type: ignore[no-untyped-def]
+        self.calls += 1
+        return 5.0 if self.word in answer else -3.0
+
+
+def test_the_gate_asks_the_verifier_about_sentences_the_rules_pass() -> None:
+    from ragworks.generate.grounding import GroundingChecker, SentenceGate
+    from ragworks.models import Chunk, Hit
+
+    text = "Employees get 27 days of vacation. Unused days expire on March 31."
+    hit = Hit(chunk=Chunk(id="c", doc_id="d", tenant="t", collection="c", source="p.md",
+                          title="", section="Vacation", text=text, start=0, end=len(text),
+                          ordinal=0))
+    judge = _Judge("expire")
+    gate = SentenceGate(GroundingChecker(), [hit], "How many vacation days?", judge)
+    shown = gate.feed("Employees get 27 days of vacation. [1] Unused days expire on "
+                      "March 31. [1]") + gate.finish()
+    assert "".join(shown).strip() == "Employees get 27 days of vacation. [1]"
+    assert judge.calls == 2 and gate.margins == [-3.0, 5.0]
+    assert "judge finds it unsupported" in gate.withdrawn[0]["problems"][0]
