@@ -92,14 +92,14 @@ def combined_report(pairs: list[dict], heuristic: list[bool], margins: list[floa
     """The sweep, and two-fold cross-validation of the threshold by question."""
     wrong = [p["label"] == "wrong" for p in pairs]
     sweep = {}
-    for t in (0.0, 0.5, 1.0, 1.5, 2.0, 3.0):
+    for t in (0.0, 0.5, 1.0, 1.25, 1.5, 2.0, 3.0):
         flags = [h or m > t for h, m in zip(heuristic, margins, strict=True)]
         precision, recall = _pr(flags, wrong)
         sweep[f"{t:g}"] = {"precision": round(precision, 3), "recall": round(recall, 3)}
     import hashlib
 
     fold = [int(hashlib.sha256(p["question"].encode()).hexdigest(), 16) % 2 for p in pairs]
-    grid = [x / 4 for x in range(-4, 17)]
+    grid = [x / 8 for x in range(-8, 33)]
     held: list[tuple[bool, bool]] = []
     chosen = []
     for k in (0, 1):
@@ -109,11 +109,8 @@ def combined_report(pairs: list[dict], heuristic: list[bool], margins: list[floa
         def score(t: float, idx: list[int]) -> tuple[float, float]:
             return _pr([heuristic[i] or margins[i] > t for i in idx], [wrong[i] for i in idx])
 
-        def f1(t: float, idx: list[int]) -> float:
-            precision, recall = score(t, idx)
-            return 2 * precision * recall / max(precision + recall, 1e-9)
-
-        best = max(grid, key=lambda t: f1(t, train))  # the best F1 on the training half
+        # the lowest threshold (most recall) whose precision on the training half is >= 0.8
+        best = min((t for t in grid if score(t, train)[0] >= 0.8), default=grid[-1])
         chosen.append(best)
         held += [(heuristic[i] or margins[i] > best, wrong[i]) for i in test]
     precision, recall = _pr([f for f, _ in held], [w for _, w in held])

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
         True, description="RAGWORKS_VERIFY_ANSWERS: a local model checks each sentence of its "
         "own answer against the cited passage before it is shown (generate/verify.py).")
     verify_threshold: float = Field(
-        1.0, description="RAGWORKS_VERIFY_THRESHOLD: the verifier's margin above which a "
+        1.25, description="RAGWORKS_VERIFY_THRESHOLD: the verifier's margin above which a "
         "sentence is withdrawn (bench/grounding.py --verifier chooses it).")
     llm_threads: int = Field(1, description="RAGWORKS_LLM_THREADS: local model CPU threads.")
     model_dir: Path = Field(
