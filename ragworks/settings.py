@@ -102,9 +102,9 @@ class Settings(BaseSettings):
         "", description="RAGWORKS_METRICS_TOKEN: bearer token for /metrics; empty: loopback "
         "callers only.")
     rate_limit_per_minute: float = Field(
-        600, description="RAGWORKS_RATE_LIMIT_PER_MINUTE: requests per API key (0: no limit).")
+        1200, description="RAGWORKS_RATE_LIMIT_PER_MINUTE: requests per API key (0: no limit).")
     rate_limit_burst: int = Field(
-        60, description="RAGWORKS_RATE_LIMIT_BURST: requests a key may make at once.")
+        120, description="RAGWORKS_RATE_LIMIT_BURST: requests a key may make at once.")
     max_in_flight: int = Field(
         32, description="RAGWORKS_MAX_IN_FLIGHT: API requests at once per process; past "
         "that, 503 with Retry-After (0: no limit).")

@@ -25,7 +25,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def make_settings(tmp: Path, **overrides: object) -> Settings:
     base: dict[str, object] = {"env": "test", "data_dir": tmp, "llm": "extractive",
-                               "embedder": "minilm", "bootstrap_api_key": "rw_test_admin_key"}
+                               "embedder": "minilm", "bootstrap_api_key": "rw_test_admin_key",
+                               # tests script bursts with one key; the quota has its own test
+                               "rate_limit_per_minute": 0}
     base.update(overrides)
     return Settings(**base)  # type: ignore[arg-type]
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from ragworks.auth import KEY_ID_LEN, hash_key
 from ragworks.models import Scope
 from tests.conftest import AWS, CORPUS, ROOT, free_port
 
@@ -118,7 +119,8 @@ def test_two_apis_and_two_workers_agree_and_lose_nothing(tmp_path: Path, aws: AW
 
         with ThreadPoolExecutor(6) as pool:
             assert set(pool.map(rate, enumerate(answers))) == {201}
-        stored = [reference.traces.get_feedback("default", a["trace_id"], f"u{n}")
+        author = f"key:{hash_key(KEY)[:KEY_ID_LEN]}"  # feedback is stored under the key's id
+        stored = [reference.traces.get_feedback("default", a["trace_id"], f"{author}/u{n}")
                   for n, a in enumerate(answers)]
         assert all(fb is not None for fb in stored)
         assert sum(fb["rating"] == 0.0 for fb in stored) == len(answers[::3])
