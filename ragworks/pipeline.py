@@ -56,7 +56,8 @@ class QueryPipeline:
     grounding: GroundingChecker = field(default_factory=GroundingChecker)
     #: model -> (price per million input tokens, per million output tokens)
     prices: dict[str, tuple[float, float]] = field(default_factory=dict)
-    #: counts tokens for backends that report none (the generation's model tokenizer)
+    #: estimates tokens for backends that report none (words and punctuation marks, not the
+    #: model's tokenizer: the generation says so with usage_source="counted")
     count_tokens: Callable[[str], int] | None = None
     #: passages that try to instruct the model (ingest/screen.py): "exclude" keeps them
     #: out of answers, "off" uses them like any other

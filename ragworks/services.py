@@ -122,7 +122,7 @@ class Services:
 
     @cached_property
     def blobs(self) -> BlobStore:
-        return open_blob_store(self.settings.blob_store)
+        return open_blob_store(self.settings.blob_store, self.settings.s3_kms_key_id)
 
     @cached_property
     def embedder(self) -> Embedder:

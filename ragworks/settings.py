@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     record_store: str = Field(
         "", description="RAGWORKS_RECORD_STORE: spec, default sqlite:///<data_dir>/ragworks.db"
     )
+    s3_kms_key_id: str = Field(
+        "", description="RAGWORKS_S3_KMS_KEY_ID: encrypt S3 blobs with this KMS key (SSE-KMS).")
     blob_store: str = Field("", description="RAGWORKS_BLOB_STORE: default file://<data_dir>/blobs"
                             ", or s3://BUCKET/PREFIX")
     db_host: str = Field(

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-import os
-
 from ragworks.storage.blob_local import LocalBlobStore
 from ragworks.storage.protocols import BlobStore, RecordStore
 from ragworks.storage.sqlite import SQLiteRecordStore
@@ -24,13 +22,14 @@ def open_record_store(spec: str) -> RecordStore:
                      "(expected sqlite:///PATH or dynamodb://TABLE_PREFIX)")
 
 
-def open_blob_store(spec: str) -> BlobStore:
+def open_blob_store(spec: str, kms_key_id: str = "") -> BlobStore:
+    """``kms_key_id`` (S3 only): server-side encryption with this KMS key."""
     if spec.startswith("file://"):
         return LocalBlobStore(spec.removeprefix("file://"))
     if spec.startswith("s3://"):
         from ragworks.storage.blob_s3 import S3BlobStore
 
-        return S3BlobStore(spec, kms_key_id=os.environ.get("RAGWORKS_S3_KMS_KEY_ID", ""))
+        return S3BlobStore(spec, kms_key_id=kms_key_id)
     raise ValueError(f"unknown blob store spec {spec!r} (expected file://PATH or s3://BUCKET)")
 
 
