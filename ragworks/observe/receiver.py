@@ -134,7 +134,7 @@ class Receiver:
     def __exit__(self, *exc: object) -> None:
         self._thread_server.stop(5)
 
-    def wait_for(self, predicate, timeout_s: float = 15.0) -> bool:  # type: ignore[no-untyped-def]
+    def wait_for(self, predicate, timeout_s: float = 60.0) -> bool:  # type: ignore[no-untyped-def]
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             with self._lock:

@@ -88,13 +88,14 @@ def test_embedding_stops_on_shutdown_and_stores_nothing(svc: Services) -> None:
 
 
 def _new_children(before: set[int]) -> int:
-    """Live child processes started since ``before`` (other tests' exporters, browsers and
-    idle workers do not count)."""
+    """Parse workers started since ``before``: live processes forked by the forkserver
+    (other tests' exporters, browsers and idle workers do not count)."""
     count = 0
     for p in psutil.Process().children(recursive=True):
         try:
+            parent = p.parent()
             if p.pid not in before and p.status() != psutil.STATUS_ZOMBIE \
-                    and "forkserver" not in " ".join(p.cmdline()):
+                    and parent is not None and "forkserver" in " ".join(parent.cmdline()):
                 count += 1
         except psutil.Error:
             pass

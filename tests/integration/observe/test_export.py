@@ -41,7 +41,7 @@ def test_langfuse_receives_the_trace_tree_generation_and_scores(tmp_path: Path,
                                       "wifi-guest-access.txt", "default")
         body = ask(live, "How long is a guest Wi-Fi code valid? mail jo@example.com re ACME-42",
                    user_id="user-7", session_id="sess-1", tags=["beta"])
-        assert live.services.tracer.flush(10)
+        assert live.services.tracer.flush(90)
         trace_id = body["trace_id"]
         assert rx.wait_for(lambda r: any(s["attributes"].get("langfuse.trace.name") == "query"
                                          for s in r.spans))
@@ -76,7 +76,7 @@ def test_langfuse_receives_the_trace_tree_generation_and_scores(tmp_path: Path,
         with live.client() as c:  # feedback arrives later and is exported as a score too
             assert c.post("/api/v1/feedback", json={"trace_id": trace_id,
                                                     "rating": "up"}).status_code == 201
-        assert live.services.tracer.flush(10)
+        assert live.services.tracer.flush(90)
         assert rx.wait_for(lambda r: any(s["name"] == "thumbs_up" and s["traceId"] == trace_id
                                          for s in r.scores))
 
@@ -92,7 +92,7 @@ def test_otlp_receives_genai_attributes(tmp_path: Path, rx: Receiver) -> None:
         live.services.ingestor.ingest((CORPUS / "error-codes.txt").read_bytes(),
                                       "error-codes.txt", "default")
         body = ask(live, "What does error E102 mean?")
-        assert live.services.tracer.flush(10)
+        assert live.services.tracer.flush(90)
         otlp = [s for s in rx.spans if s["path"] == "/v1/traces"]
         ours = [s for s in otlp if _b64(s["traceId"]) == bytes.fromhex(body["trace_id"])]
         gen = next(s for s in ours if s["name"].startswith("chat "))
@@ -119,7 +119,7 @@ def test_a_bad_backend_never_fails_or_delays_requests(tmp_path: Path, rx: Receiv
             s = live.services.tracer.stats()["otlp"]
             return s["dropped"] + s["failed"] + s["queue_depth"] > 0
 
-        assert rx.wait_for(troubled, timeout_s=10)  # counted, not waited for
+        assert rx.wait_for(troubled, timeout_s=60)  # counted, not waited for
         stats = live.services.tracer.stats()
         with live.client() as c:
             metrics = c.get("/metrics").text
@@ -127,7 +127,7 @@ def test_a_bad_backend_never_fails_or_delays_requests(tmp_path: Path, rx: Receiv
         rx.mode = "ok"  # the backend returns: exports resume
         before = stats["otlp"]["exported"]
         ask(live, "What does error E102 mean?")
-        live.services.tracer.flush(20)
+        live.services.tracer.flush(90)
         assert rx.wait_for(lambda r: live.services.tracer.stats()["otlp"]["exported"] > before,
                            timeout_s=30)
 
@@ -195,7 +195,7 @@ def test_planted_pii_never_reaches_either_exporter(tmp_path: Path, rx: Receiver)
             assert c.post("/api/v1/feedback", json={
                 "trace_id": trace_id, "rating": "down",
                 "comment": "call me at +49 30 1234 5678 or jo@example.com"}).status_code == 201
-        assert live.services.tracer.flush(30)
+        assert live.services.tracer.flush(90)
         assert rx.wait_for(lambda r: any(s["name"] == "ingest" for s in r.spans)
                            and any(s["name"] == "thumbs_up" for s in r.scores))
         sent = str(rx.spans) + str(rx.scores)
