@@ -134,6 +134,20 @@ def test_admin_traces_page_with_a_huge_offset_renders(small: LiveServer) -> None
         assert "<html" in resp.text.lower()
 
 
+def _wait_healthy(proc: subprocess.Popen, port: int, log: Path) -> None:  # type: ignore[type-arg]
+    """Poll /healthz of a served process (generous deadline: slow on a busy machine)."""
+    deadline = time.monotonic() + 180
+    while True:
+        assert proc.poll() is None, log.read_text()[-2000:]
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "the server did not come up"
+        time.sleep(0.5)
+
+
 def test_uvicorn_serves_the_documented_module_attribute(tmp_path: Path) -> None:
     port = free_port()
     env = {"RAGWORKS_DATA_DIR": str(tmp_path), "RAGWORKS_LLM": "extractive",
@@ -145,16 +159,7 @@ def test_uvicorn_serves_the_documented_module_attribute(tmp_path: Path) -> None:
                                  "--host", "127.0.0.1", "--port", str(port)],
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, log.read_text()[-2000:]
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "uvicorn did not come up"
-            time.sleep(0.5)
+        _wait_healthy(proc, port, log)
     finally:
         proc.terminate()
         proc.wait(30)
@@ -189,16 +194,7 @@ def test_serve_with_two_worker_processes_answers(tmp_path: Path) -> None:
                                  str(port), "--workers", "2"], env=env, stdout=out,
                                 stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, log.read_text()[-2000:]
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "serve --workers 2 did not come up"
-            time.sleep(0.5)
+        _wait_healthy(proc, port, log)
         for _ in range(4):
             resp = httpx.post(f"http://127.0.0.1:{port}/api/v1/query", json={"question": "hi"},
                               headers={"Authorization": f"Bearer {KEY}"}, timeout=60)
