@@ -1,9 +1,13 @@
 """The embedded chunk index: chunks and vectors in a SQLite file, searched in memory.
 
 The SQLite file is the durable truth; the in-memory BM25 matrix and the dense
-matrix are rebuilt from it at start and whenever another process changed it
-(a generation counter tells). Search is brute force over float32 vectors,
-which stays under 25 ms at 100k chunks on 2 cores.
+matrix are loaded from it at start. Every write also appends to a change log
+(rows added, documents deleted) in the same transaction, so a process sees another
+process' writes by replaying the few entries it has not seen: a query never waits
+for a whole reload (only a reader that fell more than ``KEEP_CHANGES`` entries
+behind loads afresh). Tenants and collections are held as integer codes, so a
+query's scope is one integer comparison per chunk. Search is brute force over
+float32 vectors.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from ragworks.models import Chunk, Hit, Scope, content_hash, embed_text
 from ragworks.storage.sqlite import connect, rollback
 
 _COLS = "id, doc_id, tenant, collection, source, title, section, text, start, end, ordinal"
+_LOAD = "SELECT id, doc_id, tenant, collection, title, section, text, vector FROM chunks"
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS chunks (id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, "
     "tenant TEXT NOT NULL, collection TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL, "
@@ -30,9 +35,14 @@ _SCHEMA = [
     "ordinal INTEGER NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL)",
     "CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (tenant, doc_id)",
     "CREATE INDEX IF NOT EXISTS chunks_text_hash ON chunks (text_hash)",
-    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-    "INSERT OR IGNORE INTO meta VALUES ('generation', 0)",
+    # One row per write: rows first_row..last_row added, or (first_row NULL) a document
+    # deleted. Readers replay the entries after the last one they applied.
+    "CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "tenant TEXT NOT NULL, doc_id TEXT NOT NULL, first_row INTEGER, last_row INTEGER)",
 ]
+KEEP_CHANGES = 10_000  # entries kept in the change log; a reader further behind reloads
+# id, doc_id, tenant, collection, title, section, text, vector: one row as _LOAD reads it
+_Row = tuple[str, str, str, str, str, str, str, bytes]
 
 
 T = TypeVar("T")
@@ -59,6 +69,19 @@ def _chunk(row: Sequence[object]) -> Chunk:
     return Chunk(**dict(zip(keys, row, strict=True)))
 
 
+class _Codes:
+    """Small integers for strings (tenants, collections): scope masks compare integers."""
+
+    def __init__(self) -> None:
+        self.of: dict[str, int] = {}
+
+    def code(self, value: str) -> int:
+        return self.of.setdefault(value, len(self.of))
+
+    def codes(self, values: Iterable[str]) -> np.ndarray:
+        return np.fromiter((self.code(v) for v in values), dtype=np.int32)
+
+
 class LocalChunkIndex:
     def __init__(self, path: str | Path, dim: int) -> None:
         self.dir = Path(path)
@@ -72,8 +95,9 @@ class LocalChunkIndex:
         for stmt in _SCHEMA:
             conn.execute(stmt)
         conn.execute("COMMIT")
-        self._generation = -1
-        self._reload_if_changed()
+        self._seq = -1  # the last change-log entry applied in memory; -1: nothing loaded
+        self.full_loads = 0
+        self._catch_up()
 
     # -- storage -------------------------------------------------------------------------
 
@@ -84,72 +108,117 @@ class LocalChunkIndex:
             self._local.conn = conn
         return conn
 
-    def _db_generation(self) -> int:
-        return int(self._conn().execute("SELECT value FROM meta WHERE key='generation'")
-                   .fetchone()[0])
-
-    def _reload_if_changed(self) -> None:
+    def _catch_up(self) -> None:
+        """Bring memory level with the file: replay new change-log entries, or load afresh."""
         with self._lock:
-            gen = self._db_generation()
-            if gen == self._generation:
-                return
-            n = int(self._conn().execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
-            ids, docs, tenants, collections = [], [], [], []
-            vectors = np.zeros((n, self.dim), dtype=np.float32)
-            bm25 = BM25()
-            texts: list[str] = []
-            # Streamed in row order: never all rows (texts and blobs) in memory at once.
-            cursor = self._conn().execute(
-                "SELECT id, doc_id, tenant, collection, title, section, text, vector "
-                "FROM chunks ORDER BY rowid")
-            for i, row in enumerate(cursor):
-                if i >= n:  # rows added since COUNT: the next call reloads them
-                    break
-                ids.append(row[0])
-                docs.append(row[1])
-                tenants.append(row[2])
-                collections.append(row[3])
-                vectors[i] = np.frombuffer(row[7], dtype=np.float32)
-                texts.append(embed_text(row[4], row[5], row[6]))
-                if len(texts) == 2000:
-                    bm25.add(texts)
-                    texts = []
-                if i % 25000 == 24999:
-                    bm25.compact()
-            bm25.add(texts)
-            bm25.compact()
-            self._ids = ids
-            self._docs = np.array(docs, dtype=object)
-            self._tenants = np.array(tenants, dtype=object)
-            self._collections = np.array(collections, dtype=object)
-            self._vectors = vectors[: len(ids)]
-            self._bm25 = bm25
-            self._generation = gen if len(ids) == n else -1
-            _return_freed_memory()
+            conn = self._conn()
+            conn.execute("BEGIN")  # one read snapshot for the check and what follows
+            try:
+                oldest, newest = conn.execute(
+                    "SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM changes").fetchone()
+                if newest == self._seq:
+                    return
+                if self._seq < 0 or self._seq < oldest - 1 or newest < self._seq:
+                    self._load(conn)
+                else:
+                    self._replay(conn, self._seq)
+                self._seq = int(newest)
+            finally:
+                conn.execute("COMMIT")
 
-    def _write(self, statements: Callable[[sqlite3.Connection], T]) -> tuple[T, bool]:
-        """Run statements in one transaction and bump the generation.
+    def _load(self, conn: sqlite3.Connection) -> None:
+        self.full_loads += 1
+        n = int(conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        self._ids: list[str] = []
+        self._id_set: set[str] = set()
+        self._tenant_codes, self._collection_codes = _Codes(), _Codes()
+        self._docs = _objects([])
+        self._tenants = np.zeros(0, dtype=np.int32)
+        self._collections = np.zeros(0, dtype=np.int32)
+        self._vectors = np.zeros((n, self.dim), dtype=np.float32)  # filled in place below
+        self._bm25 = BM25()
+        docs, tenants, collections, texts = [], [], [], []
+        # Streamed in row order: never all rows (texts and blobs) in memory at once.
+        for i, row in enumerate(conn.execute(f"{_LOAD} ORDER BY rowid")):
+            self._ids.append(row[0])
+            docs.append(row[1])
+            tenants.append(row[2])
+            collections.append(row[3])
+            self._vectors[i] = np.frombuffer(row[7], dtype=np.float32)
+            texts.append(embed_text(row[4], row[5], row[6]))
+            if len(texts) == 2000:
+                self._bm25.add(texts)
+                texts = []
+            if i % 25000 == 24999:
+                self._bm25.compact()
+        self._bm25.add(texts)
+        self._bm25.compact()
+        self._id_set = set(self._ids)
+        self._docs = _objects(docs)
+        self._tenants = self._tenant_codes.codes(tenants)
+        self._collections = self._collection_codes.codes(collections)
+        _return_freed_memory()
 
-        Returns their result and whether the in-memory arrays may be patched in
-        place (False when another process wrote meanwhile: they were reloaded).
-        """
-        self._reload_if_changed()
+    def _replay(self, conn: sqlite3.Connection, after: int) -> None:
+        """Apply the change-log entries after ``after`` in order. An added range is read
+        as it is now (ids already held are skipped: a row id can be reused after a delete),
+        a deleted document is dropped; the result is the file's state."""
+        entries = conn.execute("SELECT tenant, doc_id, first_row, last_row FROM changes "
+                               "WHERE seq > ? ORDER BY seq", (after,)).fetchall()
+        for tenant, doc_id, first, last in entries:
+            if first is None:
+                self._drop(tenant, doc_id)
+                continue
+            added = conn.execute(f"{_LOAD} WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
+                                 (first, last))
+            rows: list[_Row] = [r for r in added if r[0] not in self._id_set]
+            self._append(rows)
+
+    def _append(self, rows: Sequence[_Row]) -> None:
+        if not rows:
+            return
+        ids = [r[0] for r in rows]
+        self._ids += ids
+        self._id_set.update(ids)
+        self._docs = np.concatenate([self._docs, _objects(r[1] for r in rows)])
+        self._tenants = np.concatenate(
+            [self._tenants, self._tenant_codes.codes(r[2] for r in rows)])
+        self._collections = np.concatenate(
+            [self._collections, self._collection_codes.codes(r[3] for r in rows)])
+        vectors = np.frombuffer(b"".join(r[7] for r in rows), dtype=np.float32)
+        self._vectors = np.vstack([self._vectors, vectors.reshape(len(rows), self.dim)])
+        self._bm25.add([embed_text(r[4], r[5], r[6]) for r in rows])
+
+    def _drop(self, tenant: str, doc_id: str) -> None:
+        code = self._tenant_codes.of.get(tenant)
+        if code is None:
+            return
+        keep = ~((self._tenants == code) & (self._docs == doc_id))
+        if keep.all():
+            return
+        self._id_set.difference_update(x for x, k in zip(self._ids, keep, strict=True) if not k)
+        self._ids = [x for x, k in zip(self._ids, keep, strict=True) if k]
+        self._docs = self._docs[keep]
+        self._tenants = self._tenants[keep]
+        self._collections = self._collections[keep]
+        self._vectors = self._vectors[keep]
+        self._bm25.keep(keep)
+
+    def _write(self, statements: Callable[[sqlite3.Connection], T]) -> T:
+        """Run statements (which log their change) in one transaction, then catch up."""
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            result = statements(conn)
-            conn.execute("UPDATE meta SET value = value + 1 WHERE key='generation'")
-            gen = self._db_generation()
-            conn.execute("COMMIT")
-        except BaseException:
-            rollback(conn)
-            raise
-        if gen != self._generation + 1:
-            self._generation = -1
-            self._reload_if_changed()
-            return result, False
-        self._generation = gen
-        return result, True
+        with self._lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = statements(conn)
+                conn.execute("DELETE FROM changes WHERE seq <= "
+                             "(SELECT MAX(seq) FROM changes) - ?", (KEEP_CHANGES,))
+                conn.execute("COMMIT")
+            except BaseException:
+                rollback(conn)
+                raise
+            self._catch_up()
+        return result
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -160,9 +229,9 @@ class LocalChunkIndex:
             return
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
 
-        def insert(conn: sqlite3.Connection) -> list[int]:
-            inserted = []
-            for i, (chunk, vec) in enumerate(zip(chunks, vectors, strict=True)):
+        def insert(conn: sqlite3.Connection) -> None:
+            rows: list[int] = []
+            for chunk, vec in zip(chunks, vectors, strict=True):
                 cur = conn.execute(
                     f"INSERT OR IGNORE INTO chunks ({_COLS}, text_hash, vector) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -170,52 +239,33 @@ class LocalChunkIndex:
                      chunk.title, chunk.section, chunk.text, chunk.start, chunk.end,
                      chunk.ordinal, text_hash(chunk), vec.tobytes()),
                 )
-                if cur.rowcount == 1:
-                    inserted.append(i)
-            return inserted
+                if cur.rowcount == 1 and cur.lastrowid is not None:
+                    rows.append(cur.lastrowid)
+            if rows:
+                conn.execute("INSERT INTO changes (tenant, doc_id, first_row, last_row) "
+                             "VALUES (?,?,?,?)", (chunks[0].tenant, chunks[0].doc_id,
+                                                  min(rows), max(rows)))
 
-        with self._lock:
-            new, in_sync = self._write(insert)
-            if not (in_sync and new):
-                return
-            fresh = [chunks[i] for i in new]
-            self._ids += [c.id for c in fresh]
-            self._docs = np.concatenate([self._docs, _objects(c.doc_id for c in fresh)])
-            self._tenants = np.concatenate([self._tenants, _objects(c.tenant for c in fresh)])
-            self._collections = np.concatenate(
-                [self._collections, _objects(c.collection for c in fresh)])
-            self._vectors = np.vstack([self._vectors, vectors[new]])
-            self._bm25.add([c.embed_text for c in fresh])
+        self._write(insert)
 
     def delete_document(self, tenant: str, doc_id: str) -> int:
         def delete(conn: sqlite3.Connection) -> int:
-            return int(conn.execute(
+            removed = int(conn.execute(
                 "DELETE FROM chunks WHERE tenant=? AND doc_id=?", (tenant, doc_id)).rowcount)
-
-        with self._lock:
-            removed, in_sync = self._write(delete)
-            if not in_sync:
-                return removed
-            keep = ~((self._tenants == tenant) & (self._docs == doc_id))
-            if not keep.all():
-                self._ids = [x for x, k in zip(self._ids, keep, strict=True) if k]
-                self._docs = self._docs[keep]
-                self._tenants = self._tenants[keep]
-                self._collections = self._collections[keep]
-                self._vectors = self._vectors[keep]
-                self._bm25.keep(keep)
+            if removed:
+                conn.execute("INSERT INTO changes (tenant, doc_id) VALUES (?,?)", (tenant, doc_id))
             return removed
+
+        return self._write(delete)
 
     # -- reads -----------------------------------------------------------------------------
 
     def search(self, query: str, vector: np.ndarray, scope: Scope, n: int,
                timings: dict[str, tuple[float, float]] | None = None) -> list[Hit]:
         with self._lock:
-            self._reload_if_changed()
+            self._catch_up()
             ids, vectors, bm25 = self._ids, self._vectors, self._bm25
-            mask = self._tenants == scope.tenant
-            if scope.collection is not None:
-                mask &= self._collections == scope.collection
+            mask = self._scope_mask(scope)
             t0 = time.time()
             lexical = bm25.scores(query, mask)
         if not mask.any():
@@ -240,6 +290,13 @@ class LocalChunkIndex:
             hits.append(Hit(chunk=chunk, lexical=float(lexical[p]), dense=float(dense[p]),
                             lexical_rank=lex_rank.get(p), dense_rank=dense_rank.get(p)))
         return hits
+
+    def _scope_mask(self, scope: Scope) -> np.ndarray:
+        tenant = self._tenant_codes.of.get(scope.tenant, -1)
+        mask = self._tenants == tenant
+        if scope.collection is not None:
+            mask &= self._collections == self._collection_codes.of.get(scope.collection, -1)
+        return mask
 
     def _fetch(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
         out: dict[str, Chunk] = {}
@@ -274,10 +331,10 @@ class LocalChunkIndex:
 
     def count(self, tenant: str | None = None) -> int:
         with self._lock:
-            self._reload_if_changed()
+            self._catch_up()
             if tenant is None:
                 return len(self._ids)
-            return int((self._tenants == tenant).sum())
+            return int((self._tenants == self._tenant_codes.of.get(tenant, -1)).sum())
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
