@@ -7,6 +7,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -60,6 +61,7 @@ def _files(paths: list[Path]) -> list[Path]:
 def ingest_paths(svc, paths: list[Path], tenant: str, collection: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
     from ragworks.errors import RagworksError
     from ragworks.ingest.service import IngestResult
+    from ragworks.usecases.ingesting import ingest_files
 
     files = _files(paths)
     counts = {"created": 0, "unchanged": 0, "replaced": 0, "failed": 0}
@@ -74,8 +76,8 @@ def ingest_paths(svc, paths: list[Path], tenant: str, collection: str) -> dict[s
                 counts[result.status] += 1
             bar.update(task, advance=1, description=f"ingesting {name[:40]}")
 
-        svc.ingestor.ingest_many([(f.name, f.read_bytes) for f in files], tenant, collection,
-                                 on_result=done)
+        ingest_files(svc, [(f.name, f.read_bytes) for f in files], tenant, collection,
+                     on_result=done)
     return counts
 
 
@@ -141,22 +143,15 @@ def ask(question: str, collection: str | None = None, tenant: str = "default",
         as_json: bool = typer.Option(False, "--json", help="The same body as the API."),
         include_hits: bool = False, llm: str | None = None) -> None:
     """Ask a question and print the answer with its citations."""
-    from ragworks.api.routes_query import validate_question
     from ragworks.api.schemas import QueryResponse
     from ragworks.errors import RagworksError
-    from ragworks.models import Scope
+    from ragworks.usecases import Asking
+    from ragworks.usecases import answer as answer_question
 
     svc = _services(llm=llm)
     try:
-        q = validate_question(question, svc.settings.max_question_chars)
-        rec = svc.tracer.start("query", tenant, tags=["cli"])
-        try:
-            answer = svc.pipeline.run(q, Scope(tenant=tenant, collection=collection),
-                                      include_hits, trace=rec)
-        except RagworksError as exc:
-            svc.tracer.finish(rec, "error", f"{type(exc).__name__}: {exc.message}")
-            raise
-        svc.tracer.finish(rec)
+        answer = answer_question(svc, question, Asking(
+            tenant=tenant, collection=collection, include_hits=include_hits, tags=("cli",)))
     except RagworksError as exc:
         err.print(f"error: {exc.message}")
         svc.close()  # flushes exports, bounded by RAGWORKS_FLUSH_TIMEOUT_S
@@ -196,6 +191,8 @@ def serve(host: str | None = None, port: int | None = None,
     application = create_app(svc.settings, svc)
     s = svc.settings
     if samples and workers == 1:
+        from ragworks.usecases import ask_sample_questions
+
         threading.Thread(target=ask_sample_questions, args=(svc,), daemon=True,
                          name="sample-questions").start()
     err.print(f"ragworks listening on http://{s.host}:{s.port}/  (API docs at /docs)")
@@ -212,26 +209,6 @@ def serve(host: str | None = None, port: int | None = None,
                     host=s.host, port=s.port, log_level="warning")
         return
     uvicorn.run(application, host=s.host, port=s.port, log_level="warning")
-
-
-def ask_sample_questions(svc) -> int:  # type: ignore[no-untyped-def]
-    """Ask the packaged sample questions once (real traces, so the dashboard has data)."""
-    from ragworks.models import Scope
-    from ragworks.storage.sqlite_traces import TraceFilter
-
-    if svc.traces.list_traces("default", TraceFilter(name="query"), limit=1)[1]:
-        return 0
-    path = resources.files("ragworks") / "samples" / "questions.txt"
-    questions = [q for q in path.read_text().splitlines() if q.strip()]
-    for n, question in enumerate(questions):
-        rec = svc.tracer.start("query", "default", user_id=f"sample-user-{n % 4}",
-                               tags=["sample"], input={"question": question})
-        try:
-            svc.pipeline.run(question, Scope(tenant="default"), trace=rec)
-            svc.tracer.finish(rec)
-        except Exception as exc:  # noqa: BLE001 - a sample failing must not stop the server
-            svc.tracer.finish(rec, "error", str(exc))
-    return len(questions)
 
 
 def routed_search(svc, question: str, scope, dense_weight: float, trace=None):  # type: ignore[no-untyped-def]
@@ -365,6 +342,7 @@ def eval_import_beir(folder: Path = typer.Argument(..., exists=True, file_okay=F
                      tenant: str = "default") -> None:
     """Ingest a BEIR corpus (collection beir-NAME) and store its queries and qrels as NAME."""
     from ragworks.evaluate.datasets import read_beir
+    from ragworks.usecases.ingesting import ingest_files
 
     svc = _services()
     docs, items = read_beir(folder, split)
@@ -376,8 +354,11 @@ def eval_import_beir(folder: Path = typer.Argument(..., exists=True, file_okay=F
             counts[getattr(result, "status", "failed")] += 1
             bar.advance(task)
 
-        svc.ingestor.ingest_many([(d["name"], lambda t=d["text"]: t.encode()) for d in docs],
-                                 tenant, f"beir-{name}", on_result=done)
+        def reader(text: str) -> Callable[[], bytes]:
+            return lambda: text.encode()
+
+        ingest_files(svc, [(d["name"], reader(d["text"])) for d in docs], tenant,
+                     f"beir-{name}", on_result=done)
     saved = svc.datasets.save(tenant, name, items, source=f"beir:{folder.name}")
     svc.close()
     sys.stdout.write(json.dumps({"documents": counts, "dataset": saved}) + "\n")
@@ -392,7 +373,7 @@ def eval_run(dataset: str = typer.Option(..., help="JSONL file, or NAME[@VERSION
              tenant: str = "default", as_json: bool = typer.Option(False, "--json")) -> None:
     """Answer and score every item (progress bar); the run is stored for `eval compare`."""
     from ragworks.evaluate.judge import LLMJudge
-    from ragworks.evaluate.runs import resolve_variant, run_eval
+    from ragworks.usecases.evaluating import resolve_variant, run_eval
 
     svc = _services()
     overrides = resolve_variant(svc, tenant, json.loads(variant) if variant and
@@ -455,6 +436,7 @@ def eval_gate(dataset: Path = typer.Option(..., exists=True, dir_okay=False),
     from ragworks.evaluate.answers import load_labelled
     from ragworks.evaluate.gate import compare, measure
     from ragworks.models import Scope
+    from ragworks.usecases import Asking, answer
 
     items = load_labelled(dataset)
     with tempfile.TemporaryDirectory() as tmp:
@@ -465,8 +447,10 @@ def eval_gate(dataset: Path = typer.Option(..., exists=True, dir_okay=False),
         scope = Scope(tenant="default")
         with Progress(console=err) as bar:
             task = bar.add_task("answering", total=len(items))
-            metrics = measure(svc, items, scope,
-                              lambda q, w: routed_search(svc, q, scope, w),
+            asking = Asking(tenant="default", include_hits=True, overrides={},
+                            tags=("eval", "gate"), trace_name="eval_item")
+            metrics = measure(items, lambda q, w: routed_search(svc, q, scope, w),
+                              lambda q: answer(svc, q, asking), svc.settings.dense_weight,
                               lambda: bar.advance(task))
         svc.close()
     if update:

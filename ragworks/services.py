@@ -46,7 +46,6 @@ from ragworks.storage.sqlite_traces import SQLiteTraceStore
 
 if TYPE_CHECKING:
     from ragworks.alerts.service import AlertService
-    from ragworks.evaluate.jobs import EvalJobs
     from ragworks.jobs.queue import JobQueue
 
 log = structlog.get_logger(__name__)
@@ -434,17 +433,9 @@ class Services:
         return open_job_queue(self.settings.job_queue, self.settings.data_dir,
                               self.settings.job_visibility_s)
 
-    @cached_property
-    def eval_jobs(self) -> EvalJobs:
-        from ragworks.evaluate.jobs import EvalJobs
-
-        return EvalJobs(self)
-
     def close(self) -> None:
         if "ingestor" in self.__dict__:
             self.ingestor.stopping.set()
-        if "eval_jobs" in self.__dict__:
-            self.eval_jobs.close()
         if "alerts" in self.__dict__:
             self.alerts.notifier.close()
         if "tracer" in self.__dict__:

@@ -10,7 +10,6 @@ for) or ``uvicorn --factory ragworks.api.app:create_app``.
 from __future__ import annotations
 
 import threading
-import time
 from contextlib import asynccontextmanager
 from importlib import resources
 
@@ -39,6 +38,8 @@ from ragworks.api.routes_traces import router as traces_router
 from ragworks.dashboard.pages import router as admin_pages
 from ragworks.services import Services
 from ragworks.settings import Settings
+from ragworks.usecases.evaluating import EvalJobs
+from ragworks.usecases.upkeep import retention_loop
 
 log = structlog.get_logger(__name__)
 
@@ -63,12 +64,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         stop.set()
         if evaluator is not None:
             evaluator.stop()
+        app.state.eval_jobs.close()
         svc.close()
 
     app = FastAPI(title="ragworks", version=__version__, lifespan=lifespan,
                   description="Retrieval-augmented question answering with citations.",
                   docs_url=None, redoc_url=None)  # /docs below: assets served from here
     app.state.services = svc
+    app.state.eval_jobs = EvalJobs(svc)  # runs started over HTTP, one at a time
     app.state.dev_key = svc.bootstrap_key()
     app.state.quota = KeyQuota(settings.rate_limit_per_minute, settings.rate_limit_burst)
     api_errors.install(app)
@@ -98,25 +101,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     return app
 
 
-
-
-def prune_traces(svc: Services) -> int:
-    """Delete traces older than the retention period; returns how many."""
-    cutoff = time.time() - svc.settings.trace_retention_days * 86400
-    removed = svc.traces.delete_traces_before(cutoff)
-    if removed:
-        log.info("traces_pruned", removed=removed, retention_days=svc.settings.trace_retention_days)
-    return removed
-
-
-def retention_loop(svc: Services, stop: threading.Event, every_s: float = 3600) -> None:
-    """The background job: prune at start, then every hour, until stopped."""
-    while not stop.is_set():
-        try:
-            prune_traces(svc)
-        except Exception as exc:  # noqa: BLE001 - a failed pass is retried next time
-            log.error("trace_retention_failed", error=str(exc))
-        stop.wait(every_s)
 
 
 def __getattr__(name: str) -> FastAPI:

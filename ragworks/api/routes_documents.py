@@ -11,11 +11,11 @@ from pydantic import BaseModel
 from ragworks.api.deps import principal, services
 from ragworks.api.schemas import MAX_OFFSET, DocumentList, IngestResponse
 from ragworks.auth import Principal
-from ragworks.errors import BadInput, EmptyDocument, NotFound, PayloadTooLarge, RagworksError
-from ragworks.ingest.service import IngestResult
+from ragworks.errors import BadInput, EmptyDocument, NotFound, PayloadTooLarge
 from ragworks.ingest.sniff import sniff
 from ragworks.models import Document, content_hash
 from ragworks.services import Services
+from ragworks.usecases.ingesting import ingest_file
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -62,31 +62,11 @@ async def upload(response: Response, file: UploadFile = File(...),
             "collection": collection, "document_id": doc_id})
         response.status_code = 202
         return QueuedUpload(job_id=job_id, document_id=doc_id, status="queued")
-    result = await run_in_threadpool(traced_ingest, svc, data, name, who.tenant, collection)
+    result = await run_in_threadpool(ingest_file, svc, data, name, who.tenant, collection)
     if result.status == "unchanged":
         response.status_code = 200
     return IngestResponse(document=result.document, status=result.status,
                           embedded=result.embedded)
-
-
-def traced_ingest(svc: Services, data: bytes, name: str, tenant: str,
-                  collection: str) -> IngestResult:
-    """Ingest one file inside an "ingest" trace (the input is the file name, never its text)."""
-    rec = svc.tracer.start("ingest", tenant, input={"source": name, "bytes": len(data),
-                                                    "collection": collection})
-    try:
-        with rec.span("ingest_file") as span:
-            result = svc.ingestor.ingest(data, name, tenant, collection)
-            span.output = {"status": result.status, "chunks": result.document.chunk_count,
-                           "embedded": result.embedded}
-    except RagworksError as exc:
-        svc.metrics.ingested.labels("failed").inc()
-        svc.tracer.finish(rec, "error", f"{type(exc).__name__}: {exc.message}")
-        raise
-    rec.trace.output = {"document_id": result.document.id, "status": result.status}
-    svc.metrics.ingested.labels(result.status).inc()
-    svc.tracer.finish(rec)
-    return result
 
 
 @router.get("", response_model=DocumentList)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from ragworks.api.deps import admin_principal, services
 from ragworks.auth import Principal
 from ragworks.errors import BadInput, NotFound
 from ragworks.evaluate.judge import LLMJudge
-from ragworks.evaluate.runs import compare, resolve_variant
+from ragworks.evaluate.runs import compare
 from ragworks.services import Services
+from ragworks.usecases.evaluating import EvalJobs, resolve_variant
 
 router = APIRouter(prefix="/api/v1/eval", tags=["evaluation"])
 
@@ -25,7 +26,7 @@ class RunRequest(BaseModel):
 
 
 @router.post("/runs", status_code=202)
-def start_run(body: RunRequest, who: Principal = Depends(admin_principal),
+def start_run(body: RunRequest, request: Request, who: Principal = Depends(admin_principal),
               svc: Services = Depends(services)) -> dict:
     """Queue a run; follow it at /api/v1/eval/jobs/{id}. The stored run is the result."""
     name, _, version = body.dataset.partition("@")
@@ -45,18 +46,22 @@ def start_run(body: RunRequest, who: Principal = Depends(admin_principal),
                                  "judge": body.judge})
         return {"id": message, "status": "queued", "queue": svc.settings.job_queue,
                 "total": len(items), "done": 0, "run_id": None}
-    return svc.eval_jobs.submit(who.tenant, items, body.dataset, overrides, judge)
+    return _jobs(request).submit(who.tenant, items, body.dataset, overrides, judge)
+
+
+def _jobs(request: Request) -> EvalJobs:
+    jobs: EvalJobs = request.app.state.eval_jobs
+    return jobs
 
 
 @router.get("/jobs")
-def list_jobs(who: Principal = Depends(admin_principal), svc: Services = Depends(services)) -> dict:
-    return {"jobs": svc.eval_jobs.all(who.tenant)}
+def list_jobs(request: Request, who: Principal = Depends(admin_principal)) -> dict:
+    return {"jobs": _jobs(request).all(who.tenant)}
 
 
 @router.get("/jobs/{job_id}")
-def get_job(job_id: str, who: Principal = Depends(admin_principal),
-            svc: Services = Depends(services)) -> dict:
-    return svc.eval_jobs.get(who.tenant, job_id)
+def get_job(job_id: str, request: Request, who: Principal = Depends(admin_principal)) -> dict:
+    return _jobs(request).get(who.tenant, job_id)
 
 
 @router.get("/runs")

@@ -14,11 +14,35 @@ code fences, link syntax, HTML tags).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ragworks.evaluate.retrieval import Item, load_dataset
 from ragworks.models import Answer, Hit
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    """SQuAD-style token F1 between an answer and a reference answer."""
+    pred = _WORD.findall(re.sub(r"\[\d+\]", " ", prediction.lower()))
+    ref = _WORD.findall(reference.lower())
+    if not pred or not ref:
+        return float(pred == ref)
+    common = sum((Counter(pred) & Counter(ref)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def token_recall(prediction: str, reference: str) -> float:
+    """Share of the reference's words found in the answer (extractive answers run long)."""
+    pred = set(_WORD.findall(prediction.lower()))
+    ref = _WORD.findall(reference.lower())
+    return sum(w in pred for w in ref) / len(ref) if ref else 1.0
+
 
 _MARKER = re.compile(r"\s*\[\d{1,2}\]")
 MARKUP = re.compile(
@@ -119,8 +143,6 @@ def judge_answer(item: Labelled, answer: Answer) -> dict:
     if not refused:
         row["words"] = len(_MARKER.sub(" ", answer.answer).split())
     if item.reference_answer and item.relevant_sources:
-        from ragworks.evaluate.gate import token_f1, token_recall
-
         row["token_f1"] = token_f1(answer.answer, item.reference_answer)
         row["token_recall"] = token_recall(answer.answer, item.reference_answer)
     if item.relevant_sources:

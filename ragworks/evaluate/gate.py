@@ -1,6 +1,6 @@
 """The evaluation gate: metrics on a committed golden set against a committed baseline.
 
-    metrics = measure(services, items)            # retrieval, classification, answers
+    metrics = measure(items, search, ask, dense_weight)   # retrieval, classification, answers
     failures = compare(metrics, baseline)         # [] when nothing dropped past tolerance
 
 ``evals/baseline.json`` holds, per metric, the accepted value and how far it may
@@ -9,45 +9,21 @@ drop: ``{"hybrid_recall@5": {"value": 1.0, "tolerance": 0.02}, ...}``.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any
 
-from ragworks.evaluate.answers import judge_answer, summarise
+from ragworks.evaluate.answers import judge_answer, summarise, token_f1, token_recall
 from ragworks.evaluate.retrieval import Item, evaluate_retrieval
-from ragworks.models import Scope
+from ragworks.models import Answer
 
-_WORD = re.compile(r"[a-z0-9]+")
+__all__ = ["compare", "measure", "token_f1", "token_recall"]
 
-
-def token_f1(prediction: str, reference: str) -> float:
-    """SQuAD-style token F1 between an answer and a reference answer."""
-    pred = _WORD.findall(re.sub(r"\[\d+\]", " ", prediction.lower()))
-    ref = _WORD.findall(reference.lower())
-    if not pred or not ref:
-        return float(pred == ref)
-    common = sum((Counter(pred) & Counter(ref)).values())
-    if common == 0:
-        return 0.0
-    precision, recall = common / len(pred), common / len(ref)
-    return 2 * precision * recall / (precision + recall)
-
-
-def token_recall(prediction: str, reference: str) -> float:
-    """Share of the reference's words found in the answer (extractive answers run long)."""
-    pred = set(_WORD.findall(prediction.lower()))
-    ref = _WORD.findall(reference.lower())
-    return sum(w in pred for w in ref) / len(ref) if ref else 1.0
-
-
-def measure(svc: Any, items: Sequence[Item], scope: Scope,
-            search: Callable[[str, float], list], progress: Callable[[], None] | None = None
-            ) -> dict[str, float]:
-    """Every gated metric on one dataset."""
+def measure(items: Sequence[Item], search: Callable[[str, float], list],
+            ask: Callable[[str], Answer], dense_weight: float,
+            progress: Callable[[], None] | None = None) -> dict[str, float]:
+    """Every gated metric on one dataset: ``search(question, dense_weight)`` ranks hits,
+    ``ask(question)`` answers as the service does."""
     out: dict[str, float] = {}
-    for mode, weight in (("lexical", 0.0), ("dense", 1.0),
-                         ("hybrid", svc.settings.dense_weight)):
+    for mode, weight in (("lexical", 0.0), ("dense", 1.0), ("hybrid", dense_weight)):
         def run(q: str, w: float = weight) -> list:
             return search(q, w)
 
@@ -59,7 +35,7 @@ def measure(svc: Any, items: Sequence[Item], scope: Scope,
     f1, recall, covered = [], [], []
     rows, categories = [], []
     for item in items:
-        answer = svc.pipeline.run(item.question, scope, include_hits=True)
+        answer = ask(item.question)
         rows.append(judge_answer(item, answer))
         if item.category:  # the category the service settled on (after the evidence check)
             categories.append(answer.category == item.category)

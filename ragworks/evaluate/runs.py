@@ -1,6 +1,6 @@
-"""Stored evaluation runs: per-item results and aggregates, comparable with a paired test.
+"""Evaluation runs: per-item scores, aggregates, storage, and a paired comparison.
 
-    run = run_eval(services, items, "sample_qa", overrides={"top_k": 3})
+    row = score_item(item, answer, rec)   # one answered item (usecases.evaluating runs them)
     store.save(run); compare(store.get(a), store.get(b))
 """
 
@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import json
 import math
-import secrets
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from scipy import stats
 
-from ragworks.classify.model import confusion
-from ragworks.errors import BadInput
-from ragworks.evaluate.gate import token_f1
-from ragworks.evaluate.judge import LLMJudge
+from ragworks.evaluate.answers import token_f1
 from ragworks.evaluate.retrieval import Item, mrr_at, ndcg_at, recall_at, source_ranking
 from ragworks.generate.grounding import GroundingChecker
-from ragworks.models import CATEGORIES, Answer, Scope, content_hash
+from ragworks.models import Answer
 from ragworks.observe.recorder import TraceRecorder
 
 ITEM_METRICS = ("recall@5", "mrr@10", "ndcg@10", "classification_correct", "answer_token_f1",
@@ -46,7 +41,8 @@ _CHECKER = GroundingChecker()  # the same claim-level check as the traces' groun
 def score_item(item: Item, answer: Answer, rec: TraceRecorder) -> dict[str, Any]:
     """One item's metrics (only those its labels allow)."""
     row: dict[str, Any] = {"question": item.question, "category": answer.category,
-                           "answer": answer.answer, "latency_ms": answer.latency_ms}
+                           "answer": answer.answer, "model": answer.model,
+                           "top_k": answer.plan.top_k, "latency_ms": answer.latency_ms}
     gen = next((o for o in rec.trace.observations if o.name == "generate"), None)
     row["output_tokens"] = gen.output_tokens if gen else 0
     if item.relevant_sources:
@@ -67,71 +63,6 @@ def score_item(item: Item, answer: Answer, rec: TraceRecorder) -> dict[str, Any]
         row["groundedness"] = _CHECKER.check(answer.answer, list(answer.hits),
                                              item.question).score
     return row
-
-
-def run_eval(svc: Any, items: Sequence[Item], dataset: str, tenant: str = "default",
-             overrides: dict[str, Any] | None = None,
-             progress: Callable[[], None] | None = None,
-             judge: LLMJudge | None = None) -> dict[str, Any]:
-    """Answer every item with the (variant) pipeline and score it (and judge it, when a
-    judge is given)."""
-    pipeline = svc.pipeline_for(overrides or {})
-    scope = Scope(tenant=tenant)
-    rows = []
-    unparsed = 0
-    for item in items:
-        rec = svc.tracer.start("eval_item", tenant, tags=["eval", dataset],
-                               input={"question": item.question, "dataset": dataset})
-        answer = pipeline.run(item.question, scope, include_hits=True, trace=rec)
-        row = score_item(item, answer, rec)
-        if judge is not None and answer.covered and answer.plan.mode != "none":
-            grades = judge.grade(item.question, answer.answer, answer.hits,
-                                 item.reference_answer, rec)
-            if grades is None:
-                unparsed += 1
-            else:
-                row.update(grades)
-        for metric in ITEM_METRICS:
-            if metric in row and metric not in ("latency_ms", "output_tokens"):
-                rec.score(metric, row[metric],
-                          source="llm_judge" if metric.startswith("judge_") else "eval")
-        svc.tracer.finish(rec)
-        row["trace_id"] = rec.trace_id
-        rows.append(row)
-        if progress:
-            progress()
-    aggregates: dict[str, Any] = {m: round(sum(r[m] for r in rows if m in r) / n, 4)
-                                  for m in ITEM_METRICS if (n := sum(m in r for r in rows))}
-    labelled = [(i.category, r["category"]) for i, r in zip(items, rows, strict=True)
-                if i.category]
-    if labelled:
-        truth, pred = [t for t, _ in labelled], [p for _, p in labelled]
-        aggregates["classification_macro_f1"] = round(macro_f1(truth, pred), 4)
-        aggregates["confusion"] = {"labels": list(CATEGORIES),
-                                   "matrix": confusion(truth, pred)}
-    if judge is not None:
-        aggregates["judge_unparsed"] = unparsed
-    return {"id": "run_" + secrets.token_hex(6), "tenant": tenant, "dataset": dataset,
-            "dataset_version": content_hash(*(i.question for i in items), length=12),
-            "overrides": overrides or {}, "judge": judge.name if judge else None,
-            "created_at": time.time(), "aggregates": aggregates,
-            "items": rows}
-
-
-def resolve_variant(svc: Any, tenant: str, variant: str | dict[str, Any] | None) -> dict[str, Any]:
-    """Overrides from a dict (checked) or from "EXPERIMENT_ID/VARIANT"."""
-    from ragworks.experiments.service import check_overrides
-
-    if not variant:
-        return {}
-    if isinstance(variant, dict):
-        return check_overrides(variant, lambda: svc.built_profiles().keys())
-    exp_id, _, name = variant.partition("/")
-    exp = svc.experiments.get(tenant, exp_id)
-    chosen = next((v for v in exp["variants"] if v["name"] == name), None)
-    if chosen is None:
-        raise BadInput(f"{exp_id} has no variant {name!r}")
-    return dict(chosen["overrides"])
 
 
 class RunStore:

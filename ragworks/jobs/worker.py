@@ -22,21 +22,24 @@ from typing import Any
 import structlog
 
 from ragworks.errors import RagworksError
+from ragworks.evaluate.judge import LLMJudge
 from ragworks.jobs.queue import JobQueue, Message
+from ragworks.services import Services
+from ragworks.usecases.evaluating import run_eval
+from ragworks.usecases.ingesting import ingest_file
+from ragworks.usecases.upkeep import prune_traces
 
 log = structlog.get_logger(__name__)
 
 
 class Worker:
-    def __init__(self, svc: Any, queue: JobQueue) -> None:
+    def __init__(self, svc: Services, queue: JobQueue) -> None:
         self.svc, self.queue = svc, queue
         self.done = self.failed = 0
 
     def handle(self, job: dict[str, Any]) -> dict[str, Any]:
         kind = job.get("kind")
         if kind == "ingest":
-            from ragworks.api.routes_documents import traced_ingest
-
             try:
                 data = self.svc.blobs.get(job["blob"])
             except KeyError:
@@ -46,14 +49,11 @@ class Worker:
                 if done is None:
                     raise
                 return {"document_id": done.id, "status": "unchanged"}
-            result = traced_ingest(self.svc, data, job["filename"], job["tenant"],
+            result = ingest_file(self.svc, data, job["filename"], job["tenant"],
                                    job.get("collection", "default"))
             self.svc.blobs.delete(job["blob"])
             return {"document_id": result.document.id, "status": result.status}
         if kind == "eval_run":
-            from ragworks.evaluate.judge import LLMJudge
-            from ragworks.evaluate.runs import run_eval
-
             name, _, version = str(job["dataset"]).partition("@")
             items = self.svc.datasets.get(job["tenant"], name, int(version) if version else None)
             judge = LLMJudge(self.svc.chat(job["judge"])) if job.get("judge") \
@@ -65,8 +65,6 @@ class Worker:
         if kind == "alerts":
             return {"evaluated": self.svc.alerts.evaluate_all()}
         if kind == "retention":
-            from ragworks.api.app import prune_traces
-
             return {"removed": prune_traces(self.svc)}
         raise ValueError(f"unknown job kind {kind!r}")
 

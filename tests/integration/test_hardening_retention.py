@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from ragworks.api.app import prune_traces
+from ragworks.usecases.upkeep import prune_traces
 from tests.conftest import CORPUS, LiveServer
 from tests.integration.test_api_documents import upload
 

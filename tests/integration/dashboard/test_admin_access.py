@@ -145,8 +145,9 @@ def test_sessions_end_when_the_key_is_revoked(tmp_path: Path) -> None:
 
 
 def test_the_demo_asks_the_sample_questions_once(tmp_path: Path) -> None:
-    from ragworks.cli import ask_sample_questions, ingest_paths, sample_corpus
+    from ragworks.cli import ingest_paths, sample_corpus
     from ragworks.services import Services
+    from ragworks.usecases import ask_sample_questions
 
     svc = Services(make_settings(tmp_path))
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import structlog
 
-from ragworks.api.app import prune_traces
+from ragworks.usecases.upkeep import prune_traces
 from tests.conftest import CORPUS, LiveServer, make_settings
 
 

@@ -1,0 +1,141 @@
+"""Answer a question: the configuration that applies, and the trace around the answer.
+
+    answer(svc, "How long is a Wi-Fi code valid?", Asking(tenant="acme", user_id="u1"))
+    for kind, value in answer_stream(svc, question, asking): ...  # ("token", str) ... ("answer", _)
+
+The configuration is the tenant's active one (what was last promoted) with, for live
+traffic, the caller's experiment variant over it; evaluation passes its own overrides
+instead and is never enrolled in an experiment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import structlog
+
+from ragworks.errors import BadInput, RagworksError
+from ragworks.models import Answer, Scope
+from ragworks.observe.recorder import TraceRecorder
+from ragworks.pipeline import QueryPipeline
+from ragworks.services import Services
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Asking:
+    """Everything about a question but its text: who asks, where, and how it is traced."""
+
+    tenant: str
+    collection: str | None = None
+    user_id: str = ""
+    session_id: str = ""
+    tags: tuple[str, ...] = ()
+    include_hits: bool = False
+    #: None: live traffic (active configuration + the caller's experiment variant);
+    #: a dict: the active configuration with these overrides, outside any experiment
+    overrides: dict[str, Any] | None = None
+    trace_name: str = "query"
+    trace_input: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(tenant=self.tenant, collection=self.collection)
+
+
+def validate_question(question: str, limit: int) -> str:
+    q = question.strip()
+    if not q:
+        raise BadInput("question is empty")
+    if len(q) > limit:
+        raise BadInput(f"question is {len(q)} characters; the limit is {limit}")
+    return q
+
+
+def configured(svc: Services, asking: Asking) -> tuple[QueryPipeline, str]:
+    """The pipeline for this request, and the experiment variant label ("" for none)."""
+    overrides = dict(svc.experiments.store.active_config(asking.tenant))
+    label = ""
+    if asking.overrides is not None:
+        overrides.update(asking.overrides)
+    else:
+        exp, variant = svc.experiments.variant_for(asking.tenant,
+                                                   asking.user_id or asking.session_id)
+        if exp and variant:
+            overrides.update(variant["overrides"])
+            label = f"{exp['id']}/{variant['name']}"
+    return svc.pipeline_for(overrides), label
+
+
+def _start(svc: Services, asking: Asking, label: str) -> TraceRecorder:
+    return svc.tracer.start(asking.trace_name, asking.tenant, user_id=asking.user_id,
+                            session_id=asking.session_id, tags=list(asking.tags),
+                            variant=label, input=dict(asking.trace_input))
+
+
+def _finish(svc: Services, rec: TraceRecorder, error: RagworksError | None) -> None:
+    status, message = ("ok", "") if error is None else \
+        ("error", f"{type(error).__name__}: {error.message}")
+    svc.metrics.observe_trace(svc.tracer.finish(rec, status, message))
+
+
+def _handed_out(answer: Answer, rec: TraceRecorder) -> Answer:
+    """Never hand out the id of a trace that was not stored."""
+    return answer if rec.stored else answer.model_copy(update={"trace_id": None})
+
+
+def answer_stream(svc: Services, question: str, asking: Asking,
+                  after: Callable[[Answer, TraceRecorder], None] | None = None,
+                  started: Callable[[str], None] | None = None,
+                  ) -> Iterator[tuple[str, object]]:
+    """("token", text) as the answer is released, then ("answer", Answer); the trace is
+    finished before the answer is yielded (``after`` may score it first; ``started`` hears
+    the trace id at once). A RagworksError finishes the trace as an error and is raised."""
+    question = validate_question(question, svc.settings.max_question_chars)
+    pipeline, label = configured(svc, asking)
+    rec = _start(svc, asking, label)
+    if started is not None:
+        started(rec.trace_id)
+    try:
+        for kind, value in pipeline.stream(question, asking.scope, asking.include_hits, rec):
+            if isinstance(value, Answer):
+                if after is not None:
+                    after(value, rec)
+                _finish(svc, rec, None)
+                yield kind, _handed_out(value, rec)
+            else:
+                yield kind, value
+    except RagworksError as exc:
+        _finish(svc, rec, exc)
+        raise
+
+
+def answer(svc: Services, question: str, asking: Asking,
+           after: Callable[[Answer, TraceRecorder], None] | None = None,
+           started: Callable[[str], None] | None = None) -> Answer:
+    """The whole answer at once (see ``answer_stream``)."""
+    for kind, value in answer_stream(svc, question, asking, after, started):
+        if kind == "answer" and isinstance(value, Answer):
+            return value
+    raise AssertionError("the pipeline ended without an answer")
+
+
+def ask_sample_questions(svc: Services) -> int:
+    """Ask the packaged sample questions once (real traces, so the dashboard has data)."""
+    from ragworks.storage.sqlite_traces import TraceFilter
+
+    if svc.traces.list_traces("default", TraceFilter(name="query"), limit=1)[1]:
+        return 0
+    path = resources.files("ragworks") / "samples" / "questions.txt"
+    questions = [q for q in path.read_text().splitlines() if q.strip()]
+    for n, question in enumerate(questions):
+        try:
+            answer(svc, question, Asking(tenant="default", user_id=f"sample-user-{n % 4}",
+                                         tags=("sample",)))
+        except Exception as exc:  # noqa: BLE001 - a sample failing must not stop the server
+            log.warning("sample_question_failed", question=question, error=str(exc))
+    return len(questions)
