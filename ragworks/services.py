@@ -20,20 +20,22 @@ from ragworks.auth import KEY_PREFIX, Keyring
 from ragworks.classify.model import QueryClassifier, load_examples
 from ragworks.embed import Embedder, make_embedder
 from ragworks.embed.cache import VectorCache
-from ragworks.evaluate.datasets import DatasetStore
-from ragworks.evaluate.runs import RunStore
+from ragworks.evaluate.datasets import DatasetStore, SQLiteDatasetStore
+from ragworks.evaluate.runs import RunStore, SQLiteRunStore
 from ragworks.experiments.service import ExperimentService
-from ragworks.experiments.store import ExperimentStore
+from ragworks.experiments.store import ExperimentStore, SQLiteExperimentStore
 from ragworks.feedback.service import FeedbackService
 from ragworks.generate import Answerer, ChatModel
 from ragworks.generate.extractive import ExtractiveAnswerer
 from ragworks.generate.llm import LLMAnswerer
-from ragworks.generate.verify import ModelVerifier
+from ragworks.generate.verify import MarginModel, ModelVerifier
 from ragworks.index import ChunkIndex, open_chunk_index
 from ragworks.ingest.chunker import PROFILES, count_tokens
 from ragworks.ingest.service import Ingestor
 from ragworks.observe.export_process import ExportProcess
 from ragworks.observe.metrics import Metrics
+from ragworks.observe.store import TraceStore
+from ragworks.observe.store_sqlite import SQLiteTraceStore
 from ragworks.observe.tracer import Tracer
 from ragworks.pipeline import QueryPipeline
 from ragworks.retrieve.rerank import SentenceReranker
@@ -42,11 +44,13 @@ from ragworks.route.coverage import CoverageCalibrator
 from ragworks.route.planner import Planner
 from ragworks.settings import DEFAULT_DEV_KEY, Settings
 from ragworks.storage import BlobStore, RecordStore, open_blob_store, open_record_store
-from ragworks.storage.sqlite_traces import SQLiteTraceStore
+from ragworks.storage.sqlite import SQLiteFile
 
 if TYPE_CHECKING:
     from ragworks.alerts.service import AlertService
+    from ragworks.alerts.store import AlertStore
     from ragworks.jobs.queue import JobQueue
+    from ragworks.storage.dynamodb import DynamoRecordStore
 
 log = structlog.get_logger(__name__)
 
@@ -153,9 +157,12 @@ class Services:
     def verifier_for(self, s: Settings) -> ModelVerifier | None:
         """The local model's second opinion on its own sentences (RAGWORKS_VERIFY_ANSWERS):
         only a llama.cpp model can score a prompt without generating."""
-        if not s.verify_answers or not s.llm.startswith("local:qwen"):
+        if not s.verify_answers or not s.llm.startswith("local:"):
             return None
-        return ModelVerifier(self.chat(s.llm), s.verify_threshold)  # type: ignore[arg-type]
+        model = self.chat(s.llm)
+        if not isinstance(model, MarginModel):
+            return None
+        return ModelVerifier(model, s.verify_threshold)
 
     def write_failed(self, cause: str) -> None:
         """A write to storage failed (disk full, read-only): readiness says so for a while."""
@@ -321,43 +328,58 @@ class Services:
     def _variants_lock(self) -> threading.Lock:
         return threading.Lock()
 
+    def _dynamo_records(self) -> DynamoRecordStore | None:
+        """The DynamoDB records table when the record store is on DynamoDB."""
+        from ragworks.storage.dynamodb import DynamoRecordStore
+
+        return self.records if isinstance(self.records, DynamoRecordStore) else None
+
     @cached_property
     def runs(self) -> RunStore:
         """Stored evaluation runs (DynamoDB when the record store is)."""
-        if self.settings.record_store.startswith("dynamodb://"):
-            from ragworks.storage.dynamodb_admin import DynamoRunStore
+        if (records := self._dynamo_records()) is not None:
+            from ragworks.evaluate.store_dynamodb import DynamoRunStore
 
-            return DynamoRunStore(self.records)  # type: ignore[arg-type,return-value]
-        return RunStore(self.traces)
+            return DynamoRunStore(records)
+        return SQLiteRunStore(self._trace_file)
 
     @cached_property
     def datasets(self) -> DatasetStore:
-        if self.settings.record_store.startswith("dynamodb://"):
-            from ragworks.storage.dynamodb_admin import DynamoDatasetStore
+        if (records := self._dynamo_records()) is not None:
+            from ragworks.evaluate.store_dynamodb import DynamoDatasetStore
 
-            return DynamoDatasetStore(self.traces, self.records)  # type: ignore[arg-type]
-        return DatasetStore(self.traces)
+            return DynamoDatasetStore(self.traces, records)
+        return SQLiteDatasetStore(self._trace_file, self.traces)
 
     @cached_property
     def experiments(self) -> ExperimentService:
-        store = ExperimentStore(self.traces)
-        if self.settings.record_store.startswith("dynamodb://"):
-            from ragworks.storage.dynamodb_admin import DynamoExperimentStore
+        store: ExperimentStore
+        if (records := self._dynamo_records()) is not None:
+            from ragworks.experiments.store_dynamodb import DynamoExperimentStore
 
-            store = DynamoExperimentStore(self.traces, self.records)  # type: ignore[arg-type]
+            store = DynamoExperimentStore(self.traces, records)
+        else:
+            store = SQLiteExperimentStore(self._trace_file, self.traces)
         return ExperimentService(store, built_profiles=lambda: self.built_profiles().keys())
 
     @cached_property
-    def traces(self) -> SQLiteTraceStore:
+    def _trace_file(self) -> SQLiteFile:
+        """The SQLite file of the traces, which the runs, datasets, experiments and alerts
+        share when the records are not on DynamoDB."""
+        traces = self.traces
+        if isinstance(traces, SQLiteTraceStore):
+            return traces.db
+        return SQLiteFile(self.settings.data_dir / "ragworks.db")
+
+    @cached_property
+    def traces(self) -> TraceStore:
         spec = self.settings.trace_store
         if spec.startswith("dynamodb://"):
+            from ragworks.observe.store_dynamodb import DynamoTraceStore
             from ragworks.storage.dynamodb import DynamoRecordStore
-            from ragworks.storage.dynamodb_traces import DynamoTraceStore
 
-            records = self.records if isinstance(self.records, DynamoRecordStore) \
-                else DynamoRecordStore(spec)
-            return DynamoTraceStore(  # type: ignore[return-value]
-                records, self.settings.trace_retention_days)
+            return DynamoTraceStore(self._dynamo_records() or DynamoRecordStore(spec),
+                                    self.settings.trace_retention_days)
         if not spec.startswith("sqlite:///"):
             raise ValueError("RAGWORKS_TRACE_STORE must be sqlite:///PATH or "
                              f"dynamodb://PREFIX, not {spec!r}")
@@ -418,11 +440,15 @@ class Services:
         from ragworks.alerts.egress import Egress
         from ragworks.alerts.service import AlertService, Notifier
 
-        store = None
+        store: AlertStore
         if self.settings.record_store.startswith("dynamodb://"):
             from ragworks.alerts.store import DynamoAlertStore
 
             store = DynamoAlertStore(self.records)
+        else:
+            from ragworks.alerts.store import SQLiteAlertStore
+
+            store = SQLiteAlertStore(self._trace_file)
         notifier = Notifier(egress=Egress(self.settings.webhook_allow))
         return AlertService(self.traces, notifier, store=store)
 

@@ -35,6 +35,8 @@ from ragworks.alerts.store import AlertStore, SQLiteAlertStore
 from ragworks.dashboard.data import DashboardData
 from ragworks.dashboard.drift import Drift
 from ragworks.errors import BadInput, NotFound
+from ragworks.observe.store import TraceStore
+from ragworks.observe.store_sqlite import SQLiteTraceStore
 
 log = structlog.get_logger(__name__)
 LEASE = "alert-evaluator"
@@ -94,11 +96,15 @@ class Notifier:
 
 
 class AlertService:
-    def __init__(self, traces: Any, notifier: Notifier | None = None,
+    def __init__(self, traces: TraceStore, notifier: Notifier | None = None,
                  lease_s: float = 60.0, store: AlertStore | None = None) -> None:
         self.data = DashboardData(traces)
         self.drift = Drift(self.data)
-        self.rows: AlertStore = store or SQLiteAlertStore(traces)
+        if store is None:  # beside the traces, in their SQLite file
+            if not isinstance(traces, SQLiteTraceStore):
+                raise ValueError("alerts on this trace store need an alert store")
+            store = SQLiteAlertStore(traces.db)
+        self.rows: AlertStore = store
         self.notifier = notifier or Notifier()
         self.lease_s = lease_s
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"

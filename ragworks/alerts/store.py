@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from ragworks.storage.sqlite import rollback
+from ragworks.storage.sqlite import SQLiteFile, rollback
 
 FIELDS = ("state", "since", "value", "acked_by", "silenced_until", "updated_at")
 
@@ -57,11 +58,11 @@ def _with_state(rule: dict[str, Any], values: Sequence[Any]) -> dict[str, Any]:
 class SQLiteAlertStore:
     _COLS = "data, " + ", ".join(FIELDS)
 
-    def __init__(self, traces: Any) -> None:
-        self.traces = traces
+    def __init__(self, db: SQLiteFile) -> None:
+        self.db = db
 
-    def _conn(self):  # type: ignore[no-untyped-def]
-        return self.traces._conn()
+    def _conn(self) -> sqlite3.Connection:
+        return self.db.conn()
 
     def _row(self, r: Sequence[Any]) -> dict[str, Any]:
         return _with_state(json.loads(r[0]), r[1:])

@@ -8,8 +8,8 @@ from ragworks.api.deps import admin_principal, services
 from ragworks.api.schemas import MAX_EPOCH, MAX_OFFSET
 from ragworks.auth import Principal
 from ragworks.errors import NotFound
+from ragworks.observe.store import TraceFilter
 from ragworks.services import Services
-from ragworks.storage.sqlite_traces import TraceFilter
 
 router = APIRouter(prefix="/api/v1/traces", tags=["traces"])
 

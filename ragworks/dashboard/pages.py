@@ -24,7 +24,7 @@ from ragworks.dashboard.session import COOKIE, make_cookie, read_cookie
 from ragworks.errors import Forbidden, NotFound, Unauthorized
 from ragworks.evaluate.runs import compare
 from ragworks.models import CATEGORIES
-from ragworks.storage.sqlite_traces import TraceFilter
+from ragworks.observe.store import TraceFilter
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from ragworks.observe.model import Observation, Score, Trace
 from ragworks.observe.rollups import WIDTHS, Cell, trace_points
+from ragworks.observe.store_sqlite import SQLiteTraceStore
 
 MIX = {"factoid": 0.6, "multi_hop": 0.12, "summary": 0.1, "chitchat": 0.08,
        "out_of_scope": 0.1}
@@ -83,12 +84,12 @@ def seed_traces(store: Any, tenant: str, count: int, days: float, now: float,
     return count
 
 
-def seed_bulk(store: Any, tenant: str, count: int, days: float, now: float,
+def seed_bulk(store: SQLiteTraceStore, tenant: str, count: int, days: float, now: float,
               shift_hours: float = 24, seed: int = 7, batch: int = 20_000,
               progress: Any = None) -> int:
     """``count`` trace rows and their rollups, written in large transactions."""
     rng = np.random.default_rng(seed)
-    conn = store._conn()
+    conn = store.db.conn()
     tables: dict[str, dict[tuple[str, int], Cell]] = {
         "rollups": defaultdict(Cell), "rollups_hour": defaultdict(Cell)}
     done = 0

@@ -10,12 +10,13 @@ import csv
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ragworks.errors import BadInput, NotFound
 from ragworks.evaluate.retrieval import Item
 from ragworks.models import CATEGORIES, content_hash
-from ragworks.storage.sqlite import rollback
+from ragworks.observe.store import TraceStore
+from ragworks.storage.sqlite import SQLiteFile, rollback
 
 
 def validate(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -48,22 +49,51 @@ def parse_jsonl(text: str) -> list[dict[str, Any]]:
     return items
 
 
-class DatasetStore:
-    def __init__(self, traces: Any) -> None:
-        self.traces = traces
+def prepare(name: str, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
+    """Checked items and their content hash (equal content: the same version)."""
+    if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise BadInput("dataset name: letters, digits, '-', '_' and '.' only")
+    clean = validate(items)
+    return clean, content_hash(json.dumps(clean, sort_keys=True), length=16)
 
-    @staticmethod
-    def prepare(name: str, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
-        """Checked items and their content hash (equal content: the same version)."""
-        if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
-            raise BadInput("dataset name: letters, digits, '-', '_' and '.' only")
-        clean = validate(items)
-        return clean, content_hash(json.dumps(clean, sort_keys=True), length=16)
+
+def items_from_traces(traces: TraceStore, tenant: str, since: float, until: float | None,
+                      thumbs_down_only: bool) -> list[dict[str, Any]]:
+    """Dataset items from answered questions (e.g. every thumbs-down of the last week)."""
+    items = []
+    for trace in traces.answered(tenant, since, until, thumbs_down_only):
+        question = (trace.get("input") or {}).get("question")
+        if question:
+            items.append({"question": question, "category": trace.get("category") or None,
+                          "relevant_sources": []})
+    if not items:
+        raise BadInput("no traces matched")
+    return items
+
+
+class DatasetStore(Protocol):
+    """Versioned datasets; twins: ``SQLiteDatasetStore`` below and
+    ``store_dynamodb.DynamoDatasetStore``."""
+
+    def save(self, tenant: str, name: str, items: list[dict[str, Any]],
+             source: str = "upload") -> dict[str, Any]: ...
+
+    def get(self, tenant: str, name: str, version: int | None = None) -> list[Item]: ...
+
+    def all(self, tenant: str) -> list[dict[str, Any]]: ...
+
+    def from_traces(self, tenant: str, name: str, since: float, until: float | None = None,
+                    thumbs_down_only: bool = True) -> dict[str, Any]: ...
+
+
+class SQLiteDatasetStore:
+    def __init__(self, db: SQLiteFile, traces: TraceStore) -> None:
+        self.db, self.traces = db, traces
 
     def save(self, tenant: str, name: str, items: list[dict[str, Any]],
              source: str = "upload") -> dict[str, Any]:
-        clean, digest = self.prepare(name, items)
-        conn = self.traces._conn()
+        clean, digest = prepare(name, items)
+        conn = self.db.conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
             last = conn.execute(
@@ -87,7 +117,7 @@ class DatasetStore:
         if version is not None:
             sql += " AND version=?"
             args.append(version)
-        row = self.traces._conn().execute(sql + " ORDER BY version DESC LIMIT 1",
+        row = self.db.conn().execute(sql + " ORDER BY version DESC LIMIT 1",
                                           args).fetchone()
         if row is None:
             raise NotFound(f"no dataset {name!r}" + (f" version {version}" if version else ""))
@@ -96,21 +126,14 @@ class DatasetStore:
 
     def all(self, tenant: str) -> list[dict[str, Any]]:
         return [{"name": r[0], "version": r[1], "source": r[2], "created_at": r[3],
-                 "items": r[4]} for r in self.traces._conn().execute(
+                 "items": r[4]} for r in self.db.conn().execute(
             "SELECT name, version, source, created_at, json_array_length(items) FROM datasets "
             "WHERE tenant=? ORDER BY name, version", (tenant,))]
 
     def from_traces(self, tenant: str, name: str, since: float, until: float | None = None,
                     thumbs_down_only: bool = True) -> dict[str, Any]:
         """Items from answered questions, e.g. every thumbs-down of the last week."""
-        items = []
-        for trace in self.traces.answered(tenant, since, until, thumbs_down_only):
-            question = (trace.get("input") or {}).get("question")
-            if question:
-                items.append({"question": question, "category": trace.get("category") or None,
-                              "relevant_sources": []})
-        if not items:
-            raise BadInput("no traces matched")
+        items = items_from_traces(self.traces, tenant, since, until, thumbs_down_only)
         return self.save(tenant, name, items, source="traces")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from scipy import stats
 
@@ -18,6 +18,7 @@ from ragworks.evaluate.retrieval import Item, mrr_at, ndcg_at, recall_at, source
 from ragworks.generate.grounding import GroundingChecker
 from ragworks.models import Answer
 from ragworks.observe.recorder import TraceRecorder
+from ragworks.storage.sqlite import SQLiteFile
 
 ITEM_METRICS = ("recall@5", "mrr@10", "ndcg@10", "classification_correct", "answer_token_f1",
                 "exact_match", "groundedness", "citation_precision", "latency_ms",
@@ -65,24 +66,36 @@ def score_item(item: Item, answer: Answer, rec: TraceRecorder) -> dict[str, Any]
     return row
 
 
-class RunStore:
-    def __init__(self, traces: Any) -> None:
-        self.traces = traces
+class RunStore(Protocol):
+    """Stored runs; twins: ``SQLiteRunStore`` below, ``store_dynamodb.DynamoRunStore``."""
+
+    def save(self, run: dict[str, Any]) -> None: ...
+
+    def get(self, tenant: str, run_id: str) -> dict[str, Any] | None: ...
+
+    def all(self, tenant: str) -> list[dict[str, Any]]:
+        """Every run of the tenant without its items, newest first."""
+        ...
+
+
+class SQLiteRunStore:
+    def __init__(self, db: SQLiteFile) -> None:
+        self.db = db
 
     def save(self, run: dict[str, Any]) -> None:
-        self.traces._conn().execute(
+        self.db.conn().execute(
             "INSERT OR REPLACE INTO eval_runs VALUES (?,?,?,?,?,?)",
             (run["id"], run["tenant"], run["dataset"], run["dataset_version"],
              run["created_at"], json.dumps(run)))
 
     def get(self, tenant: str, run_id: str) -> dict[str, Any] | None:
-        row = self.traces._conn().execute(
+        row = self.db.conn().execute(
             "SELECT data FROM eval_runs WHERE tenant=? AND id=?", (tenant, run_id)).fetchone()
         return json.loads(row[0]) if row else None
 
     def all(self, tenant: str) -> list[dict[str, Any]]:
         return [{k: v for k, v in json.loads(r[0]).items() if k != "items"}
-                for r in self.traces._conn().execute(
+                for r in self.db.conn().execute(
                     "SELECT data FROM eval_runs WHERE tenant=? ORDER BY created_at DESC",
                     (tenant,))]
 

@@ -3,22 +3,48 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from ragworks.storage.sqlite import rollback
-from ragworks.storage.sqlite_traces import SQLiteTraceStore
+from ragworks.observe.store import TraceStore
+from ragworks.storage.sqlite import SQLiteFile, rollback
 
 
-class ExperimentStore:
-    """Shares the trace store's connection and file (results are read from traces)."""
+class ExperimentStore(Protocol):
+    """Experiments and the active configuration; twins: ``SQLiteExperimentStore`` below and
+    ``store_dynamodb.DynamoExperimentStore``. Results are read from the trace store."""
 
-    def __init__(self, traces: SQLiteTraceStore) -> None:
-        self.traces = traces
+    def save(self, tenant: str, exp: dict[str, Any]) -> None: ...
 
-    def _conn(self):  # type: ignore[no-untyped-def]
-        return self.traces._conn()
+    def get(self, tenant: str, exp_id: str) -> dict[str, Any] | None: ...
+
+    def all(self, tenant: str) -> list[dict[str, Any]]: ...
+
+    def running(self, tenant: str) -> dict[str, Any] | None: ...
+
+    def active_config(self, tenant: str) -> dict[str, Any]: ...
+
+    def update_active_config(self, tenant: str,
+                             change: Callable[[dict[str, Any]], dict[str, Any]], who: str,
+                             reason: dict[str, Any]) -> dict[str, Any]: ...
+
+    def config_history(self, tenant: str) -> list[dict[str, Any]]: ...
+
+    def variant_rows(self, tenant: str, exp_id: str) -> list[tuple[str, float, str]]: ...
+
+    def variant_scores(self, tenant: str, exp_id: str, name: str) -> list[tuple[str, float]]: ...
+
+
+class SQLiteExperimentStore:
+    """In the SQLite file that the traces live in."""
+
+    def __init__(self, db: SQLiteFile, traces: TraceStore) -> None:
+        self.db, self.traces = db, traces
+
+    def _conn(self) -> sqlite3.Connection:
+        return self.db.conn()
 
     def save(self, tenant: str, exp: dict[str, Any]) -> None:
         self._conn().execute(
@@ -75,8 +101,8 @@ class ExperimentStore:
 
     def variant_rows(self, tenant: str, exp_id: str) -> list[tuple[str, float, str]]:
         """(variant, latency_ms, summary json) of every trace in the experiment."""
-        return self.traces.variant_rows(tenant, exp_id)  # type: ignore[no-any-return]
+        return self.traces.variant_rows(tenant, exp_id)
 
     def variant_scores(self, tenant: str, exp_id: str, name: str) -> list[tuple[str, float]]:
         """(variant, value) of every score of that name on the experiment's traces."""
-        return self.traces.variant_scores(tenant, exp_id, name)  # type: ignore[no-any-return]
+        return self.traces.variant_scores(tenant, exp_id, name)

@@ -16,8 +16,8 @@ from typing import Any
 from ragworks.errors import BadInput, NotFound
 from ragworks.models import CATEGORIES, content_hash
 from ragworks.observe.model import Score
+from ragworks.observe.store import TraceStore
 from ragworks.observe.tracer import Tracer
-from ragworks.storage.sqlite_traces import SQLiteTraceStore
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ def normalise(rating: str | int) -> tuple[float, str]:
 
 
 class FeedbackService:
-    def __init__(self, store: SQLiteTraceStore, tracer: Tracer) -> None:
+    def __init__(self, store: TraceStore, tracer: Tracer) -> None:
         self.store = store
         self.tracer = tracer
 

@@ -20,7 +20,7 @@ it streams.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 SYSTEM = ("You verify answers against a source passage. An answer is SUPPORTED only if the "
           "passage states everything the answer says, with the same numbers, names, options "
@@ -34,6 +34,7 @@ class Verifier(Protocol):
     def margin(self, question: str, passages: Sequence[str], answer: str) -> float: ...
 
 
+@runtime_checkable
 class MarginModel(Protocol):
     def first_token_margin(self, messages: Sequence[dict[str, str]], yes: str,
                            no: str) -> float: ...

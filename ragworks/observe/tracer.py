@@ -18,13 +18,13 @@ import structlog
 from ragworks.observe.export_process import ExportProcess
 from ragworks.observe.model import Score, Trace
 from ragworks.observe.recorder import TraceRecorder
-from ragworks.storage.sqlite_traces import SQLiteTraceStore
+from ragworks.observe.store import TraceStore
 
 log = structlog.get_logger(__name__)
 
 
 class Tracer:
-    def __init__(self, store: SQLiteTraceStore | None, export: ExportProcess | None = None) -> None:
+    def __init__(self, store: TraceStore | None, export: ExportProcess | None = None) -> None:
         self.store = store
         self.export = export
         self.store_failures = 0

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -74,6 +75,33 @@ def query_items(client: Any, table: str, pk: str, prefix: str = "", newest_first
         if "LastEvaluatedKey" not in resp or (limit and len(out) >= limit):
             return out
         kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
+def pack(value: Any) -> dict[str, bytes]:
+    """A JSON value as a zlib-compressed binary attribute (boto3 base64-encodes it)."""
+    return {"B": zlib.compress(json.dumps(value).encode())}
+
+
+def unpack(attr: dict[str, Any]) -> Any:
+    return json.loads(zlib.decompress(attr["B"]))
+
+
+class DynamoTable:
+    """The records table as the stores beside the records use it (runs, datasets,
+    experiments): consistent single-item reads and queries of one partition."""
+
+    def __init__(self, records: DynamoRecordStore) -> None:
+        self.db, self.table = records.db, records.table
+
+    def query(self, pk: str, prefix: str, newest_first: bool = False,
+              limit: int | None = None) -> list[dict[str, Any]]:
+        return query_items(self.db, self.table, pk, prefix, newest_first, limit)
+
+    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self.db.get_item(
+            TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}},
+            ConsistentRead=True).get("Item")
+        return item
 
 
 class DynamoRecordStore:

@@ -41,6 +41,30 @@ def rollback(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
 
 
+class SQLiteFile:
+    """One SQLite file that several stores share (traces, runs, datasets, experiments,
+    alerts): a connection per thread, the migrations applied once."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        migrate(self.conn())
+
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path)
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
 def _doc(row: Sequence[object]) -> Document:
     fields = dict(zip([c.strip() for c in _DOC_COLS.split(",")], row, strict=True))
     fields["flags"] = tuple(json.loads(str(fields["flags"] or "[]")))

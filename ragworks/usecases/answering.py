@@ -126,7 +126,7 @@ def answer(svc: Services, question: str, asking: Asking,
 
 def ask_sample_questions(svc: Services) -> int:
     """Ask the packaged sample questions once (real traces, so the dashboard has data)."""
-    from ragworks.storage.sqlite_traces import TraceFilter
+    from ragworks.observe.store import TraceFilter
 
     if svc.traces.list_traces("default", TraceFilter(name="query"), limit=1)[1]:
         return 0

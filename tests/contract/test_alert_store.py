@@ -14,7 +14,7 @@ import pytest
 from ragworks.alerts.service import AlertService, Notifier
 from ragworks.alerts.store import AlertStore, DynamoAlertStore, SQLiteAlertStore
 from ragworks.dashboard.seed import synthetic_trace
-from ragworks.storage.sqlite_traces import SQLiteTraceStore
+from ragworks.observe.store_sqlite import SQLiteTraceStore
 
 
 @pytest.fixture(params=["sqlite", "dynamodb"])
@@ -22,8 +22,8 @@ def stores(request: pytest.FixtureRequest,
            tmp_path: Path) -> Iterator[tuple[SQLiteTraceStore, AlertStore, AlertStore]]:
     traces = SQLiteTraceStore(tmp_path / "t.db")
     if request.param == "sqlite":
-        yield traces, SQLiteAlertStore(traces), SQLiteAlertStore(SQLiteTraceStore(
-            tmp_path / "t.db"))
+        yield traces, SQLiteAlertStore(traces.db), SQLiteAlertStore(SQLiteTraceStore(
+            tmp_path / "t.db").db)
         return
     request.getfixturevalue("aws")
     from ragworks.storage.dynamodb import DynamoRecordStore

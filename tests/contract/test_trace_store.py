@@ -20,12 +20,12 @@ from ragworks.dashboard.data import DashboardData
 from ragworks.dashboard.drift import Drift
 from ragworks.dashboard.seed import seed_traces, synthetic_trace
 from ragworks.observe.model import Score
-from ragworks.storage.sqlite_traces import SQLiteTraceStore, TraceFilter
+from ragworks.observe.store_sqlite import SQLiteTraceStore, TraceFilter
 
 
 def _dynamo(spec: str) -> Any:
+    from ragworks.observe.store_dynamodb import DynamoTraceStore
     from ragworks.storage.dynamodb import DynamoRecordStore
-    from ragworks.storage.dynamodb_traces import DynamoTraceStore
 
     return DynamoTraceStore(DynamoRecordStore(spec), flush_s=3600)
 

@@ -66,7 +66,7 @@ def test_eval_retrieval_meets_targets(data: Path, dataset: str) -> None:
         assert result["classification_accuracy"] >= 0.85
     for metric in ("recall@5", "mrr@10", "ndcg@10"):
         assert r["hybrid"][metric] >= max(r["lexical"][metric], r["dense"][metric]) - 1e-9, metric
-    from ragworks.storage.sqlite_traces import SQLiteTraceStore, TraceFilter
+    from ragworks.observe.store_sqlite import SQLiteTraceStore, TraceFilter
 
     store = SQLiteTraceStore(data / "ragworks.db")
     rows, total = store.list_traces("default", TraceFilter(name="eval_item"), limit=1)

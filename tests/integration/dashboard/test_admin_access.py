@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ragworks.storage.sqlite_traces import TraceFilter
+from ragworks.observe.store import TraceFilter
 from tests.conftest import LiveServer, make_settings
 
 PAGES = ["/admin", "/admin/dashboard", "/admin/traces", "/admin/traces/nope",

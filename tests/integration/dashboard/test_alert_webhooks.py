@@ -16,7 +16,7 @@ from ragworks.alerts.egress import Egress
 from ragworks.alerts.service import AlertService, Notifier
 from ragworks.dashboard.seed import synthetic_trace
 from ragworks.errors import BadInput
-from ragworks.storage.sqlite_traces import SQLiteTraceStore
+from ragworks.observe.store_sqlite import SQLiteTraceStore
 from ragworks.threadserver import ThreadServer
 
 #: the test's hook server is on loopback, which only an operator's allow-list opens
@@ -122,7 +122,7 @@ def test_a_dead_endpoint_is_given_up_after_the_retries(tmp_path: Path) -> None:
 _EVALUATOR = """
 import sys, time
 from ragworks.alerts.service import AlertService
-from ragworks.storage.sqlite_traces import SQLiteTraceStore
+from ragworks.observe.store_sqlite import SQLiteTraceStore
 alerts = AlertService(SQLiteTraceStore(sys.argv[1]), lease_s=1.0)
 end = time.time() + float(sys.argv[2])
 with open(sys.argv[3], "a") as log:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ragworks.evaluate.datasets import DatasetStore
 from tests.conftest import CORPUS, LiveServer, make_settings
 
 ITEMS = [{"question": "What does error E102 mean?", "relevant_sources": ["error-codes.txt"],
@@ -37,5 +36,5 @@ def test_dataset_versions_and_from_traces(tmp_path: Path) -> None:
         listing = c.get("/api/v1/datasets").json()["datasets"]
         assert [(d["name"], d["version"]) for d in listing] == [
             ("golden", 1), ("golden", 2), ("thumbs-down", 1)]
-        items = DatasetStore(live.services.traces).get("default", "thumbs-down")
+        items = live.services.datasets.get("default", "thumbs-down")
         assert items[0].question == "What does error E102 mean?"

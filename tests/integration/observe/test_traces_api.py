@@ -98,7 +98,7 @@ def test_traces_need_admin_scope_and_stay_in_their_tenant(live: LiveServer) -> N
 
 
 def _filter():  # type: ignore[no-untyped-def]
-    from ragworks.storage.sqlite_traces import TraceFilter
+    from ragworks.observe.store import TraceFilter
 
     return TraceFilter()
 

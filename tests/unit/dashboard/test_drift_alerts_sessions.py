@@ -15,7 +15,7 @@ from ragworks.dashboard.drift import Drift, psi
 from ragworks.dashboard.seed import seed_traces, synthetic_trace
 from ragworks.dashboard.session import load_secret, make_cookie, read_cookie
 from ragworks.errors import BadInput
-from ragworks.storage.sqlite_traces import SQLiteTraceStore
+from ragworks.observe.store_sqlite import SQLiteTraceStore
 
 
 def test_psi_matches_the_formula_and_is_zero_for_the_same_mix() -> None:

@@ -31,9 +31,8 @@ import structlog
 
 from ragworks.observe.model import Score, Trace
 from ragworks.observe.rollups import WIDTHS, Cell, bounds_for, score_points, trace_points
-from ragworks.storage.dynamodb import DynamoRecordStore, batch_write, query_items
-from ragworks.storage.dynamodb_admin import _pack, _unpack
-from ragworks.storage.sqlite_traces import TraceFilter
+from ragworks.observe.store import RollupRow, TraceFilter
+from ragworks.storage.dynamodb import DynamoRecordStore, batch_write, pack, query_items, unpack
 
 log = structlog.get_logger(__name__)
 
@@ -70,7 +69,7 @@ class DynamoTraceStore:
                 "start": _n(trace.start), "latency_ms": _n(trace.latency_ms),
                 "has_feedback": {"N": str(int(any(s.source == "user" for s in trace.scores)))},
                 "summary": {"S": json.dumps(summary, default=str)},
-                "obs": _pack([o.to_dict() for o in trace.observations]),
+                "obs": pack([o.to_dict() for o in trace.observations]),
                 "expires_at": {"N": str(int(trace.start + self.retention_s))}}
         items = [head, {"pk": {"S": f"TRID#{t}#{trace.id}"}, "sk": {"S": "T"},
                         "ref": {"S": sk}, "expires_at": head["expires_at"]}]
@@ -241,7 +240,7 @@ class DynamoTraceStore:
         trace["has_feedback"] = head["has_feedback"]["N"] == "1"
         if light:
             return trace
-        trace["observations"] = sorted(_unpack(head["obs"]), key=lambda o: o["start"])
+        trace["observations"] = sorted(unpack(head["obs"]), key=lambda o: o["start"])
         scores = [json.loads(i["data"]["S"]) for i in query_items(
             self.db, self.table, f"TRS#{tenant}#{trace_id}")]
         trace["scores"] = sorted(scores, key=lambda s: s["created_at"])
@@ -290,8 +289,7 @@ class DynamoTraceStore:
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
     def rollup_rows(self, tenant: str, since: float, until: float, prefixes: Sequence[str],
-                    hourly: bool = False) -> Iterator[tuple[str, int, int, float, float, float,
-                                                            list[int]]]:
+                    hourly: bool = False) -> Iterator[RollupRow]:
         width = 3600 if hourly else 60
         start = int(since // width) * width
         wanted = tuple(prefixes)

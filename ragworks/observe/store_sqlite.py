@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import threading
+import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,21 +13,10 @@ import numpy as np
 
 from ragworks.observe.model import Score, Trace
 from ragworks.observe.rollups import WIDTHS, Cell, score_points, trace_points
-from ragworks.storage.migrations import migrate
-from ragworks.storage.sqlite import connect, rollback
+from ragworks.observe.store import RollupRow, TraceFilter
+from ragworks.storage.sqlite import SQLiteFile, rollback
 
-
-@dataclass(frozen=True)
-class TraceFilter:
-    since: float | None = None
-    until: float | None = None
-    category: str | None = None
-    variant: str | None = None
-    status: str | None = None
-    has_feedback: bool | None = None
-    min_latency_ms: float | None = None
-    max_latency_ms: float | None = None
-    name: str | None = None
+__all__ = ["SQLiteTraceStore", "TraceFilter"]
 
 
 def _json(value: Any) -> str:
@@ -43,20 +31,19 @@ class SQLiteTraceStore:
         rows, total = store.list_traces("acme", TraceFilter(category="factoid"), limit=50)
     """
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        migrate(self._conn())
+    def __init__(self, path: str | Path | SQLiteFile) -> None:
+        #: the file, shared with the stores that live beside the traces (runs, datasets,
+        #: experiments, alerts)
+        self.db = path if isinstance(path, SQLiteFile) else SQLiteFile(path)
+        self.path = self.db.path
 
-    def _conn(self):  # type: ignore[no-untyped-def]
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self.path)
-            self._local.conn = conn
-        return conn
+    def _conn(self) -> sqlite3.Connection:
+        return self.db.conn()
 
-    def _tx(self):  # type: ignore[no-untyped-def]
+    def flush(self) -> None:
+        """Nothing is buffered: every write is in the file when it returns."""
+
+    def _tx(self) -> sqlite3.Connection:
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         return conn
@@ -186,7 +173,9 @@ class SQLiteTraceStore:
         out["expected_sources"] = json.loads(out["expected_sources"])
         return out
 
-    def get_trace(self, tenant: str, trace_id: str) -> dict[str, Any] | None:
+    def get_trace(self, tenant: str, trace_id: str,
+                  light: bool = False) -> dict[str, Any] | None:
+        """The trace with its observations and scores (``light``: the summary alone)."""
         conn = self._conn()
         row = conn.execute("SELECT summary, has_feedback FROM traces WHERE tenant=? AND id=?",
                            (tenant, trace_id)).fetchone()
@@ -194,6 +183,8 @@ class SQLiteTraceStore:
             return None
         trace = json.loads(row[0])
         trace["has_feedback"] = bool(row[1])
+        if light:
+            return trace
         trace["observations"] = sorted(
             (json.loads(r[0]) for r in conn.execute(
                 "SELECT data FROM observations WHERE trace_id=?", (trace_id,))),
@@ -246,8 +237,7 @@ class SQLiteTraceStore:
 
     # -- reads for the dashboard, experiments, datasets and the classifier ----------------
     def rollup_rows(self, tenant: str, since: float, until: float, prefixes: Sequence[str],
-                    hourly: bool = False) -> Iterator[tuple[str, int, int, float, float, float,
-                                                            list[int]]]:
+                    hourly: bool = False) -> Iterator[RollupRow]:
         """(series, time, count, sum, min, max, buckets) of a time range whose series start
         with one of the prefixes: one query on the (tenant, time, series) index, the
         series filtered here (cheaper than one range scan per prefix)."""
@@ -341,7 +331,4 @@ class SQLiteTraceStore:
         return len(ids)
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self.db.close()
