@@ -99,7 +99,7 @@ def worker(max_jobs: int | None = typer.Option(None, help="exit after this many 
     retention. Run as many as you like; each job is done once (or retried)."""
     import signal
 
-    from ragworks.jobs.worker import Worker
+    from ragworks.worker import Worker
 
     svc = _services()
     w = Worker(svc, svc.jobs)

@@ -21,6 +21,7 @@ from swagger_ui_bundle import swagger_ui_path
 from ragworks import __version__
 from ragworks.alerts.service import AlertEvaluator
 from ragworks.api import errors as api_errors
+from ragworks.api.admin_pages import router as admin_pages
 from ragworks.api.deps import body_gate
 from ragworks.api.limits import BodyLimit, InFlightLimit, KeyQuota
 from ragworks.api.middleware import RequestContext, SecurityHeaders
@@ -35,7 +36,6 @@ from ragworks.api.routes_keys import router as keys_router
 from ragworks.api.routes_ops import router as ops_router
 from ragworks.api.routes_query import router as query_router
 from ragworks.api.routes_traces import router as traces_router
-from ragworks.dashboard.pages import router as admin_pages
 from ragworks.services import Services
 from ragworks.settings import Settings
 from ragworks.usecases.evaluating import EvalJobs

@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from ragworks.jobs.worker import Worker
 from ragworks.models import content_hash
+from ragworks.worker import Worker
 from tests.conftest import AWS, CORPUS, ROOT, LiveServer, make_settings
 
 
