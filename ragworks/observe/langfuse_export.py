@@ -1,31 +1,71 @@
-"""Export to Langfuse through the official SDK (``langfuse`` 5.x, OpenTelemetry based).
+"""Export to Langfuse through its documented public interfaces only.
 
-A finished trace is replayed with its real timestamps: spans start on the SDK's
-tracer with explicit start times (the SDK's own helpers always start "now"), and
-``Langfuse._create_observation_from_otel_span`` (private in 5.0.4, pinned in the
-lock) applies the SDK's own attribute mapping for spans and generations (model,
-parameters, usage, cost, completion start). The trace id is ragworks' id; user,
-session, variant (metadata and tag) and tags are propagated with
-``propagate_attributes``; scores go through ``create_score``. The SDK batches and
-sends in its own background thread.
+Traces go to Langfuse's OpenTelemetry endpoint (``/api/public/otel/v1/traces``, Basic
+auth with the project's keys) as OTel spans with their real start and end times, the
+trace id of ragworks, and Langfuse's documented attribute names: ``langfuse.trace.*``,
+``user.id``, ``session.id``, ``langfuse.observation.*`` (type, input, output, level,
+status message, metadata, and for generations model, parameters, usage and cost
+details, completion start time, prompt name and version), ``langfuse.environment``.
+Scores go to the public REST API (``POST /api/public/scores``). No SDK internals: a new
+SDK release cannot break the export, and the SDK is not needed to run it.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from opentelemetry import trace as otel
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SpanExportResult
 
 from ragworks.observe.model import Observation, Score, Trace
-from ragworks.observe.otlp import remote_parent
-
-LANGFUSE_TRACER_NAME = "langfuse-sdk"  # langfuse._client.constants.LANGFUSE_TRACER_NAME
+from ragworks.observe.otlp import Collect, remote_parent
 
 
 def _ns(seconds: float) -> int:
     return int(seconds * 1e9)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+
+
+def _metadata(prefix: str, metadata: dict[str, Any]) -> dict[str, str]:
+    """Metadata as Langfuse reads it: one attribute per key, each value JSON-encoded."""
+    return {f"{prefix}.{k}": _json(v) for k, v in metadata.items() if v not in (None, "")}
+
+
+def observation_attributes(obs: Observation) -> dict[str, Any]:
+    attrs: dict[str, Any] = {
+        "langfuse.observation.type": "generation" if obs.type == "generation" else "span",
+        "langfuse.observation.input": _json(obs.input),
+        "langfuse.observation.output": _json(obs.output),
+        **_metadata("langfuse.observation.metadata", obs.metadata or {})}
+    if obs.status == "error":
+        attrs["langfuse.observation.level"] = "ERROR"
+        attrs["langfuse.observation.status_message"] = obs.status_message
+    if obs.type == "generation":
+        attrs.update({
+            "langfuse.observation.model.name": obs.model,
+            "langfuse.observation.usage_details": _json(
+                {"input": obs.input_tokens, "output": obs.output_tokens,
+                 "total": obs.total_tokens}),
+            "langfuse.observation.cost_details": _json({"total": obs.cost})})
+        if obs.model_parameters:
+            attrs["langfuse.observation.model.parameters"] = _json(obs.model_parameters)
+        if obs.completion_start:
+            attrs["langfuse.observation.completion_start_time"] = _json(
+                datetime.fromtimestamp(obs.completion_start, UTC).isoformat())
+        if obs.prompt_name:
+            attrs["langfuse.observation.prompt.name"] = obs.prompt_name
+            attrs["langfuse.observation.prompt.version"] = obs.prompt_version
+    return attrs
 
 
 class LangfuseExporter:
@@ -33,84 +73,86 @@ class LangfuseExporter:
 
     def __init__(self, public_key: str, secret_key: str, host: str, timeout_s: int = 5,
                  environment: str = "default") -> None:
-        from langfuse import Langfuse
-
-        self.provider = TracerProvider()
-        self.client = Langfuse(public_key=public_key, secret_key=secret_key, base_url=host,
-                               timeout=timeout_s, tracer_provider=self.provider,
-                               environment=environment, flush_at=64, flush_interval=1.0)
-        # The SDK's span processor exports only spans of its own tracer and project key.
-        self.tracer = self.provider.get_tracer(LANGFUSE_TRACER_NAME,
-                                               attributes={"public_key": public_key})
-
-    def _observation(self, obs: Observation, parent: otel.Span) -> Any:
-        span = self.tracer.start_span(obs.name, context=otel.set_span_in_context(parent),
-                                      start_time=_ns(obs.start))
-        fields: dict[str, Any] = {"input": obs.input, "output": obs.output,
-                                  "metadata": obs.metadata or None}
-        if obs.status == "error":
-            fields.update(level="ERROR", status_message=obs.status_message)
-        if obs.type == "generation":
-            fields.update(
-                model=obs.model, model_parameters=obs.model_parameters or None,
-                usage_details={"input": obs.input_tokens, "output": obs.output_tokens,
-                               "total": obs.total_tokens},
-                cost_details={"total": obs.cost},
-                completion_start_time=(datetime.fromtimestamp(obs.completion_start, UTC)
-                                       if obs.completion_start else None))
-            if obs.prompt_name:
-                fields["metadata"] = {**(obs.metadata or {}), "prompt_name": obs.prompt_name,
-                                      "prompt_version": obs.prompt_version}
-        fields["as_type"] = "generation" if obs.type == "generation" else "span"
-        return self.client._create_observation_from_otel_span(otel_span=span, **fields)
+        token = base64.b64encode(f"{public_key}:{secret_key}".encode()).decode()
+        headers = {"Authorization": f"Basic {token}"}
+        self.host, self.environment = host.rstrip("/"), environment
+        self.provider = TracerProvider(resource=Resource.create({"service.name": "ragworks"}))
+        self._collect = Collect()
+        self.provider.add_span_processor(self._collect)
+        self.tracer = self.provider.get_tracer("ragworks")
+        self.exporter = OTLPSpanExporter(endpoint=f"{self.host}/api/public/otel/v1/traces",
+                                         headers=headers, timeout=timeout_s)
+        self.http = httpx.Client(base_url=self.host, headers=headers, timeout=timeout_s)
 
     def export(self, trace: Trace) -> None:
-        from langfuse import propagate_attributes
-
         tags = [*trace.tags, *([f"variant:{trace.variant}"] if trace.variant else [])]
         metadata = {"tenant": trace.tenant, "category": trace.category,
                     "variant": trace.variant, "status": trace.status}
-        root_span = self.tracer.start_span(
-            trace.name, context=remote_parent(trace.id), start_time=_ns(trace.start),
-            attributes={"langfuse.internal.as_root": True})
-        with otel.use_span(root_span, end_on_exit=False), propagate_attributes(
-                user_id=trace.user_id or None, session_id=trace.session_id or None,
-                tags=tags or None, metadata={k: str(v) for k, v in metadata.items() if v},
-                trace_name=trace.name):
-            root = self.client._create_observation_from_otel_span(
-                otel_span=root_span, as_type="span", input=trace.input, output=trace.output,
-                metadata={**trace.metadata, **metadata},
-                level="ERROR" if trace.status != "ok" else None,
-                status_message=trace.status_message or None)
-            made: dict[str | None, Any] = {None: root}
-            for obs in sorted(trace.observations, key=lambda o: o.start):
-                parent = made.get(obs.parent_id, root)
-                made[obs.id] = self._observation(obs, parent._otel_span)
-            for obs in sorted(trace.observations, key=lambda o: -o.start):
-                made[obs.id].end(end_time=_ns(obs.end or obs.start))
+        trace_attrs: dict[str, Any] = {
+            "langfuse.trace.name": trace.name, "langfuse.environment": self.environment,
+            **_metadata("langfuse.trace.metadata", metadata)}
+        if trace.user_id:
+            trace_attrs["user.id"] = trace.user_id
+        if trace.session_id:
+            trace_attrs["session.id"] = trace.session_id
+        if tags:
+            trace_attrs["langfuse.trace.tags"] = tags
+        root_obs = Observation(id="root", trace_id=trace.id, parent_id=None, name=trace.name,
+                               type="span", start=trace.start, end=trace.end, input=trace.input,
+                               output=trace.output,
+                               metadata={**trace.metadata, **metadata},
+                               status="error" if trace.status != "ok" else "ok",
+                               status_message=trace.status_message)
+        root = self.tracer.start_span(trace.name, context=remote_parent(trace.id),
+                                      start_time=_ns(trace.start),
+                                      attributes={**trace_attrs,
+                                                  **observation_attributes(root_obs)})
+        spans: dict[str | None, otel.Span] = {None: root}
+        for obs in sorted(trace.observations, key=lambda o: o.start):
+            parent = spans.get(obs.parent_id, root)
+            spans[obs.id] = self.tracer.start_span(
+                obs.name, context=otel.set_span_in_context(parent), start_time=_ns(obs.start),
+                attributes={"langfuse.environment": self.environment,
+                            **observation_attributes(obs)})
+        for obs in sorted(trace.observations, key=lambda o: -o.start):
+            spans[obs.id].end(end_time=_ns(obs.end or obs.start))
         root.end(end_time=_ns(trace.end or trace.start))
-        self._scores(trace.scores, made)
+        batch, self._collect.spans = self._collect.spans, []
+        if self.exporter.export(batch) != SpanExportResult.SUCCESS:
+            raise ConnectionError(f"Langfuse did not accept {len(batch)} spans")
+        span_ids = {k: format(s.get_span_context().span_id, "016x")
+                    for k, s in spans.items() if k is not None}
+        self._scores(trace.scores, span_ids)
 
     def export_scores(self, scores: list[Score]) -> None:
         """Scores that arrived after their trace was exported (feedback)."""
         self._scores(scores, {})
 
-    def _scores(self, scores: list[Score], made: dict[str | None, Any]) -> None:
+    def _scores(self, scores: list[Score], span_ids: dict[str, str]) -> None:
         for score in scores:
-            fields: dict[str, Any] = dict(
-                trace_id=score.trace_id, score_id=score.id, name=score.name,
-                value=score.value if score.value is not None else (score.string_value or ""),
-                data_type=score.data_type,
-                observation_id=made[score.observation_id].id
-                if score.observation_id in made else None,
-                comment=score.comment or None, metadata={"source": score.source})
-            self.client.create_score(**fields)
+            body: dict[str, Any] = {
+                "id": score.id, "traceId": score.trace_id, "name": score.name,
+                "value": score.value if score.value is not None else (score.string_value or ""),
+                "dataType": score.data_type, "environment": self.environment,
+                "metadata": {"source": score.source}}
+            if score.observation_id in span_ids:
+                body["observationId"] = span_ids[score.observation_id]
+            if score.comment:
+                body["comment"] = score.comment
+            resp = self.http.post("/api/public/scores", json=body)
+            if resp.status_code >= 300:
+                raise ConnectionError(f"Langfuse refused a score: {resp.status_code}")
 
     def flush(self, timeout_s: float) -> None:
-        self.client.flush()
+        pass  # every export is sent synchronously on the export thread
 
     def shutdown(self) -> None:
-        self.client.shutdown()
+        self.exporter.shutdown()
+        self.provider.shutdown()
+        self.http.close()
 
     def auth_check(self) -> bool:
-        return bool(self.client.auth_check())
+        try:
+            return self.http.get("/api/public/projects").status_code == 200
+        except httpx.HTTPError:
+            return False

@@ -50,7 +50,7 @@ def genai_attributes(obs: Observation) -> dict[str, Any]:
     return attrs
 
 
-class _Collect(SpanProcessor):
+class Collect(SpanProcessor):
     """Keeps ended spans so that one trace is sent in one request, and failures seen."""
 
     def __init__(self) -> None:
@@ -69,7 +69,7 @@ class OTLPExporter:
         if not url.endswith("/v1/traces"):
             url += "/v1/traces"
         self.provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
-        self._collect = _Collect()
+        self._collect = Collect()
         self.provider.add_span_processor(self._collect)
         self.exporter = OTLPSpanExporter(endpoint=url, headers=headers, timeout=timeout_s)
         self.tracer = self.provider.get_tracer("ragworks")
