@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from ragworks.alerts.service import AlertService
     from ragworks.alerts.store import AlertStore
     from ragworks.jobs.queue import JobQueue
+    from ragworks.jobs.status import JobStatus
     from ragworks.storage.dynamodb import DynamoRecordStore
 
 log = structlog.get_logger(__name__)
@@ -451,6 +452,15 @@ class Services:
             store = SQLiteAlertStore(self._trace_file)
         notifier = Notifier(egress=Egress(self.settings.webhook_allow))
         return AlertService(self.traces, notifier, store=store)
+
+    @cached_property
+    def job_status(self) -> JobStatus:
+        """What became of each job (the queue only carries the work)."""
+        from ragworks.jobs.status import DynamoJobStatus, SQLiteJobStatus
+
+        if (records := self._dynamo_records()) is not None:
+            return DynamoJobStatus(records)
+        return SQLiteJobStatus(self._trace_file)
 
     @cached_property
     def jobs(self) -> JobQueue:

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     job_queue: str = Field(
         "local", description="RAGWORKS_JOB_QUEUE: 'local' (a SQLite file in the data dir) or "
         "sqs://QUEUE_NAME (with QUEUE_NAME-dlq as its dead-letter queue)")
+    worker_threads: int | None = Field(
+        None, ge=0, le=8, description="RAGWORKS_WORKER_THREADS: job workers inside the server "
+        "process (evaluation runs, background uploads, retention); 0 leaves every job to "
+        "`ragworks worker` processes. Default 1 with the local queue, 0 with SQS (a worker "
+        "service runs them).")
     job_visibility_s: int = Field(
         120, description="RAGWORKS_JOB_VISIBILITY_S: a job not finished in this time is "
         "handed to another worker.")
@@ -226,6 +231,8 @@ class Settings(BaseSettings):
                                 "?sslmode=require")
         if not self.chunk_index:
             self.chunk_index = f"local://{self.data_dir / 'index'}"
+        if self.worker_threads is None:
+            self.worker_threads = 0 if self.job_queue.startswith("sqs://") else 1
         if not 0.0 <= self.dense_weight <= 1.0:
             raise ValueError("RAGWORKS_DENSE_WEIGHT must be between 0 and 1")
         return self

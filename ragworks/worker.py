@@ -1,4 +1,4 @@
-"""`ragworks worker`: drain the job queue.
+"""Workers drain the job queue: threads inside the server, or ``ragworks worker``.
 
     worker = Worker(services, queue)
     worker.run(stop)            # until stop is set
@@ -50,7 +50,7 @@ class Worker:
                     raise
                 return {"document_id": done.id, "status": "unchanged"}
             result = ingest_file(self.svc, data, job["filename"], job["tenant"],
-                                   job.get("collection", "default"))
+                                 job.get("collection", "default"))
             self.svc.blobs.delete(job["blob"])
             return {"document_id": result.document.id, "status": result.status}
         if kind == "eval_run":
@@ -58,8 +58,17 @@ class Worker:
             items = self.svc.datasets.get(job["tenant"], name, int(version) if version else None)
             judge = LLMJudge(self.svc.chat(job["judge"])) if job.get("judge") \
                 else None
+            status = self.svc.job_status
+            answered = 0
+
+            def tick() -> None:
+                nonlocal answered
+                answered += 1
+                if job.get("job_id"):
+                    status.update(job["tenant"], job["job_id"], done=answered)
+
             run = run_eval(self.svc, items, job["dataset"], job["tenant"],
-                           job.get("overrides") or {}, judge=judge)
+                           job.get("overrides") or {}, tick, judge=judge)
             self.svc.runs.save(run)
             return {"run_id": run["id"]}
         if kind == "alerts":
@@ -68,21 +77,33 @@ class Worker:
             return {"removed": prune_traces(self.svc)}
         raise ValueError(f"unknown job kind {kind!r}")
 
+    def _status(self, job: dict[str, Any], **fields: Any) -> None:
+        """Keep the job's status record current (jobs queued before records had none)."""
+        if job.get("job_id"):
+            self.svc.job_status.update(job["tenant"], job["job_id"], updated_at=time.time(),
+                                       **fields)
+
     def process(self, message: Message) -> None:
         started = time.perf_counter()
+        job = message.job
+        self._status(job, status="running", attempt=message.receives)
         try:
-            result = self.handle(message.job)
+            result = self.handle(job)
         except RagworksError as exc:  # bad input: retrying cannot help
             self.failed += 1
-            log.warning("job_rejected", kind=message.job.get("kind"), id=message.id,
-                        error=exc.message)
+            log.warning("job_rejected", kind=job.get("kind"), id=message.id, error=exc.message)
+            self._status(job, status="failed", error=f"{type(exc).__name__}: {exc.message}")
             self.queue.ack(message)
             return
-        except Exception:
+        except Exception as exc:
             self.failed += 1
-            log.exception("job_failed", kind=message.job.get("kind"), id=message.id,
+            log.exception("job_failed", kind=job.get("kind"), id=message.id,
                           receives=message.receives)
-            return  # not acknowledged: retried, then dead-lettered
+            # not acknowledged: retried, then dead-lettered
+            self._status(job, status="retrying", error=f"{type(exc).__name__}: {exc}")
+            return
+        self._status(job, status="done", error=None, result=result,
+                     **{k: v for k, v in result.items() if k != "status"})
         self.queue.ack(message)
         self.done += 1
         log.info("job_done", kind=message.job.get("kind"), id=message.id,
@@ -94,8 +115,13 @@ class Worker:
             self.process(m)
         return len(messages)
 
-    def run(self, stop: threading.Event, max_jobs: int | None = None) -> None:
+    def run(self, stop: threading.Event, max_jobs: int | None = None,
+            max_messages: int = 5) -> None:
         while not stop.is_set():
-            self.run_once()
+            try:
+                self.run_once(max_messages=max_messages)
+            except Exception:  # noqa: BLE001 - the queue itself failed: wait, try again
+                log.exception("job_queue_failed")
+                stop.wait(5)
             if max_jobs is not None and self.done + self.failed >= max_jobs:
                 return

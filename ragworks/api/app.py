@@ -32,14 +32,15 @@ from ragworks.api.routes_documents import router as documents_router
 from ragworks.api.routes_evals import router as evals_router
 from ragworks.api.routes_experiments import router as experiments_router
 from ragworks.api.routes_feedback import router as feedback_router
+from ragworks.api.routes_jobs import router as jobs_router
 from ragworks.api.routes_keys import router as keys_router
 from ragworks.api.routes_ops import router as ops_router
 from ragworks.api.routes_query import router as query_router
 from ragworks.api.routes_traces import router as traces_router
 from ragworks.services import Services
 from ragworks.settings import Settings
-from ragworks.usecases.evaluating import EvalJobs
 from ragworks.usecases.upkeep import retention_loop
+from ragworks.worker import Worker
 
 log = structlog.get_logger(__name__)
 
@@ -52,9 +53,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
         stop = threading.Event()
-        job = threading.Thread(target=retention_loop, args=(svc, stop), daemon=True,
-                               name="trace-retention")
-        job.start()
+        threads = [threading.Thread(target=retention_loop, args=(svc, stop), daemon=True,
+                                    name="trace-retention")]
+        for n in range(settings.worker_threads or 0):  # the jobs: evaluations, uploads, retention
+            threads.append(threading.Thread(target=Worker(svc, svc.jobs).run, args=(stop,),
+                                            kwargs={"max_messages": 1}, daemon=True,
+                                            name=f"job-worker-{n}"))
+        for thread in threads:
+            thread.start()
         evaluator = None
         if settings.alert_interval_s > 0:
             svc.alerts.ensure_defaults("default")
@@ -64,14 +70,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         stop.set()
         if evaluator is not None:
             evaluator.stop()
-        app.state.eval_jobs.close()
+        if "ingestor" in svc.__dict__:  # a worker mid-ingest stops between batches
+            svc.ingestor.stopping.set()
+        for thread in threads[1:]:
+            thread.join(timeout=settings.flush_timeout_s)
         svc.close()
 
     app = FastAPI(title="ragworks", version=__version__, lifespan=lifespan,
                   description="Retrieval-augmented question answering with citations.",
                   docs_url=None, redoc_url=None)  # /docs below: assets served from here
     app.state.services = svc
-    app.state.eval_jobs = EvalJobs(svc)  # runs started over HTTP, one at a time
     app.state.dev_key = svc.bootstrap_key()
     app.state.quota = KeyQuota(settings.rate_limit_per_minute, settings.rate_limit_burst)
     api_errors.install(app)
@@ -88,6 +96,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(traces_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(feedback_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(keys_router, responses=api_errors.ERROR_RESPONSES)
+    app.include_router(jobs_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(experiments_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(datasets_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(evals_router, responses=api_errors.ERROR_RESPONSES)

@@ -15,6 +15,7 @@ from ragworks.errors import BadInput, EmptyDocument, NotFound, PayloadTooLarge
 from ragworks.ingest.sniff import sniff
 from ragworks.models import Document, content_hash
 from ragworks.services import Services
+from ragworks.usecases import jobs
 from ragworks.usecases.ingesting import ingest_file
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
@@ -41,8 +42,9 @@ async def upload(response: Response, file: UploadFile = File(...),
                  svc: Services = Depends(services)) -> IngestResponse | QueuedUpload:
     """Upload one file (txt, md, html, pdf, docx). 200 when the same content is there already.
 
-    With ``?background=true`` the file is stored and queued (202); a worker ingests it,
-    and ``GET /api/v1/documents/{document_id}`` answers once it is in."""
+    With ``?background=true`` the file is stored and queued (202); a worker ingests it:
+    follow ``GET /api/v1/jobs/{job_id}``; ``GET /api/v1/documents/{document_id}`` answers
+    once it is in."""
     who.require("ingest")
     check_collection(collection)
     limit = svc.settings.max_upload_bytes
@@ -57,11 +59,12 @@ async def upload(response: Response, file: UploadFile = File(...),
         doc_id = content_hash(who.tenant, collection, data)
         blob = f"uploads/{who.tenant}/{doc_id}"
         await run_in_threadpool(svc.blobs.put, blob, data)
-        job_id = await run_in_threadpool(svc.jobs.send, {
-            "kind": "ingest", "blob": blob, "filename": name, "tenant": who.tenant,
-            "collection": collection, "document_id": doc_id})
+        job = await run_in_threadpool(
+            jobs.submit, svc, who.tenant, "ingest",
+            {"blob": blob, "filename": name, "collection": collection, "document_id": doc_id},
+            1, {"document_id": doc_id, "filename": name, "collection": collection})
         response.status_code = 202
-        return QueuedUpload(job_id=job_id, document_id=doc_id, status="queued")
+        return QueuedUpload(job_id=job["id"], document_id=doc_id, status="queued")
     result = await run_in_threadpool(ingest_file, svc, data, name, who.tenant, collection)
     if result.status == "unchanged":
         response.status_code = 200

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from ragworks.api.deps import admin_principal, services
 from ragworks.auth import Principal
 from ragworks.errors import BadInput, NotFound
-from ragworks.evaluate.judge import LLMJudge
 from ragworks.evaluate.runs import compare
 from ragworks.services import Services
-from ragworks.usecases.evaluating import EvalJobs, resolve_variant
+from ragworks.usecases import jobs
+from ragworks.usecases.evaluating import resolve_variant
 
 router = APIRouter(prefix="/api/v1/eval", tags=["evaluation"])
 
@@ -26,42 +26,39 @@ class RunRequest(BaseModel):
 
 
 @router.post("/runs", status_code=202)
-def start_run(body: RunRequest, request: Request, who: Principal = Depends(admin_principal),
+def start_run(body: RunRequest, who: Principal = Depends(admin_principal),
               svc: Services = Depends(services)) -> dict:
-    """Queue a run; follow it at /api/v1/eval/jobs/{id}. The stored run is the result."""
+    """Queue a run; follow it at /api/v1/jobs/{id} (done of total, then its run_id). The
+    stored run is the result."""
     name, _, version = body.dataset.partition("@")
     if version and not version.isdigit():
         raise BadInput(f"dataset version must be a number, not {version!r}")
     items = svc.datasets.get(who.tenant, name, int(version) if version else None)
     overrides = resolve_variant(svc, who.tenant, body.variant)
-    judge = None
     if body.judge:
         try:
-            judge = LLMJudge(svc.chat(body.judge))
+            svc.chat(body.judge)  # a judge that cannot be built is refused now, not in the job
         except ValueError as exc:
             raise BadInput(str(exc)) from None
-    if svc.settings.job_queue.startswith("sqs://"):  # a worker runs it; the run appears in /runs
-        message = svc.jobs.send({"kind": "eval_run", "tenant": who.tenant,
-                                 "dataset": body.dataset, "overrides": overrides,
-                                 "judge": body.judge})
-        return {"id": message, "status": "queued", "queue": svc.settings.job_queue,
-                "total": len(items), "done": 0, "run_id": None}
-    return _jobs(request).submit(who.tenant, items, body.dataset, overrides, judge)
-
-
-def _jobs(request: Request) -> EvalJobs:
-    jobs: EvalJobs = request.app.state.eval_jobs
-    return jobs
+    job = jobs.submit(svc, who.tenant, "eval_run",
+                      {"dataset": body.dataset, "overrides": overrides, "judge": body.judge},
+                      total=len(items),
+                      public={"dataset": body.dataset, "overrides": overrides, "run_id": None,
+                              "queue": svc.settings.job_queue})
+    return job
 
 
 @router.get("/jobs")
-def list_jobs(request: Request, who: Principal = Depends(admin_principal)) -> dict:
-    return {"jobs": _jobs(request).all(who.tenant)}
+def list_jobs(who: Principal = Depends(admin_principal),
+              svc: Services = Depends(services)) -> dict:
+    """Evaluation jobs (the same records as /api/v1/jobs, of kind eval_run)."""
+    return {"jobs": jobs.listing(svc, who.tenant, "eval_run")}
 
 
 @router.get("/jobs/{job_id}")
-def get_job(job_id: str, request: Request, who: Principal = Depends(admin_principal)) -> dict:
-    return _jobs(request).get(who.tenant, job_id)
+def get_job(job_id: str, who: Principal = Depends(admin_principal),
+            svc: Services = Depends(services)) -> dict:
+    return jobs.follow(svc, who.tenant, job_id, "eval_run")
 
 
 @router.get("/runs")

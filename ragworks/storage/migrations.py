@@ -142,10 +142,18 @@ def _m011_document_flags(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE documents ADD COLUMN flags TEXT NOT NULL DEFAULT '[]'")
 
 
+def _m012_job_status(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        """CREATE TABLE job_status (
+            id TEXT PRIMARY KEY, tenant TEXT NOT NULL, kind TEXT NOT NULL,
+            submitted_at REAL NOT NULL, data TEXT NOT NULL)""")
+    conn.execute("CREATE INDEX job_status_tenant ON job_status (tenant, submitted_at)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _m001_documents, _m002_api_keys, _m003_traces, _m004_feedback, _m005_experiments,
     _m006_eval_runs, _m007_datasets, _m008_dashboard_and_alerts, _m009_rollup_time_indexes,
-    _m010_key_listing_and_sessions, _m011_document_flags,
+    _m010_key_listing_and_sessions, _m011_document_flags, _m012_job_status,
 ]
 
 

@@ -21,11 +21,15 @@ def prune_traces(svc: Services) -> int:
     return removed
 
 
-def retention_loop(svc: Services, stop: threading.Event, every_s: float = 3600) -> None:
-    """Prune at start, then every hour, until stopped."""
-    while not stop.is_set():
+def retention_loop(svc: Services, stop: threading.Event, every_s: float = 3600,
+                   first_s: float = 300) -> None:
+    """Queue a retention job five minutes after start, then every hour, until stopped; a
+    worker runs it (nothing is urgent about old traces, and a start stays quiet)."""
+    from ragworks.usecases.jobs import submit
+
+    while not stop.wait(first_s):
         try:
-            prune_traces(svc)
+            submit(svc, "_system", "retention", {})
         except Exception as exc:  # noqa: BLE001 - a failed pass is retried next time
             log.error("trace_retention_failed", error=str(exc))
-        stop.wait(every_s)
+        first_s = every_s

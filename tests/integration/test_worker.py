@@ -21,7 +21,8 @@ from tests.conftest import AWS, CORPUS, ROOT, LiveServer, make_settings
 
 
 def test_background_upload_is_ingested_by_the_worker(tmp_path: Path) -> None:
-    with LiveServer(make_settings(tmp_path)) as live, live.client() as c:
+    # no job workers in the server: this test is the `ragworks worker` side
+    with LiveServer(make_settings(tmp_path, worker_threads=0)) as live, live.client() as c:
         data = (CORPUS / "error-codes.txt").read_bytes()
         resp = c.post("/api/v1/documents", params={"background": "true"},
                       files={"file": ("error-codes.txt", data)})
