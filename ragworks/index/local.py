@@ -24,22 +24,33 @@ import numpy as np
 
 from ragworks.index.lexical import BM25
 from ragworks.models import Chunk, Hit, Scope, content_hash, embed_text
+from ragworks.storage.migrations import migrate
 from ragworks.storage.sqlite import connect, rollback
 
 _COLS = "id, doc_id, tenant, collection, source, title, section, text, start, end, ordinal"
 _LOAD = "SELECT id, doc_id, tenant, collection, title, section, text, vector FROM chunks"
-_SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS chunks (id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, "
-    "tenant TEXT NOT NULL, collection TEXT NOT NULL, source TEXT NOT NULL, title TEXT NOT NULL, "
-    "section TEXT NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, "
-    "ordinal INTEGER NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (tenant, doc_id)",
-    "CREATE INDEX IF NOT EXISTS chunks_text_hash ON chunks (text_hash)",
-    # One row per write: rows first_row..last_row added, or (first_row NULL) a document
-    # deleted. Readers replay the entries after the last one they applied.
-    "CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
-    "tenant TEXT NOT NULL, doc_id TEXT NOT NULL, first_row INTEGER, last_row INTEGER)",
-]
+
+
+def _m001_chunks(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS chunks (id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, "
+        "tenant TEXT NOT NULL, collection TEXT NOT NULL, source TEXT NOT NULL, "
+        "title TEXT NOT NULL, section TEXT NOT NULL, text TEXT NOT NULL, "
+        "start INTEGER NOT NULL, end INTEGER NOT NULL, ordinal INTEGER NOT NULL, "
+        "text_hash TEXT NOT NULL, vector BLOB NOT NULL)")
+    conn.execute("CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (tenant, doc_id)")
+    conn.execute("CREATE INDEX IF NOT EXISTS chunks_text_hash ON chunks (text_hash)")
+
+
+def _m002_change_log(conn: sqlite3.Connection) -> None:
+    """One row per write: rows first_row..last_row added, or (first_row NULL) a document
+    deleted. Readers replay the entries after the last one they applied."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "tenant TEXT NOT NULL, doc_id TEXT NOT NULL, first_row INTEGER, last_row INTEGER)")
+
+
+MIGRATIONS = [_m001_chunks, _m002_change_log]  # of chunks.db; append, never edit
 KEEP_CHANGES = 10_000  # entries kept in the change log; a reader further behind reloads
 # id, doc_id, tenant, collection, title, section, text, vector: one row as _LOAD reads it
 _Row = tuple[str, str, str, str, str, str, str, bytes]
@@ -90,11 +101,7 @@ class LocalChunkIndex:
         self._db_path = self.dir / "chunks.db"
         self._local = threading.local()
         self._lock = threading.RLock()
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        for stmt in _SCHEMA:
-            conn.execute(stmt)
-        conn.execute("COMMIT")
+        migrate(self._conn(), MIGRATIONS)
         self._seq = -1  # the last change-log entry applied in memory; -1: nothing loaded
         self.full_loads = 0
         self._catch_up()

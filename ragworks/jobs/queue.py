@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import json
 import secrets
+import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ragworks.storage.migrations import migrate
 from ragworks.storage.sqlite import connect, rollback
 
 
@@ -43,6 +45,15 @@ class JobQueue(Protocol):
     def depth(self) -> int: ...
 
 
+def _m001_jobs(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, body TEXT, "
+                 "visible_at REAL, receives INTEGER, receipt TEXT, dead INTEGER, sent_at REAL)")
+    conn.execute("CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (dead, visible_at)")
+
+
+MIGRATIONS = [_m001_jobs]  # of the local queue's file; append, never edit
+
+
 class SQLiteJobQueue:
     """The local queue: a table in a SQLite file (shared by processes on one machine)."""
 
@@ -51,10 +62,7 @@ class SQLiteJobQueue:
         self.path, self.visibility_s, self.max_receives = Path(path), visibility_s, max_receives
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = connect(self.path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, body TEXT, "
-                         "visible_at REAL, receives INTEGER, receipt TEXT, dead INTEGER, "
-                         "sent_at REAL)")
-        self._db.execute("CREATE INDEX IF NOT EXISTS jobs_ready ON jobs (dead, visible_at)")
+        migrate(self._db, MIGRATIONS)
 
     def send(self, job: dict[str, Any]) -> str:
         mid = secrets.token_hex(8)

@@ -1,9 +1,18 @@
-"""Ordered schema migrations for the SQLite stores. Append, never edit."""
+"""Schema migrations for the SQLite files, each recorded by name when applied.
+
+Every SQLite file the project owns has its list: the records file (``MIGRATIONS``
+below: documents, keys, traces, runs, datasets, experiments, alerts, jobs), the chunk
+index (``index/local.py``) and the local job queue (``jobs/queue.py``). Append, never edit.
+A migration's name is its function's (``m012_job_status``); ``schema_migrations`` holds the
+names applied and when. Files from before names were kept (``PRAGMA user_version``
+counted the steps) have their first N steps recorded as applied.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 
 
 def _m001_documents(conn: sqlite3.Connection) -> None:
@@ -150,22 +159,40 @@ def _m012_job_status(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX job_status_tenant ON job_status (tenant, submitted_at)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [  # the records file
     _m001_documents, _m002_api_keys, _m003_traces, _m004_feedback, _m005_experiments,
     _m006_eval_runs, _m007_datasets, _m008_dashboard_and_alerts, _m009_rollup_time_indexes,
     _m010_key_listing_and_sessions, _m011_document_flags, _m012_job_status,
 ]
 
 
-def migrate(conn: sqlite3.Connection, migrations: list | None = None) -> int:
-    """Apply the migrations not yet applied (tracked in PRAGMA user_version)."""
-    steps = MIGRATIONS if migrations is None else migrations
+Migration = Callable[[sqlite3.Connection], None]
+
+
+def name_of(step: Migration) -> str:
+    return step.__name__.lstrip("_")
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] | None = None) -> int:
+    """Apply the migrations of this file not yet applied, in order, in one transaction;
+    returns how many the file knows."""
+    steps = list(MIGRATIONS if migrations is None else migrations)
     conn.execute("BEGIN IMMEDIATE")
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        for i, step in enumerate(steps[version:], start=version + 1):
-            step(conn)
-            conn.execute(f"PRAGMA user_version = {i}")
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                     "(name TEXT PRIMARY KEY, applied_at REAL NOT NULL)")
+        done = {r[0] for r in conn.execute("SELECT name FROM schema_migrations")}
+        if not done:  # a file from before names were recorded: its count says how far
+            counted = conn.execute("PRAGMA user_version").fetchone()[0]
+            for step in steps[:counted]:
+                conn.execute("INSERT INTO schema_migrations VALUES (?, 0)", (name_of(step),))
+                done.add(name_of(step))
+        for step in steps:
+            if name_of(step) not in done:
+                step(conn)
+                conn.execute("INSERT INTO schema_migrations VALUES (?, ?)",
+                             (name_of(step), time.time()))
+        conn.execute(f"PRAGMA user_version = {len(steps)}")
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
