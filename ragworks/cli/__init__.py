@@ -1,0 +1,27 @@
+"""The ``ragworks`` command: serve, ingest, ask, worker, reindex, doctor, and the groups
+eval, classifier, keys and experiment (one module each)."""
+
+from __future__ import annotations
+
+import typer
+
+from ragworks.cli.classifier import clf_app
+from ragworks.cli.common import _services, ingest_paths, sample_corpus
+from ragworks.cli.evals import eval_app
+from ragworks.cli.experiments import exp_app
+from ragworks.cli.keys import keys_app
+from ragworks.cli.serving import ask, doctor, ingest, reindex, serve, worker
+
+app = typer.Typer(help="ragworks: ask questions over your own documents.", no_args_is_help=True)
+for command in (ingest, worker, reindex, ask, serve, doctor):
+    app.command()(command)
+app.add_typer(eval_app, name="eval")
+app.add_typer(clf_app, name="classifier")
+app.add_typer(keys_app, name="keys")
+app.add_typer(exp_app, name="experiment")
+
+__all__ = ["_services", "app", "ingest_paths", "main", "sample_corpus"]
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,5 @@
+"""``python -m ragworks.cli``."""
+
+from ragworks.cli import main
+
+main()

@@ -1,0 +1,89 @@
+"""What every command group shares: the consoles, building the services, reading files."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from ragworks.ingest.sniff import SUPPORTED_EXTENSIONS
+from ragworks.models import Hit, Scope
+from ragworks.settings import Settings
+
+if TYPE_CHECKING:
+    from ragworks.observe.recorder import TraceRecorder
+    from ragworks.services import Services
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _services(**overrides: Any) -> Services:
+    from ragworks.logs import configure
+    from ragworks.services import Services
+
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    configure(settings)
+    return Services(settings)
+
+
+def sample_corpus() -> Path:
+    return Path(str(resources.files("ragworks") / "samples" / "corpus"))
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found += sorted(f for f in p.rglob("*")
+                            if f.is_file() and f.suffix.lower() in SUPPORTED_EXTENSIONS)
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise typer.BadParameter(f"{p} does not exist")
+    return found
+
+
+
+def ingest_paths(svc: Services, paths: list[Path], tenant: str,
+                 collection: str) -> dict[str, int]:
+    from ragworks.errors import RagworksError
+    from ragworks.ingest.service import IngestResult
+    from ragworks.usecases.ingesting import ingest_files
+
+    files = _files(paths)
+    counts = {"created": 0, "unchanged": 0, "replaced": 0, "failed": 0}
+    with Progress(console=err, transient=False) as bar:
+        task = bar.add_task("ingesting", total=len(files))
+
+        def done(name: str, result: IngestResult | RagworksError) -> None:
+            if isinstance(result, RagworksError):
+                counts["failed"] += 1
+                err.print(f"[red]skipped[/red] {name}: {result.message}")
+            else:
+                counts[result.status] += 1
+            bar.update(task, advance=1, description=f"ingesting {name[:40]}")
+
+        ingest_files(svc, [(f.name, f.read_bytes) for f in files], tenant, collection,
+                     on_result=done)
+    return counts
+
+
+def routed_search(svc: Services, question: str, scope: Scope, dense_weight: float,
+                  trace: TraceRecorder | None = None) -> list[Hit]:
+    """Retrieval as the pipeline does it (multi-hop questions are decomposed), top 10."""
+    category, confidence = svc.classifier.predict(question)
+    plan = svc.pipeline.planner.plan(question, category, confidence)
+    plan = plan.model_copy(update={"mode": "hybrid", "top_k": 10})
+    if trace is None:
+        return svc.retriever.retrieve(question, scope, plan, dense_weight)
+    trace.trace.category = category
+    with trace.span("retrieve", input=question) as span:
+        hits = svc.retriever.retrieve(question, scope, plan, dense_weight, trace=trace)
+        span.output = [h.chunk.source for h in hits]
+    return hits
+

@@ -1,0 +1,64 @@
+"""`ragworks experiment ...`: A/B experiments of pipeline configurations."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from ragworks.cli.common import _services, out
+
+exp_app = typer.Typer(help="A/B experiments of pipeline configurations.", no_args_is_help=True)
+
+
+@exp_app.command("create")
+def experiment_create(spec: Path = typer.Option(..., exists=True, dir_okay=False,
+                                                help="JSON: name, variants, primary_metric"),
+                      tenant: str = "default") -> None:
+    """Create an experiment (a draft) from a JSON spec; prints it."""
+    svc = _services()
+    exp = svc.experiments.create(tenant, json.loads(spec.read_text()))
+    sys.stdout.write(json.dumps(exp, indent=2) + "\n")
+
+
+@exp_app.command("start")
+def experiment_start(exp_id: str, tenant: str = "default") -> None:
+    sys.stdout.write(json.dumps(_services().experiments.start(tenant, exp_id), indent=2) + "\n")
+
+
+@exp_app.command("stop")
+def experiment_stop(exp_id: str, tenant: str = "default") -> None:
+    sys.stdout.write(json.dumps(_services().experiments.stop(tenant, exp_id), indent=2) + "\n")
+
+
+@exp_app.command("results")
+def experiment_results(exp_id: str, tenant: str = "default",
+                       as_json: bool = typer.Option(False, "--json")) -> None:
+    """Per variant: samples, estimate, lift, p-values, decision, guardrails."""
+    res = _services().experiments.results(tenant, exp_id)
+    if as_json:
+        sys.stdout.write(json.dumps(res, indent=2) + "\n")
+        return
+    table = Table("variant", "traces", "samples", "estimate", "lift", "p", "always-valid p",
+                  "decision", "guardrails")
+    for v in res["variants"]:
+        def fmt(x: object) -> str:
+            return "-" if x is None else f"{x:.4g}" if isinstance(x, float) else str(x)
+        table.add_row(v["variant"], str(v["traces"]), str(v["samples"]), fmt(v["estimate"]),
+                      fmt(v.get("lift")), fmt(v.get("p_value")), fmt(v.get("always_valid_p")),
+                      v.get("decision", "(control)"), "; ".join(v["guardrail_breaches"]) or "ok")
+    out.print(f"{res['experiment']['name']} ({res['experiment']['status']}), primary metric "
+              f"{res['experiment']['primary_metric']}; {res['method']}")
+    out.print(table)
+
+
+@exp_app.command("promote")
+def experiment_promote(exp_id: str, variant: str, tenant: str = "default",
+                       who: str = typer.Option("cli", help="Recorded as the promoter.")) -> None:
+    """Make a variant's overrides the default configuration (recorded with who and when)."""
+    exp = _services().experiments.promote(tenant, exp_id, variant, who)
+    sys.stdout.write(json.dumps(exp, indent=2) + "\n")
+
