@@ -3,84 +3,31 @@
 from __future__ import annotations
 
 import secrets
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from ragworks.alerts.service import AlertService, Notifier
 from ragworks.alerts.store import AlertStore, DynamoAlertStore, SQLiteAlertStore
-from ragworks.dashboard.seed import synthetic_trace
 from ragworks.observe.store_sqlite import SQLiteTraceStore
+from ragworks.testing.alert_store import AlertStoreContract
 
 
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def stores(request: pytest.FixtureRequest,
-           tmp_path: Path) -> Iterator[tuple[SQLiteTraceStore, AlertStore, AlertStore]]:
-    traces = SQLiteTraceStore(tmp_path / "t.db")
-    if request.param == "sqlite":
-        yield traces, SQLiteAlertStore(traces.db), SQLiteAlertStore(SQLiteTraceStore(
-            tmp_path / "t.db").db)
-        return
-    request.getfixturevalue("aws")
-    from ragworks.storage.dynamodb import DynamoRecordStore
+class TestAlertStore(AlertStoreContract):
+    @pytest.fixture(params=["sqlite", "dynamodb"])
+    def stores(self, request: pytest.FixtureRequest,
+               tmp_path: Path) -> Iterator[tuple[SQLiteTraceStore, AlertStore, AlertStore]]:
+        traces = SQLiteTraceStore(tmp_path / "t.db")
+        if request.param == "sqlite":
+            yield traces, SQLiteAlertStore(traces.db), SQLiteAlertStore(SQLiteTraceStore(
+                tmp_path / "t.db").db)
+            return
+        request.getfixturevalue("aws")
+        from ragworks.storage.dynamodb import DynamoRecordStore
 
-    spec = f"dynamodb://rw-{secrets.token_hex(4)}"
-    yield traces, DynamoAlertStore(DynamoRecordStore(spec)), DynamoAlertStore(
-        DynamoRecordStore(spec))
-
-
-def test_defaults_seed_once_even_when_racing(stores) -> None:  # type: ignore[no-untyped-def]
-    traces, a, b = stores
-    services = [AlertService(traces, store=s) for s in (a, b, a, b)]
-    threads = [threading.Thread(target=s.ensure_defaults, args=("acme",)) for s in services]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(services[0].rules("acme")) == 7 and services[1].rules("other") == []
-    assert [r["name"] for r in services[0].rules("acme")][0] == "p95 latency over 3 s"
+        spec = f"dynamodb://rw-{secrets.token_hex(4)}"
+        yield traces, DynamoAlertStore(DynamoRecordStore(spec)), DynamoAlertStore(
+            DynamoRecordStore(spec))
 
 
-def test_rules_states_history_and_actions(stores) -> None:  # type: ignore[no-untyped-def]
-    traces, store, _ = stores
-    alerts = AlertService(traces, Notifier(attempts=1), store=store)
-    rule = alerts.create("acme", {"name": "errors", "metric": "error_rate", "threshold": 0.5,
-                                  "min_samples": 3, "window_s": 120})
-    assert alerts.get("acme", rule["id"])["state"] == "ok"
-    rng = np.random.default_rng(2)
-    now = time.time()
-    for i in range(5):
-        t = synthetic_trace(rng, "acme", now - i, False, i)
-        t.status = "error"
-        traces.save_trace(t)
-    assert alerts.evaluate_all(now) == 1
-    assert alerts.get("acme", rule["id"])["state"] == "firing"
-    alerts.acknowledge("acme", rule["id"], "ops")
-    alerts.silence("acme", rule["id"], 600, "ops")
-    got = alerts.get("acme", rule["id"])
-    assert got["acked_by"] == "ops" and got["silenced_until"] > now
-    assert alerts.evaluate(got, now + 400) == "resolved"
-    states = [e["state"] for e in alerts.history("acme")]
-    assert states == ["resolved", "silenced", "acknowledged", "firing"]  # newest first
-    assert alerts.history("acme", limit=2) == alerts.history("acme")[:2]
-    assert alerts.history("acme", rule_id="nope") == []
-    alerts.delete("acme", rule["id"])
-    assert alerts.rules("acme") == []
 
-
-def test_the_lease_has_one_holder(stores) -> None:  # type: ignore[no-untyped-def]
-    _, a, b = stores
-    now = time.time()
-    assert a.acquire("ev", "A", 30, now) is True
-    assert b.acquire("ev", "B", 30, now + 1) is False
-    assert a.acquire("ev", "A", 30, now + 20) is True  # renewal
-    assert b.acquire("ev", "B", 30, now + 49) is False
-    assert b.acquire("ev", "B", 30, now + 51) is True  # expired: taken over
-    a.release("ev", "A")  # not the holder: nothing happens
-    assert a.acquire("ev", "A", 30, now + 52) is False
-    b.release("ev", "B")
-    assert a.acquire("ev", "A", 30, now + 53) is True

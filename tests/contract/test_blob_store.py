@@ -11,44 +11,20 @@ import pytest
 
 from ragworks.errors import Conflict
 from ragworks.storage import BlobStore, open_blob_store
+from ragworks.testing.blob_store import BlobStoreContract
 from tests.conftest import AWS
 
 
-@pytest.fixture(params=["local", "s3"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BlobStore]:
-    if request.param == "local":
-        yield open_blob_store(f"file://{tmp_path}/blobs")
-        return
-    aws: AWS = request.getfixturevalue("aws")
-    bucket = f"rw-{secrets.token_hex(4)}"
-    aws.client("s3").create_bucket(Bucket=bucket)
-    yield open_blob_store(f"s3://{bucket}/docs")
-
-
-def test_put_get_exists_delete(store: BlobStore) -> None:
-    assert not store.exists("t1/doc/raw")
-    with pytest.raises(KeyError):
-        store.get("t1/doc/raw")
-    store.put("t1/doc/raw", b"hello")
-    store.put("t1/doc/raw", b"hello")  # same bytes: idempotent
-    assert store.get("t1/doc/raw") == b"hello" and store.exists("t1/doc/raw")
-    store.put("t1/empty/raw", b"")
-    assert store.get("t1/empty/raw") == b""
-    store.delete("t1/doc/raw")
-    store.delete("t1/doc/raw")  # absent: not an error
-    assert not store.exists("t1/doc/raw")
-
-
-def test_unsafe_keys_are_refused(store: BlobStore) -> None:
-    for key in ("../escape", "a/../../b", "with space", "semi;colon", ""):
-        with pytest.raises(ValueError, match="unsafe"):
-            store.put(key, b"x")
-
-
-def test_large_blob_round_trips(store: BlobStore) -> None:
-    data = os.urandom(20 * 1024 * 1024)  # over the S3 multipart threshold
-    store.put("t1/big/raw", data)
-    assert store.get("t1/big/raw") == data
+class TestBlobStore(BlobStoreContract):
+    @pytest.fixture(params=["local", "s3"])
+    def store(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BlobStore]:
+        if request.param == "local":
+            yield open_blob_store(f"file://{tmp_path}/blobs")
+            return
+        aws: AWS = request.getfixturevalue("aws")
+        bucket = f"rw-{secrets.token_hex(4)}"
+        aws.client("s3").create_bucket(Bucket=bucket)
+        yield open_blob_store(f"s3://{bucket}/docs")
 
 
 def test_s3_never_silently_overwrites_and_encrypts(aws: AWS) -> None:

@@ -6,119 +6,41 @@ charts and drift figures.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from ragworks.dashboard.data import DashboardData
 from ragworks.dashboard.drift import Drift
-from ragworks.dashboard.seed import seed_traces, synthetic_trace
-from ragworks.observe.model import Score
-from ragworks.observe.store_sqlite import SQLiteTraceStore, TraceFilter
+from ragworks.dashboard.seed import seed_traces
+from ragworks.observe.store_sqlite import SQLiteTraceStore
+from ragworks.testing.trace_store import TraceStoreContract, dynamo_trace_store, settle
 
 
-def _dynamo(spec: str) -> Any:
-    from ragworks.observe.store_dynamodb import DynamoTraceStore
-    from ragworks.storage.dynamodb import DynamoRecordStore
-
-    return DynamoTraceStore(DynamoRecordStore(spec), flush_s=3600)
-
-
-def _settle(store: Any) -> Any:
-    if hasattr(store, "flush"):
-        store.flush()
-    return store
-
-
-@pytest.fixture(params=["sqlite", "dynamodb"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    if request.param == "sqlite":
-        s: Any = SQLiteTraceStore(tmp_path / "t.db")
-    else:
-        request.getfixturevalue("aws")
-        s = _dynamo(f"dynamodb://rw-{secrets.token_hex(4)}")
-    yield s
-    s.close()
-
-
-def _trace(n: int, at: float, **fields: Any) -> Any:
-    t = synthetic_trace(np.random.default_rng(n), "acme", at, False, n)
-    for k, v in fields.items():
-        setattr(t, k, v)
-    return t
-
-
-def test_save_get_and_list_with_filters(store: Any) -> None:
-    now = time.time()
-    traces = [_trace(n, now - n, category="factoid" if n % 2 else "summary") for n in range(12)]
-    for n, t in enumerate(traces):
-        t.status = "error" if n == 3 else "ok"
-    traces[5].variant = "exp_a/k3"
-    for t in traces:
-        store.save_trace(t)
-    store.save_trace(_trace(99, now, tenant="other"))
-    got = store.get_trace("acme", traces[0].id)
-    assert got["id"] == traces[0].id and got["category"] == "summary"
-    assert [o["name"] for o in got["observations"]] == ["classify", "plan", "retrieve",
-                                                        "generate"]
-    assert {s["name"] for s in got["scores"]} >= {"top_retrieval_score"}
-    assert store.get_trace("other", traces[0].id) is None
-    assert store.get_trace("acme", "nope") is None
-    rows, total = store.list_traces("acme", TraceFilter(), limit=5, offset=0)
-    assert total == 12 and [r["id"] for r in rows] == [t.id for t in traces[:5]]  # newest first
-    rows, _ = store.list_traces("acme", TraceFilter(), limit=5, offset=10)
-    assert [r["id"] for r in rows] == [t.id for t in traces[10:]]
-    for f, expected in ((TraceFilter(category="factoid"), 6), (TraceFilter(status="error"), 1),
-                        (TraceFilter(variant="exp_a/k3"), 1),
-                        (TraceFilter(since=now - 4.5), 5),
-                        (TraceFilter(since=now - 4.5, until=now - 1.5), 3)):
-        assert store.list_traces("acme", f, limit=50)[1] == expected, f
-
-
-def test_scores_feedback_and_the_questions_they_give(store: Any) -> None:
-    now = time.time()
-    a, b = _trace(1, now - 10, category="factoid"), _trace(2, now - 5, variant="exp_x/b")
-    for t in (a, b):
-        store.save_trace(t)
-    fields = {"rating": 0.0, "rating_kind": "thumbs", "comment": "wrong",
-              "corrected_category": "summary", "expected_sources": json.dumps(["a.txt"])}
-    assert store.upsert_feedback("acme", a.id, "u1", fields) is True
-    assert store.upsert_feedback("acme", a.id, "u1", {**fields, "comment": "very wrong"}) is False
-    store.upsert_feedback("acme", b.id, "u2", {**fields, "rating": 1.0,
-                                                "corrected_category": None})
-    fb = store.get_feedback("acme", a.id, "u1")
-    assert fb["comment"] == "very wrong" and fb["expected_sources"] == ["a.txt"]
-    assert store.get_feedback("acme", a.id, "u9") is None
-    # as the feedback service does: the feedback, then its scores
-    store.add_scores("acme", [Score(id="s0", trace_id=a.id, name="thumbs_up", value=0.0,
-                                    source="user")])
-    store.add_scores("acme", [Score(id="s1", trace_id=b.id, name="thumbs_up", value=1.0,
-                                    source="user")])
-    assert store.get_trace("acme", b.id)["has_feedback"] is True
-    assert store.list_traces("acme", TraceFilter(has_feedback=True))[1] == 2
-    recent = store.recent_feedback("acme")
-    assert [r["trace_id"] for r in recent] == [b.id, a.id]  # newest first, no duplicate
-    assert recent[1]["comment"] == "very wrong"
-    assert store.corrections("acme") == [(a.input["question"], "summary")]
-    assert [t["id"] for t in store.answered("acme", now - 60)] == [a.id]  # thumbs down only
-    assert store.variant_rows("acme", "exp_x")[0][0] == "b"
-    assert ("b", 1.0) in store.variant_scores("acme", "exp_x", "thumbs_up")
+class TestTraceStore(TraceStoreContract):
+    @pytest.fixture(params=["sqlite", "dynamodb"])
+    def store(self, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+        if request.param == "sqlite":
+            s: Any = SQLiteTraceStore(tmp_path / "t.db")
+        else:
+            request.getfixturevalue("aws")
+            s = dynamo_trace_store(f"dynamodb://rw-{secrets.token_hex(4)}")
+        yield s
+        s.close()
 
 
 def test_the_same_traffic_gives_the_same_dashboards(tmp_path: Path, aws: Any) -> None:
     now = time.time()
     sqlite = SQLiteTraceStore(tmp_path / "t.db")
-    dynamo = _dynamo(f"dynamodb://rw-{secrets.token_hex(4)}")
+    dynamo = dynamo_trace_store(f"dynamodb://rw-{secrets.token_hex(4)}")
     try:
         for s in (sqlite, dynamo):
             seed_traces(s, "acme", 60, 3, now, seed=5)
-        _settle(dynamo)
+        settle(dynamo)
         views = []
         for s in (sqlite, dynamo):
             data = DashboardData(s)

@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("composition root", {"services"}),
     ("use cases", {"usecases"}),
     ("surfaces", {"api", "cli", "worker", "web"}),
+    ("contract suites for backends", {"testing"}),
 ]
 LAYER_OF = {unit: n for n, (_, units) in enumerate(LAYERS) for unit in units}
 
