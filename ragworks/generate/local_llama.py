@@ -158,6 +158,8 @@ class LlamaChatModel:
             tokens = tokens[-(self.n_ctx - 1):]
         first_yes = llm.tokenize(yes.encode(), add_bos=False, special=False)[0]
         first_no = llm.tokenize(no.encode(), add_bos=False, special=False)[0]
+        from llama_cpp import llama_get_logits
+
         with self._run_lock:
             try:
                 old = list(llm.input_ids[:llm.n_tokens])
@@ -166,7 +168,8 @@ class LlamaChatModel:
                     same += 1
                 llm.n_tokens = same
                 llm.eval(tokens[same:])
-                logits = np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(llm._n_vocab,))
+                logits = np.ctypeslib.as_array(llama_get_logits(llm.ctx),
+                                               shape=(llm.n_vocab(),))
                 return float(logits[first_no] - logits[first_yes])
             except (RuntimeError, ValueError) as exc:
                 raise BackendError(f"local model failed: {exc}") from None
