@@ -141,7 +141,7 @@ class Services:
         trained = self.settings.data_dir / "classifier.npz"  # `ragworks classifier train`
         path = self.settings.classifier_path or (trained if trained.exists() else None)
         try:
-            return QueryClassifier.load(path, self.embedder)
+            return QueryClassifier.load(path, self.sentence_vectors)  # questions: embedded once
         except ValueError as exc:  # trained for another embedder: train one now
             log.warning("classifier_retrained", reason=str(exc))
             return QueryClassifier.train(load_examples(), self.embedder, version="on-start")
@@ -198,7 +198,7 @@ class Services:
         return SentenceReranker(self.sentence_vectors)
 
     def _retriever(self, s: Settings) -> HybridRetriever:
-        return HybridRetriever(self.profile_index(s.chunking_profile), self.embedder,
+        return HybridRetriever(self.profile_index(s.chunking_profile), self.sentence_vectors,
                                s.dense_weight, reranker=self.reranker if s.rerank else None)
 
     @cached_property
@@ -304,7 +304,7 @@ class Services:
         answerer = self.answerer if s.llm == self.settings.llm \
             else make_answerer(s, self.sentence_vectors, self.chat)
         classifier = self.classifier if s.classifier_path == self.settings.classifier_path \
-            else QueryClassifier.load(Path(s.classifier_path or ""), self.embedder)
+            else QueryClassifier.load(Path(s.classifier_path or ""), self.sentence_vectors)
         built = QueryPipeline(
             classifier=classifier,
             planner=Planner(s.top_k, s.min_confidence, s.prompt_version),

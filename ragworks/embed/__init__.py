@@ -18,8 +18,11 @@ class Embedder(Protocol):
     The same text always gives the same vector (within float tolerance).
     """
 
-    name: str
-    dim: int
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 

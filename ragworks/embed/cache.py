@@ -1,11 +1,14 @@
 """Vectors of short texts (sentences, questions), cached by text: one embedding each.
 
-The reranker and the extractive answerer both score sentences of retrieved
-passages against the question; a popular passage's sentences are embedded once
-per process.
+A question is embedded once per request, however many stages need it: the classifier,
+the retriever, the reranker and the extractive answerer all read it from this cache
+(it is an Embedder itself). The reranker and the extractive answerer both score
+sentences of retrieved passages against the question; a popular passage's sentences
+are embedded once per process.
 
     cache = VectorCache(embedder)
     matrix = cache.vectors(["First sentence.", "Second one."])
+    cache.embed(["a question"])      # the same, as the Embedder protocol spells it
 """
 
 from __future__ import annotations
@@ -25,6 +28,17 @@ class VectorCache:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.embedder.name
+
+    @property
+    def dim(self) -> int:
+        return self.embedder.dim
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self.vectors(texts)
 
     def vectors(self, texts: Sequence[str]) -> np.ndarray:
         """(len(texts), dim) unit vectors, in the order given."""
