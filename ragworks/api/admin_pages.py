@@ -24,6 +24,7 @@ from ragworks.dashboard.session import COOKIE, make_cookie, read_cookie
 from ragworks.errors import Forbidden, NotFound, Unauthorized
 from ragworks.evaluate.runs import compare
 from ragworks.models import CATEGORIES
+from ragworks.observe.rollups import TRAFFIC
 from ragworks.observe.store import TraceFilter
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -121,12 +122,15 @@ def logout(request: Request) -> Response:
 
 
 @router.get("/dashboard", response_model=None)
-def dashboard(request: Request, range: str = "24h") -> Response:  # noqa: A002
+def dashboard(request: Request, range: str = "24h",  # noqa: A002
+              traffic: str = "production") -> Response:
     who = admin(request)
     if isinstance(who, Response):
         return who
     return render("dashboard.html", who=who, title="Dashboard", active="Dashboard",
                   ranges=list(RANGES), range=range if range in RANGES else "24h",
+                  traffics=list(TRAFFIC),
+                  traffic=traffic if traffic in TRAFFIC else "production",
                   tiles=TILES, charts=CHARTS)
 
 

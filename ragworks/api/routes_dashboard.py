@@ -14,21 +14,28 @@ from ragworks.auth import Principal
 from ragworks.dashboard.data import RANGES, DashboardData
 from ragworks.dashboard.drift import Drift
 from ragworks.errors import BadInput
+from ragworks.observe.rollups import TRAFFIC
 from ragworks.services import Services
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
 alerts_router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
 
+_TRAFFIC = Query("production", description="production (live users, the default), or the "
+                 "service's own traffic kept apart: " + ", ".join(TRAFFIC[1:]))
+
+
 @router.get("/tiles")
-def tiles(who: Principal = Depends(admin_principal), svc: Services = Depends(services)) -> dict:
-    return DashboardData(svc.traces).tiles(who.tenant)
+def tiles(traffic: str = _TRAFFIC, who: Principal = Depends(admin_principal),
+          svc: Services = Depends(services)) -> dict:
+    return DashboardData(svc.traces, traffic).tiles(who.tenant)
 
 
 @router.get("/series")
 def series(range: str = Query("24h", description=", ".join(RANGES)),  # noqa: A002
+           traffic: str = _TRAFFIC,
            who: Principal = Depends(admin_principal), svc: Services = Depends(services)) -> dict:
-    return DashboardData(svc.traces).series(who.tenant, range)
+    return DashboardData(svc.traces, traffic).series(who.tenant, range)
 
 
 @router.get("/drift")

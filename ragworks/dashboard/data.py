@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ragworks.errors import BadInput
-from ragworks.observe.rollups import Cell, percentile
+from ragworks.observe.rollups import TRAFFIC, Cell, percentile
+from ragworks.observe.store import RollupRow, TraceStore
 
 #: range -> (seconds, step seconds, table)
 RANGES: dict[str, tuple[int, int, str]] = {
@@ -39,8 +40,13 @@ def _pct(a: Cell, q: float, series: str = "latency.query") -> float | None:
 
 
 class DashboardData:
-    def __init__(self, store: Any) -> None:
-        self.store = store
+    """``traffic``: production (the default) or the service's own traffic kept apart:
+    evaluation, sample or synthetic (see ``observe.rollups.traffic``)."""
+
+    def __init__(self, store: TraceStore, traffic: str = "production") -> None:
+        if traffic not in TRAFFIC:
+            raise BadInput(f"traffic must be one of {', '.join(TRAFFIC)}")
+        self.store, self.traffic = store, traffic
 
     # -- reading rollups ---------------------------------------------------------------
     def window(self, tenant: str, seconds: float, prefixes: Iterable[str] = PREFIXES,
@@ -54,9 +60,16 @@ class DashboardData:
         return out
 
     def _rows(self, tenant: str, since: float, until: float, prefixes: Iterable[str],
-              table: str) -> Iterable[tuple[str, int, int, float, float, float, list[int]]]:
-        return self.store.rollup_rows(  # type: ignore[no-any-return]
-            tenant, since, until, tuple(prefixes), hourly=table == "rollups_hour")
+              table: str) -> Iterator[RollupRow]:
+        if self.traffic == "production":
+            yield from self.store.rollup_rows(tenant, since, until, tuple(prefixes),
+                                              hourly=table == "rollups_hour")
+            return
+        mark = f"{self.traffic}:"
+        for series, *rest in self.store.rollup_rows(
+                tenant, since, until, tuple(mark + p for p in prefixes),
+                hourly=table == "rollups_hour"):
+            yield (series.removeprefix(mark), *rest)  # type: ignore[misc]
 
     # -- tiles ---------------------------------------------------------------------------
     def tiles(self, tenant: str, now: float | None = None) -> dict[str, Any]:

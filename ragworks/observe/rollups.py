@@ -92,12 +92,36 @@ class Cell:
         return self.sum / self.count if self.count else None
 
 
+#: who sent a trace: live users, or the service's own traffic (kept apart in rollups)
+TRAFFIC = ("production", "evaluation", "sample", "synthetic")
+
+
+def traffic(trace: Trace) -> str:
+    """production, or evaluation (eval runs, the gate), sample (the demo's warm-up
+    questions) or synthetic (seeded load): those never mix into production figures."""
+    if trace.name == "eval_item" or "eval" in trace.tags:
+        return "evaluation"
+    for kind in ("sample", "synthetic"):
+        if kind in trace.tags:
+            return kind
+    return "production"
+
+
 def trace_points(trace: Trace) -> list[tuple[str, float]]:
-    """(series, value) pairs that one finished trace contributes."""
-    points: list[tuple[str, float]] = [(f"{trace.name}.requests", 1.0),
-                                       (f"latency.{trace.name}", trace.latency_ms)]
+    """(series, value) pairs that one finished trace contributes. Traffic that is not
+    production lands under its own prefix (``evaluation:latency.query``), so production
+    tiles, charts, alerts and drift never see it unless asked for it."""
+    points = _points(trace)
+    kind = traffic(trace)
+    return points if kind == "production" else [(f"{kind}:{s}", v) for s, v in points]
+
+
+def _points(trace: Trace) -> list[tuple[str, float]]:
+    name = "query" if trace.name == "eval_item" else trace.name  # an evaluated question
+    points: list[tuple[str, float]] = [(f"{name}.requests", 1.0),
+                                       (f"latency.{name}", trace.latency_ms)]
     if trace.status != "ok":
-        points.append((f"{trace.name}.errors", 1.0))
+        points.append((f"{name}.errors", 1.0))
     for obs in trace.observations:
         if obs.parent_id is None:
             points.append((f"latency.stage.{obs.name}", obs.latency_ms))
@@ -114,7 +138,7 @@ def trace_points(trace: Trace) -> list[tuple[str, float]]:
         points.append((f"variant.{trace.variant}.requests", 1.0))
         points.append((f"latency.variant.{trace.variant}", trace.latency_ms))
     if trace.metadata.get("covered") is False:
-        points.append((f"{trace.name}.not_covered", 1.0))
+        points.append((f"{name}.not_covered", 1.0))
     points += score_points(trace.scores)
     return points
 

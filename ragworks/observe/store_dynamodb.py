@@ -30,7 +30,14 @@ import numpy as np
 import structlog
 
 from ragworks.observe.model import Score, Trace
-from ragworks.observe.rollups import WIDTHS, Cell, bounds_for, score_points, trace_points
+from ragworks.observe.rollups import (
+    WIDTHS,
+    Cell,
+    bounds_for,
+    score_points,
+    trace_points,
+    traffic,
+)
 from ragworks.observe.store import RollupRow, TraceFilter
 from ragworks.storage.dynamodb import DynamoRecordStore, batch_write, pack, query_items, unpack
 
@@ -83,7 +90,7 @@ class DynamoTraceStore:
         # one BatchWriteItem per 25 items, unprocessed ones retried with backoff
         batch_write(self.db, self.table, [{"PutRequest": {"Item": i}} for i in items])
         self._buffer(t, trace.start, trace_points(trace))
-        if trace.query_vector is not None:
+        if trace.query_vector is not None and traffic(trace) == "production":
             v = np.asarray(trace.query_vector, dtype=np.float64)
             norm = float(np.linalg.norm(v))
             with self._lock:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ragworks.observe.model import Score, Trace
-from ragworks.observe.rollups import WIDTHS, Cell, score_points, trace_points
+from ragworks.observe.rollups import WIDTHS, Cell, score_points, trace_points, traffic
 from ragworks.observe.store import RollupRow, TraceFilter
 from ragworks.storage.sqlite import SQLiteFile, rollback
 
@@ -63,7 +63,7 @@ class SQLiteTraceStore:
                              [(o.id, trace.id, _json(o.to_dict())) for o in trace.observations])
             self._insert_scores(conn, trace.tenant, trace.scores)
             self._roll_up(conn, trace.tenant, trace.start, trace_points(trace))
-            if trace.query_vector is not None:
+            if trace.query_vector is not None and traffic(trace) == "production":
                 self._add_vector(conn, trace.tenant, trace.start, trace.query_vector)
             conn.execute("COMMIT")
         except BaseException:

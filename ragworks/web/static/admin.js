@@ -29,9 +29,15 @@
     return String(s == null ? "" : s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
   }
 
+  // production (live users) unless the selector asks for the service's own traffic
+  function traffic() {
+    const el = document.getElementById("traffic");
+    return el ? encodeURIComponent(el.value) : "production";
+  }
+
   // -- tiles -------------------------------------------------------------------------
   async function refreshTiles() {
-    const t = await api("/api/v1/dashboard/tiles");
+    const t = await api("/api/v1/dashboard/tiles?traffic=" + traffic());
     document.querySelectorAll(".tile").forEach((tile) => {
       const el = tile.querySelector(".value");
       const text = fmt(t[tile.dataset.key], tile.dataset.fmt);
@@ -83,7 +89,7 @@
   }
 
   async function loadSeries(range) {
-    const s = await api("/api/v1/dashboard/series?range=" + range);
+    const s = await api("/api/v1/dashboard/series?range=" + range + "&traffic=" + traffic());
     const t = s.t;
     plot("volume", t, { requests: s.volume.requests, errors: s.volume.errors, "not covered": s.volume.not_covered }, { fill: true });
     plot("latency", t, s.latency, { unit: "ms" });
@@ -134,9 +140,15 @@
     document.querySelectorAll(".range button").forEach((b) => b.addEventListener("click", () => {
       document.querySelectorAll(".range button").forEach((x) => x.classList.toggle("on", x === b));
       current = b.dataset.range;
-      history.replaceState(null, "", "?range=" + current);
+      history.replaceState(null, "", "?range=" + current + "&traffic=" + traffic());
       loadSeries(current);
     }));
+    const picker = document.getElementById("traffic");
+    if (picker) picker.addEventListener("change", () => {
+      history.replaceState(null, "", "?range=" + current + "&traffic=" + traffic());
+      refreshTiles().catch((e) => console.error(e));
+      loadSeries(current).catch((e) => console.error(e));
+    });
     const safe = (f) => () => f().catch((e) => console.error(e));
     safe(refreshTiles)(); safe(() => loadSeries(current))(); safe(loadDrift)(); safe(loadTimeline)(); safe(refreshFiring)();
     setInterval(safe(refreshTiles), 3000);
