@@ -117,10 +117,17 @@ class AlertService:
         self.rows.insert(tenant, rule)
         return self.get(tenant, rule["id"])
 
-    def ensure_defaults(self, tenant: str) -> None:
-        """The shipped rules, for a tenant that has none yet (once, even when racing)."""
+    def ensure_defaults(self, tenant: str, latency_ms: float | None = None) -> None:
+        """The shipped rules, for a tenant that has none yet (once, even when racing).
+        ``latency_ms``: the p95 threshold that suits the answerer (a local model answers
+        in tens of seconds on a laptop; the shipped 3 s would fire on every question)."""
+        specs = [dict(spec) for spec in DEFAULT_RULES]
+        for spec in specs:
+            if latency_ms and spec["metric"] == "latency_ms":
+                spec.update(threshold=latency_ms,
+                            name=f"p95 latency over {latency_ms / 1000:g} s")
         self.rows.seed(tenant, [{"id": "rule_" + secrets.token_hex(5), "tenant": tenant,
-                                 **check_rule(spec)} for spec in DEFAULT_RULES])
+                                 **check_rule(spec)} for spec in specs])
 
     def get(self, tenant: str, rule_id: str) -> dict[str, Any]:
         rule = self.rows.get(tenant, rule_id)
@@ -137,9 +144,9 @@ class AlertService:
 
     def acknowledge(self, tenant: str, rule_id: str, who: str) -> dict[str, Any]:
         rule = self.get(tenant, rule_id)
-        if rule["state"] not in ("firing", "pending"):
+        if rule["state"] not in ("firing", "pending", "resolving"):
             raise BadInput(f"rule {rule_id} is {rule['state']}; only a firing or pending "
-                           "alert can be acknowledged")
+                           "alert (or one resolving) can be acknowledged")
         self.rows.update(tenant, rule_id, acked_by=who)
         self.rows.add_event(tenant, rule_id, "acknowledged", rule["value"], f"by {who}")
         return self.get(tenant, rule_id)
@@ -181,26 +188,30 @@ class AlertService:
         return len(rules)
 
     def evaluate(self, rule: dict[str, Any], now: float | None = None) -> str:
+        """One step of the rule's state machine:
+
+        ok -> pending (breaching, for less than ``for_s``) -> firing -> resolving (back
+        within the threshold by the clear margin) -> resolved (clear for ``resolve_s``)
+        -> ok. Too few samples change nothing ("no data" is not "resolved"); a resolving
+        rule that breaches again is firing again without a second notification; only
+        firing and resolved notify.
+        """
         now = now or time.time()
         value, samples = measure(self.data, self.drift, rule["tenant"], rule, now)
-        breach = value is not None and samples >= rule["min_samples"] and \
-            COMPARATORS[rule["comparator"]](float(value), rule["threshold"])
-        state, since = rule["state"], rule["since"]
-        new = state
-        if breach:
-            if state in ("ok", "resolved"):
-                new, since = ("firing" if rule["for_s"] <= 0 else "pending"), now
-            elif state == "pending" and now - since >= rule["for_s"]:
-                new, since = "firing", now
-        elif state in ("pending", "resolved"):
-            new, since = "ok", now
-        elif state == "firing":
-            new, since = "resolved", now
+        state = rule["state"]
+        known = value is not None and samples >= rule["min_samples"]
+        breach = clear = False
+        if known and value is not None:
+            breach = COMPARATORS[rule["comparator"]](float(value), rule["threshold"])
+            clear = not breach and _clear(rule, float(value))
+        new, since = transition(rule, known, breach, clear, now)
         shown = None if value is None else round(float(value), 6)
-        acked = rule["acked_by"] if new in ("firing", "pending") else None
-        self.rows.update(rule["tenant"], rule["id"], state=new, since=since, value=shown,
-                         acked_by=acked, updated_at=now)
-        if new != state:
+        acked = rule["acked_by"] if new in ("firing", "pending", "resolving") else None
+        self.rows.update(rule["tenant"], rule["id"], state=new, since=since,
+                         value=shown, acked_by=acked,
+                         updated_at=now)
+        quiet = {("firing", "resolving"), ("resolving", "firing")}  # a hold, not news
+        if new != state and (state, new) not in quiet:
             message = (f"{rule['metric']} {rule['aggregation']} = {shown} "
                        f"{rule['comparator'] if breach else 'within'} {rule['threshold']} "
                        f"over {int(rule['window_s'])} s ({samples} samples)")
@@ -208,6 +219,50 @@ class AlertService:
             if new in ("firing", "resolved") and rule["silenced_until"] < now:
                 self.notifier.notify(rule, new, shown, message)
         return new
+
+
+def transition(rule: dict[str, Any], known: bool, breach: bool, clear: bool,
+               now: float) -> tuple[str, float]:
+    """The rule's next (state, since) given what was measured now."""
+    state, since = rule["state"], rule["since"]
+    if not known:
+        return state, since  # too little data to say either way: keep the state
+    if breach:
+        if state in ("ok", "resolved"):
+            return ("firing" if rule["for_s"] <= 0 else "pending"), now
+        if state == "pending" and now - since >= rule["for_s"]:
+            return "firing", now
+        return ("firing" if state == "resolving" else state), since  # it never stopped
+    if state == "pending":
+        return "ok", now
+    if state == "firing":
+        return ("resolving", now) if clear else (state, since)
+    if state == "resolving":
+        if not clear:  # within the threshold but not by the margin: not over yet
+            return "firing", since
+        return ("resolved", now) if now - since >= resolve_s(rule) else (state, since)
+    if state == "resolved":
+        return "ok", now
+    return state, since
+
+
+#: how far inside the threshold a firing rule's value must come back (a share of it)
+CLEAR_MARGIN = 0.1
+
+
+def _clear(rule: dict[str, Any], value: float) -> bool:
+    """Back within the threshold by the margin (hysteresis: a value hovering at the
+    threshold does not make the rule flap)."""
+    threshold = float(rule["threshold"])
+    margin = abs(threshold) * CLEAR_MARGIN
+    if rule["comparator"] in (">", ">="):
+        return value <= threshold - margin
+    return value >= threshold + margin
+
+
+def resolve_s(rule: dict[str, Any]) -> float:
+    """How long a firing rule must stay clear before it is resolved (at least a minute)."""
+    return max(float(rule["for_s"]), 60.0)
 
 
 class AlertEvaluator:

@@ -69,6 +69,14 @@ def _errors(store: SQLiteTraceStore, now: float, n: int) -> None:
         store.save_trace(t)
 
 
+def _fine(store: SQLiteTraceStore, now: float, n: int) -> None:
+    rng = np.random.default_rng(2)
+    for i in range(n):
+        t = synthetic_trace(rng, "acme", now - i, False, 100 + i)
+        t.status = "ok"
+        store.save_trace(t)
+
+
 def test_retries_backoff_and_a_hanging_hook_blocks_nothing(tmp_path: Path, hooks: Hooks) -> None:
     store = SQLiteTraceStore(tmp_path / "t.db")
     notifier = Notifier(attempts=4, backoff_s=0.1, timeout_s=2.0, egress=LOOPBACK_ALLOWED)
@@ -99,7 +107,9 @@ def test_retries_backoff_and_a_hanging_hook_blocks_nothing(tmp_path: Path, hooks
     # silenced rules still change state but send nothing
     alerts.silence("acme", flaky["id"], 3600, "ops")
     hooks.received.clear()
-    assert alerts.evaluate(alerts.get("acme", flaky["id"]), now + 1000) == "resolved"
+    _fine(store, now + 1000, 10)  # healthy traffic: the rule clears, then resolves
+    assert alerts.evaluate(alerts.get("acme", flaky["id"]), now + 1000) == "resolving"
+    assert alerts.evaluate(alerts.get("acme", flaky["id"]), now + 1061) == "resolved"
     time.sleep(0.5)
     assert not [r for r in hooks.received if r[0] in ("flaky", "slack")]
     notifier.close()

@@ -82,14 +82,55 @@ def test_state_machine_pending_firing_resolved_ok_with_history(tmp_path: Path) -
     assert alerts.evaluate(alerts.get("acme", rule["id"]), now + 31) == "firing"
     acked = alerts.acknowledge("acme", rule["id"], "ops")
     assert acked["acked_by"] == "ops"
-    # the slow minute leaves the window: resolved, then ok
-    assert alerts.evaluate(alerts.get("acme", rule["id"]), now + 400) == "resolved"
+    # the slow minute leaves the window: with no data the rule holds (no data is not
+    # "resolved"); fast traffic clears it, and it resolves once clear for a minute, then ok
+    assert alerts.evaluate(alerts.get("acme", rule["id"]), now + 400) == "firing"
+    _slow(store, now + 400, 10, 100)
+    assert alerts.evaluate(alerts.get("acme", rule["id"]), now + 400) == "resolving"
+    assert alerts.get("acme", rule["id"])["acked_by"] == "ops"  # not over yet
+    assert alerts.evaluate(alerts.get("acme", rule["id"]), now + 430) == "resolving"
+    assert alerts.evaluate(alerts.get("acme", rule["id"]), now + 461) == "resolved"
     assert alerts.get("acme", rule["id"])["acked_by"] is None
-    assert alerts.evaluate(alerts.get("acme", rule["id"]), now + 460) == "ok"
+    assert alerts.evaluate(alerts.get("acme", rule["id"]), now + 500) == "ok"
     states = [e["state"] for e in reversed(alerts.history("acme"))]
     assert states == ["pending", "firing", "acknowledged", "resolved", "ok"]
     with pytest.raises(BadInput, match="only a firing or pending"):
         alerts.acknowledge("acme", rule["id"], "ops")
+
+
+def test_a_rule_hovering_at_its_threshold_does_not_flap(tmp_path: Path) -> None:
+    """Hysteresis: once firing, a value just inside the threshold holds the rule firing;
+    a short dip and a new breach send no second notification."""
+    store = SQLiteTraceStore(tmp_path / "t.db")
+    sent: list[str] = []
+
+    class Recording(Notifier):
+        def notify(self, rule, state, value, message):  # type: ignore[no-untyped-def]
+            sent.append(state)
+
+    alerts = AlertService(store, Recording(attempts=1))
+    rule = alerts.create("acme", {"name": "slow", "metric": "latency_ms", "aggregation": "max",
+                                  "window_s": 60, "threshold": 1000, "min_samples": 5,
+                                  "for_s": 0})
+    now = time.time()
+    _slow(store, now, 10, 1500)
+    assert alerts.evaluate(alerts.get("acme", rule["id"]), now) == "firing"
+    _slow(store, now + 150, 10, 950)  # within 1000 but not by the 10 % margin
+    assert alerts.evaluate(alerts.get("acme", rule["id"]), now + 150) == "firing"
+    _slow(store, now + 300, 10, 500)  # clear: resolving, not yet resolved
+    assert alerts.evaluate(alerts.get("acme", rule["id"]), now + 300) == "resolving"
+    _slow(store, now + 330, 10, 1500)  # back over within the minute: firing, without news
+    assert alerts.evaluate(alerts.get("acme", rule["id"]), now + 330) == "firing"
+    assert sent == ["firing"]
+    states = [e["state"] for e in reversed(alerts.history("acme"))]
+    assert states == ["firing"]
+
+
+def test_the_default_latency_rule_suits_the_answerer(tmp_path: Path) -> None:
+    alerts = AlertService(SQLiteTraceStore(tmp_path / "t.db"))
+    alerts.ensure_defaults("acme", latency_ms=45000)
+    p95 = next(r for r in alerts.rules("acme") if r["metric"] == "latency_ms")
+    assert (p95["threshold"], p95["name"]) == (45000, "p95 latency over 45 s")
 
 
 def test_only_one_evaluator_holds_the_lease(tmp_path: Path) -> None:
