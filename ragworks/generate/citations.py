@@ -64,6 +64,15 @@ def attribute(answer: str, hits: Sequence[Hit], min_overlap: float = 0.5) -> str
     return "".join(out)
 
 
+def snippet(text: str, limit: int = 300) -> str:
+    """The passage's opening, cut at a word boundary (with an ellipsis) when it is long."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit + 1].rsplit(" ", 1)[0].rstrip(" ,;:")
+    return (cut if len(cut) >= limit // 2 else text[:limit]) + " …"
+
+
 def citations_for(answer: str, hits: Sequence[Hit]) -> tuple[str, tuple[Citation, ...]]:
     """Drop markers that point nowhere; return the cleaned answer and cited chunks in order."""
     cited: dict[int, Citation] = {}
@@ -75,7 +84,7 @@ def citations_for(answer: str, hits: Sequence[Hit]) -> tuple[str, tuple[Citation
         c = hits[n - 1].chunk
         cited.setdefault(n, Citation(
             marker=n, chunk_id=c.id, doc_id=c.doc_id, source=c.source, title=c.title,
-            section=c.section, start=c.start, end=c.end, snippet=c.text[:300]))
+            section=c.section, start=c.start, end=c.end, snippet=snippet(c.text)))
         return m.group(0)
 
     cleaned = _MARKER.sub(keep, answer)

@@ -58,3 +58,44 @@ def test_a_wrong_key_shows_the_error(browser: Browser, server: LiveServer) -> No
     page.screenshot(path=str(SHOTS / "chat-unauthorised.png"))
     page.close()
 
+
+
+def test_a_conversation_keeps_its_turns_and_its_session(browser: Browser,
+                                                        server: LiveServer) -> None:
+    page = browser.new_page()
+    page.goto(f"{server.url}/#key=rw_test_admin_key")
+    page.evaluate("localStorage.removeItem('ragworks-session')")
+    page.reload()
+    for question in ("How long is a guest Wi-Fi code valid?", "How should I store batteries?"):
+        page.fill("#q", question)
+        page.click("button[type=submit]")
+        expect(page.locator("#out .question")).to_have_text(question, timeout=20_000)
+        expect(page.locator("#sources li")).not_to_have_count(0, timeout=20_000)
+    expect(page.locator("#history .turn")).to_have_count(1)
+    expect(page.locator("#history .turn .question")).to_have_text(
+        "How long is a guest Wi-Fi code valid?")
+    # numbering is the markers' own: no list numbers beside "[1]"
+    assert page.locator("#sources").evaluate("e => getComputedStyle(e).listStyleType") == "none"
+    session = page.evaluate("localStorage.getItem('ragworks-session')")
+    traces = [server.services.traces.get_trace("default", page.locator("#feedback")
+                                               .get_attribute("data-trace"))]
+    assert traces[0] is not None and traces[0]["session_id"] == session
+    page.click("#new-chat")
+    expect(page.locator("#history .turn")).to_have_count(0)
+    assert page.evaluate("localStorage.getItem('ragworks-session')") != session
+    page.screenshot(path=str(SHOTS / "chat-conversation.png"), full_page=True)
+    page.close()
+
+
+def test_a_failed_request_says_so_and_can_be_retried(browser: Browser,
+                                                     server: LiveServer) -> None:
+    page = browser.new_page()
+    page.goto(f"{server.url}/#key=rw_test_admin_key")
+    page.route("**/api/v1/query", lambda route: route.abort("connectionrefused"))
+    page.fill("#q", "How long is a guest Wi-Fi code valid?")
+    page.click("button[type=submit]")
+    expect(page.locator(".error")).to_contain_text("did not answer", timeout=10_000)
+    page.unroute("**/api/v1/query")
+    page.click("#retry")
+    expect(page.locator("#answer")).to_contain_text("24 hours", timeout=20_000)
+    page.close()

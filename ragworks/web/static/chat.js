@@ -1,55 +1,114 @@
-// the chat page
+// the chat page: one conversation (a session id kept in the browser), the current answer
+// streamed in #out, earlier turns above it in #history
 const keyBox = document.getElementById('key');
 // a key in the link (/#key=...) wins over one saved earlier, and replaces it
 const linked = new URLSearchParams(location.hash.slice(1)).get('key');
 if (linked) localStorage.setItem('ragworks-key', linked);
 keyBox.value = linked || localStorage.getItem('ragworks-key') || '';
 keyBox.addEventListener('change', () => localStorage.setItem('ragworks-key', keyBox.value));
-function esc(s) { return s.replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c])); }
-function render(body) {
-  const out = document.getElementById('out');
+const TIMEOUT_MS = 180000;  // a local model on a laptop can take a minute or two
+function newSession() {
+  const id = 'chat-' + Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+  localStorage.setItem('ragworks-session', id);
+  return id;
+}
+let session = localStorage.getItem('ragworks-session') || newSession();
+function esc(s) { return String(s == null ? '' : s).replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c])); }
+function shown(body) {  // the answer with its markers as links, and its sources by marker
   const text = esc(body.answer).replace(/\[(\d+)\]/g, (m, n) => `<a class="cite" data-n="${n}" href="#c${n}">[${n}]</a>`);
   const items = body.citations.map(c => `<li id="c${c.marker}"><a class="cite" data-n="${c.marker}" href="#c${c.marker}">[${c.marker}]</a>
       ${esc(c.source)}${c.section ? ' — ' + esc(c.section) : ''} <span class="meta">(chars ${c.start}–${c.end})</span>
       <div class="snippet">${esc(c.snippet)}</div></li>`).join('');
-  out.innerHTML = `<div class="answer" id="answer">${text}</div>
+  return {text, items};
+}
+function archive() {  // the answer on screen joins the conversation above (no ids: one #answer)
+  const out = document.getElementById('out');
+  const answer = document.getElementById('answer');
+  if (!answer || !out.dataset.question) return;
+  const turn = document.createElement('div');
+  turn.className = 'turn';
+  turn.innerHTML = `<div class="question">${esc(out.dataset.question)}</div>
+    <div class="answer">${answer.innerHTML}</div>`;
+  document.getElementById('history').appendChild(turn);
+  delete out.dataset.question;
+}
+function render(body) {
+  const out = document.getElementById('out');
+  const {text, items} = shown(body);
+  out.innerHTML = `<div class="question">${esc(out.dataset.question || '')}</div>
+    <div class="answer" id="answer">${text}</div>
     <div class="meta" id="meta">category: ${body.category} (${(body.confidence*100).toFixed(0)}%) · model: ${esc(body.model)} · ${body.latency_ms.toFixed(0)} ms</div>
-    <ol class="sources" id="sources">${items}</ol>
+    <ul class="sources" id="sources">${items}</ul>
     <div class="feedback" id="feedback" data-trace="${body.trace_id}">
       <span class="meta">Was this helpful?</span> <button type="button" id="thumbs-up">Yes</button>
       <button type="button" id="thumbs-down">No</button>
       <input id="comment" type="text" placeholder="Optional comment" maxlength="4000">
       <span class="thanks" id="thanks"></span></div>`;
   const send = async (rating) => {
-    const resp = await fetch('/api/v1/feedback', { method: 'POST',
-      headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + keyBox.value},
-      body: JSON.stringify({trace_id: body.trace_id, rating, comment: document.getElementById('comment').value}) });
-    document.getElementById('thanks').textContent = resp.ok ? 'Thanks for the feedback.' : 'Feedback failed (' + resp.status + ')';
+    try {
+      const resp = await fetch('/api/v1/feedback', { method: 'POST',
+        headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + keyBox.value},
+        body: JSON.stringify({trace_id: body.trace_id, rating,
+                              comment: document.getElementById('comment').value}) });
+      document.getElementById('thanks').textContent = resp.ok ? 'Thanks for the feedback.' : 'Feedback failed (' + resp.status + ')';
+    } catch (e) {
+      document.getElementById('thanks').textContent = 'Feedback failed: the server did not answer.';
+    }
   };
   document.getElementById('thumbs-up').addEventListener('click', () => send('up'));
   document.getElementById('thumbs-down').addEventListener('click', () => send('down'));
   out.querySelectorAll('.cite').forEach(a => a.addEventListener('click', ev => {
     ev.preventDefault(); const li = document.getElementById('c' + a.dataset.n); if (li) li.classList.toggle('open'); }));
 }
-document.getElementById('ask').addEventListener('submit', async ev => {
-  ev.preventDefault();
+function failed(message, question) {  // what went wrong, and a way to ask again
   const out = document.getElementById('out');
-  out.innerHTML = '<div class="answer" id="answer">…</div>';
+  out.innerHTML = `<p class="error">${esc(message)}</p><button type="button" id="retry">Try again</button>`;
+  document.getElementById('retry').addEventListener('click', () => ask(question));
+}
+async function ask(question) {
+  archive();
+  const out = document.getElementById('out');
+  out.dataset.question = question;
+  out.innerHTML = `<div class="question">${esc(question)}</div><div class="answer" id="answer">…</div>`;
   localStorage.setItem('ragworks-key', keyBox.value);
-  const resp = await fetch('/api/v1/query', { method: 'POST',
-    headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + keyBox.value},
-    body: JSON.stringify({question: document.getElementById('q').value, stream: true}) });
-  if (!resp.ok) { const e = await resp.json(); out.innerHTML = `<p class="error">${resp.status}: ${esc(e.detail ? JSON.stringify(e.detail) : '')}</p>`; return; }
-  const reader = resp.body.getReader(); const dec = new TextDecoder(); let buf = '', live = '';
-  for (;;) {
-    const {value, done} = await reader.read(); if (done) break;
-    buf += dec.decode(value, {stream: true});
-    let i; while ((i = buf.indexOf('\n\n')) >= 0) {
-      const block = buf.slice(0, i); buf = buf.slice(i + 2);
-      const ev = (block.match(/^event: (.*)$/m) || [])[1]; const data = JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || 'null');
-      if (ev === 'token') { live += data.text; document.getElementById('answer').textContent = live; }
-      else if (ev === 'done') render(data);
-      else if (ev === 'error') out.innerHTML = `<p class="error">${esc(data.detail)}</p>`;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+  try {
+    const resp = await fetch('/api/v1/query', { method: 'POST', signal: abort.signal,
+      headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + keyBox.value},
+      body: JSON.stringify({question, stream: true, session_id: session}) });
+    if (!resp.ok) {
+      let detail = '';
+      try { const e = await resp.json(); detail = typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail); } catch (e) { /* not JSON */ }
+      failed(`${resp.status}: ${detail || resp.statusText}`, question); return;
     }
+    const reader = resp.body.getReader(); const dec = new TextDecoder(); let buf = '', live = '', finished = false;
+    for (;;) {
+      const {value, done} = await reader.read(); if (done) break;
+      buf += dec.decode(value, {stream: true});
+      let i; while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i); buf = buf.slice(i + 2);
+        const ev = (block.match(/^event: (.*)$/m) || [])[1]; const data = JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || 'null');
+        if (ev === 'token') { live += data.text; document.getElementById('answer').textContent = live; }
+        else if (ev === 'done') { finished = true; render(data); }
+        else if (ev === 'error') { finished = true; failed(data.detail, question); }
+      }
+    }
+    if (!finished) failed('The answer was cut off (the connection closed).', question);
+  } catch (e) {
+    failed(e.name === 'AbortError' ? `No answer within ${TIMEOUT_MS / 1000} s.`
+                                   : 'The server did not answer (is it running?).', question);
+  } finally {
+    clearTimeout(timer);
   }
+}
+document.getElementById('ask').addEventListener('submit', ev => {
+  ev.preventDefault();
+  const q = document.getElementById('q').value.trim();
+  if (q) ask(q);
+});
+document.getElementById('new-chat').addEventListener('click', () => {
+  session = newSession();
+  document.getElementById('history').innerHTML = '';
+  document.getElementById('out').innerHTML = '';
 });

@@ -39,3 +39,14 @@ def test_llm_answerer_sends_numbered_context() -> None:
     assert answer == "The dock needs a standard 230 volt socket. [1]"
     user = chat.calls[0][-1]["content"]
     assert "[1] (s1.md, S) The dock" in user and "[2] (s2.md, S)" in user
+
+
+def test_snippets_end_at_a_word_not_inside_one() -> None:
+    from ragworks.generate.citations import snippet
+
+    text = "Keep a spare battery pack charged before every trip. " * 10
+    cut = snippet(text)
+    assert cut.endswith(" …") and len(cut) <= 302
+    assert text.startswith(cut.removesuffix(" …")) and cut.removesuffix(" …").split()[-1] in (
+        text.split())
+    assert snippet("A short passage.\n\nIn two   blocks.") == "A short passage. In two blocks."
