@@ -161,9 +161,11 @@ def test_experiments_and_evaluation_pages(browser: Browser, server: LiveServer) 
     card = page.locator(f"section.experiment[data-id='{exp['id']}']")
     expect(card).to_contain_text("keep running")
     _shot(page, "experiments")
-    page.on("dialog", lambda d: d.accept())
+    asked: list[str] = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.accept()))
     card.locator("button.promote").click()
     expect(page.locator("body")).to_contain_text("Active configuration")
+    assert "not significant yet" in asked[0]  # promoting on "keep running" says so
     expect(page.locator(".timeline")).to_contain_text("k3")
     page.goto(f"{server.url}/admin/evals")
     expect(page.locator("#runs tbody tr")).to_have_count(2)

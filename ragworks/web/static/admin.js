@@ -172,7 +172,11 @@
 
   function experiments() {
     onClick("button.promote", (b) => {
-      if (!confirm(`Make ${b.dataset.variant} the default configuration?`)) throw new Error("cancelled");
+      const unproven = b.dataset.decision !== "variant wins";
+      const question = unproven
+        ? `The result is not significant yet (decision: ${b.dataset.decision || "none"}). Promote ${b.dataset.variant} anyway?`
+        : `Make ${b.dataset.variant} the default configuration?`;
+      if (!confirm(question)) throw new Error("cancelled");
       return api(`/api/v1/experiments/${b.dataset.exp}/promote`, { method: "POST", body: { variant: b.dataset.variant } });
     });
   }
