@@ -24,4 +24,20 @@ __all__ = ["_services", "app", "ingest_paths", "main", "sample_corpus"]
 
 
 def main() -> None:
-    app()
+    """Expected errors (bad input, a missing dataset or experiment, a store that is down)
+    are one line on stderr and exit 2; ``--debug`` shows the traceback instead."""
+    import sys
+
+    from ragworks.cli.common import err
+    from ragworks.errors import RagworksError
+
+    debug = "--debug" in sys.argv
+    if debug:
+        sys.argv.remove("--debug")
+    try:
+        typer.main.get_command(app).main(prog_name="ragworks")  # usage errors: click's
+    except RagworksError as exc:
+        if debug:
+            raise
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        raise SystemExit(2) from None

@@ -130,3 +130,15 @@ def test_beir_import_and_eval_by_dataset_name(tmp_path: Path) -> None:
     assert imported["documents"]["created"] == 3 and imported["dataset"]["items"] == 2
     result = json.loads(run(["eval", "run", "--dataset", "tiny@1", "--json"], data).stdout)
     assert result["aggregates"]["recall@5"] == 1.0 and result["dataset"] == "tiny@1"
+
+
+def test_expected_errors_are_one_line_and_exit_2(data: Path) -> None:
+    for args, message in ((["experiment", "start", "exp_nope"], "no experiment 'exp_nope'"),
+                          (["experiment", "results", "exp_nope"], "no experiment 'exp_nope'"),
+                          (["eval", "run", "--dataset", "no-such-set"],
+                           "no dataset 'no-such-set'")):
+        done = run(args, data, check=False)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip() == f"error: {message}"  # one line, no traceback
+    debug = run(["--debug", "experiment", "start", "exp_nope"], data, check=False)
+    assert "Traceback" in debug.stderr and debug.returncode != 0
