@@ -36,6 +36,9 @@ def authenticate(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     key = header[7:].strip() if header.lower().startswith("bearer ") else None
     key = key or request.headers.get("x-api-key")
+    if header and not key:
+        raise Unauthorized("the Authorization header must be 'Bearer <key>' "
+                           "(or send the key as X-API-Key)")
     svc = services(request)
     session = None if key else read_cookie(svc.session_secret, request.cookies.get(COOKIE))
     if session is not None:

@@ -36,11 +36,17 @@ def sample_corpus() -> Path:
 
 
 def _files(paths: list[Path]) -> list[Path]:
+    """The files to ingest; files in a folder that no loader reads are named, not hidden."""
     found: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found += sorted(f for f in p.rglob("*")
-                            if f.is_file() and f.suffix.lower() in SUPPORTED_EXTENSIONS)
+            inside = sorted(f for f in p.rglob("*") if f.is_file())
+            found += [f for f in inside if f.suffix.lower() in SUPPORTED_EXTENSIONS]
+            for f in inside:
+                if f.suffix.lower() not in SUPPORTED_EXTENSIONS and not f.name.startswith("."):
+                    err.print(f"[yellow]not ingested[/yellow] {f.relative_to(p)}: "
+                              f"{f.suffix or 'no extension'} is not a supported type "
+                              f"({', '.join(sorted(SUPPORTED_EXTENSIONS))})", highlight=False)
         elif p.is_file():
             found.append(p)
         else:
@@ -63,7 +69,9 @@ def ingest_paths(svc: Services, paths: list[Path], tenant: str,
         def done(name: str, result: IngestResult | RagworksError) -> None:
             if isinstance(result, RagworksError):
                 counts["failed"] += 1
-                err.print(f"[red]skipped[/red] {name}: {result.message}")
+                # the message often starts with the file's name already
+                reason = result.message.removeprefix(f"{name}: ")
+                err.print(f"[red]skipped[/red] {name}: {reason}", highlight=False)
             else:
                 counts[result.status] += 1
             bar.update(task, advance=1, description=f"ingesting {name[:40]}")

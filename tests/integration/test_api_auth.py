@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from tests.conftest import LiveServer
 from tests.integration.test_api_documents import MD, upload
 
@@ -41,3 +43,9 @@ def test_tenants_never_see_each_other(live: LiveServer) -> None:
         # the same content in another tenant is a separate document
         assert upload(b, "kettle.md", MD).json()["status"] == "created"
         assert a.get(f"/api/v1/documents/{doc}").status_code == 200
+
+
+def test_a_key_without_bearer_is_told_how_to_send_it(live: LiveServer) -> None:
+    with httpx.Client(base_url=live.url, headers={"Authorization": "rw_test_admin_key"}) as c:
+        resp = c.get("/api/v1/documents")
+    assert resp.status_code == 401 and "Bearer <key>" in resp.json()["detail"]
