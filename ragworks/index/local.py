@@ -24,8 +24,7 @@ import numpy as np
 
 from ragworks.index.lexical import BM25
 from ragworks.models import Chunk, Hit, Scope, content_hash, embed_text
-from ragworks.storage.migrations import migrate
-from ragworks.storage.sqlite import connect, rollback
+from ragworks.storage.sqlite import SQLiteFile, rollback
 
 _COLS = "id, doc_id, tenant, collection, source, title, section, text, start, end, ordinal"
 _LOAD = "SELECT id, doc_id, tenant, collection, title, section, text, vector FROM chunks"
@@ -99,9 +98,8 @@ class LocalChunkIndex:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.dim = dim
         self._db_path = self.dir / "chunks.db"
-        self._local = threading.local()
+        self._db = SQLiteFile(self._db_path, MIGRATIONS)
         self._lock = threading.RLock()
-        migrate(self._conn(), MIGRATIONS)
         self._seq = -1  # the last change-log entry applied in memory; -1: nothing loaded
         self.full_loads = 0
         self._catch_up()
@@ -109,11 +107,7 @@ class LocalChunkIndex:
     # -- storage -------------------------------------------------------------------------
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self._db_path)
-            self._local.conn = conn
-        return conn
+        return self._db.conn()
 
     def _catch_up(self) -> None:
         """Bring memory level with the file: replay new change-log entries, or load afresh."""
@@ -344,10 +338,7 @@ class LocalChunkIndex:
             return int((self._tenants == self._tenant_codes.of.get(tenant, -1)).sum())
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._db.close()
 
 
 def _top(scores: np.ndarray, candidates: np.ndarray, n: int,

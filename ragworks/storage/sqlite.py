@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ragworks.models import Document
-from ragworks.storage.migrations import migrate
+from ragworks.storage.migrations import Migration, migrate
 
 _DOC_COLS = (
     "id, tenant, collection, source, title, media_type, content_hash, size_bytes, "
@@ -42,14 +42,14 @@ def rollback(conn: sqlite3.Connection) -> None:
 
 
 class SQLiteFile:
-    """One SQLite file that several stores share (traces, runs, datasets, experiments,
-    alerts): a connection per thread, the migrations applied once."""
+    """One SQLite file, which several stores may share (records, traces, runs, datasets,
+    experiments, alerts): a connection per thread, the file's migrations applied once."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, migrations: Sequence[Migration] | None = None) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        migrate(self.conn())
+        migrate(self.conn(), migrations)
 
     def conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -73,17 +73,11 @@ def _doc(row: Sequence[object]) -> Document:
 
 class SQLiteRecordStore:
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        migrate(self._conn())
+        self.db = SQLiteFile(path)
+        self.path = self.db.path
 
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self.path)
-            self._local.conn = conn
-        return conn
+        return self.db.conn()
 
     def insert_document(self, doc: Document) -> bool:
         cur = self._conn().execute(
@@ -183,7 +177,4 @@ class SQLiteRecordStore:
         return row[0], tuple(json.loads(row[1])), row[2]
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self.db.close()
