@@ -13,8 +13,13 @@ from rich.progress import Progress
 from ragworks.cli.common import _services, err, ingest_paths, out, sample_corpus
 from ragworks.settings import Settings
 
+COLLECTION = typer.Option("default", help="The collection the documents go into.")
+TENANT = typer.Option("default", help="The tenant (each tenant sees only its own data).")
 
-def ingest(paths: list[Path], collection: str = "default", tenant: str = "default") -> None:
+
+def ingest(paths: list[Path] = typer.Argument(..., metavar="PATH...",
+                                             help="Files or folders (searched recursively)."),
+           collection: str = COLLECTION, tenant: str = TENANT) -> None:
     """Ingest files and folders (txt, md, html, pdf, docx) into a collection."""
     svc = _services()
     counts = ingest_paths(svc, paths, tenant, collection)
@@ -68,9 +73,15 @@ def reindex(profile: str = typer.Option(..., help="Chunking profile: small or la
     out.print(f"profile={profile} documents={docs} chunks={chunks} embedded={embedded}")
 
 
-def ask(question: str, collection: str | None = None, tenant: str = "default",
+def ask(question: str = typer.Argument(..., help="The question, in quotes."),
+        collection: str | None = typer.Option(
+            None, help="Search this collection only (default: all of the tenant's)."),
+        tenant: str = TENANT,
         as_json: bool = typer.Option(False, "--json", help="The same body as the API."),
-        include_hits: bool = False, llm: str | None = None) -> None:
+        include_hits: bool = typer.Option(False, help="Also print the retrieved passages."),
+        llm: str | None = typer.Option(
+            None, help="Answer with this instead of RAGWORKS_LLM: extractive, "
+            "local:qwen2.5-1.5b, openai:MODEL, scripted.")) -> None:
     """Ask a question and print the answer with its citations."""
     from ragworks.api.schemas import QueryResponse
     from ragworks.errors import RagworksError
@@ -98,7 +109,8 @@ def ask(question: str, collection: str | None = None, tenant: str = "default",
               f"{answer.latency_ms:.0f} ms[/dim]")
 
 
-def serve(host: str | None = None, port: int | None = None,
+def serve(host: str | None = typer.Option(None, help="Address to listen on (RAGWORKS_HOST)."),
+          port: int | None = typer.Option(None, help="Port (RAGWORKS_PORT, default 3000)."),
           samples: bool = typer.Option(False, help="Ingest the sample corpus first."),
           workers: int = typer.Option(1, min=1, max=64, help="Server processes (each with "
                                       "its own in-flight limit; they share the stores).")
