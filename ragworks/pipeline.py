@@ -69,9 +69,9 @@ class QueryPipeline:
     def run(self, question: str, scope: Scope, include_hits: bool = False,
             trace: TraceRecorder | None = None) -> Answer:
         answer: Answer | None = None
-        for kind, value in self.stream(question, scope, include_hits, trace):
-            if kind == "answer":
-                answer = value  # type: ignore[assignment]
+        for _, value in self.stream(question, scope, include_hits, trace):
+            if isinstance(value, Answer):
+                answer = value
         assert answer is not None
         return answer
 

@@ -32,6 +32,7 @@ from ragworks.generate.verify import MarginModel, ModelVerifier
 from ragworks.index import ChunkIndex, open_chunk_index
 from ragworks.ingest.chunker import PROFILES, count_tokens
 from ragworks.ingest.service import Ingestor
+from ragworks.models import Document
 from ragworks.observe.export_process import ExportProcess
 from ragworks.observe.metrics import Metrics
 from ragworks.observe.store import TraceStore
@@ -266,7 +267,8 @@ class Services:
                 if (self.profile_dir(name) / "BUILT").exists()
                 or name in self._profiles_building}
 
-    def build_profile(self, name: str, progress: Any = None) -> tuple[int, int]:
+    def build_profile(self, name: str, progress: Callable[[Document], None] | None = None,
+                      ) -> tuple[int, int]:
         """Index every stored document with a chunking profile; new uploads follow."""
         index = self.profile_index(name)
         self._profiles_building.add(name)  # uploads during the build go there too
@@ -442,10 +444,10 @@ class Services:
         from ragworks.alerts.service import AlertService, Notifier
 
         store: AlertStore
-        if self.settings.record_store.startswith("dynamodb://"):
+        if (records := self._dynamo_records()) is not None:
             from ragworks.alerts.store import DynamoAlertStore
 
-            store = DynamoAlertStore(self.records)
+            store = DynamoAlertStore(records)
         else:
             from ragworks.alerts.store import SQLiteAlertStore
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from ragworks.storage.dynamodb import DynamoRecordStore
 from ragworks.storage.sqlite import SQLiteFile, rollback
 
 FIELDS = ("state", "since", "value", "acked_by", "silenced_until", "updated_at")
@@ -153,7 +154,7 @@ class DynamoAlertStore:
     events under ``AEV#at#n``, tenants with rules under ``ALERT_TENANTS``, leases under
     ``LEASE`` / name."""
 
-    def __init__(self, records: Any) -> None:
+    def __init__(self, records: DynamoRecordStore) -> None:
         self.db, self.table = records.db, records.table
 
     def _items(self, pk: str, prefix: str, newest_first: bool = False,

@@ -10,6 +10,7 @@ for) or ``uvicorn --factory ragworks.api.app:create_app``.
 from __future__ import annotations
 
 import threading
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
 
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     svc = services or Services(settings)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
         threads = [threading.Thread(target=retention_loop, args=(svc, stop), daemon=True,
                                     name="trace-retention")]

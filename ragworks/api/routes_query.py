@@ -27,7 +27,7 @@ def _sse(event: str, data: object) -> str:
 
 @router.post("/query", response_model=QueryResponse)
 def query(body: QueryRequest, request: Request, who: Principal = Depends(principal),
-          svc: Services = Depends(services)):  # type: ignore[no-untyped-def]
+          svc: Services = Depends(services)) -> QueryResponse | StreamingResponse:
     """Answer a question from the caller's tenant's documents, with citations."""
     who.require("query")
     asking = Asking(tenant=who.tenant,

@@ -66,10 +66,10 @@ class DashboardData:
                                               hourly=table == "rollups_hour")
             return
         mark = f"{self.traffic}:"
-        for series, *rest in self.store.rollup_rows(
+        for series, t, count, total, lo, hi, buckets in self.store.rollup_rows(
                 tenant, since, until, tuple(mark + p for p in prefixes),
                 hourly=table == "rollups_hour"):
-            yield (series.removeprefix(mark), *rest)  # type: ignore[misc]
+            yield series.removeprefix(mark), t, count, total, lo, hi, buckets
 
     # -- tiles ---------------------------------------------------------------------------
     def tiles(self, tenant: str, now: float | None = None) -> dict[str, Any]:

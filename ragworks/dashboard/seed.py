@@ -20,6 +20,7 @@ import numpy as np
 
 from ragworks.observe.model import Observation, Score, Trace
 from ragworks.observe.rollups import WIDTHS, Cell, trace_points
+from ragworks.observe.store import TraceStore
 from ragworks.observe.store_sqlite import SQLiteTraceStore
 
 MIX = {"factoid": 0.6, "multi_hop": 0.12, "summary": 0.1, "chitchat": 0.08,
@@ -74,7 +75,7 @@ def synthetic_trace(rng: np.random.Generator, tenant: str, at: float, shifted: b
     return t
 
 
-def seed_traces(store: Any, tenant: str, count: int, days: float, now: float,
+def seed_traces(store: TraceStore, tenant: str, count: int, days: float, now: float,
                 shift_hours: float = 24, seed: int = 7) -> int:
     rng = np.random.default_rng(seed)
     times = np.sort(now - rng.random(count) * days * 86400)

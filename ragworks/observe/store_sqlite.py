@@ -90,13 +90,13 @@ class SQLiteTraceStore:
             raise
 
     @staticmethod
-    def _insert_scores(conn, tenant: str, scores: Sequence[Score]) -> None:  # type: ignore[no-untyped-def]
+    def _insert_scores(conn: sqlite3.Connection, tenant: str, scores: Sequence[Score]) -> None:
         conn.executemany("INSERT OR REPLACE INTO scores VALUES (?,?,?,?,?,?,?)",
                          [(s.id, s.trace_id, tenant, s.name, s.source, s.created_at,
                            _json(s.to_dict())) for s in scores])
 
     @staticmethod
-    def _add_vector(conn, tenant: str, at: float, vector: Any) -> None:  # type: ignore[no-untyped-def]
+    def _add_vector(conn: sqlite3.Connection, tenant: str, at: float, vector: Any) -> None:
         hour = int(at // 3600) * 3600
         v = np.asarray(vector, dtype=np.float64)
         norm = float(np.linalg.norm(v))
@@ -120,7 +120,8 @@ class SQLiteTraceStore:
         return [(h, n, np.frombuffer(b, dtype=np.float64)) for h, n, b in rows]
 
     @staticmethod
-    def _roll_up(conn, tenant: str, at: float, points: Sequence[tuple[str, float]]) -> None:  # type: ignore[no-untyped-def]
+    def _roll_up(conn: sqlite3.Connection, tenant: str, at: float,
+                 points: Sequence[tuple[str, float]]) -> None:
         for (name, width), table in zip(WIDTHS, ("rollups", "rollups_hour"), strict=True):
             t = int(at // width) * width
             cells: dict[str, Cell] = {}
