@@ -51,7 +51,12 @@ class AlertStoreContract:
         alerts.silence("acme", rule["id"], 600, "ops")
         got = alerts.get("acme", rule["id"])
         assert got["acked_by"] == "ops" and got["silenced_until"] > now
-        assert alerts.evaluate(got, now + 400) == "resolved"
+        for i in range(5):  # healthy traffic: the rule clears, holds a minute, resolves
+            t = synthetic_trace(rng, "acme", now + 400 - i, False, 10 + i)
+            t.status = "ok"
+            traces.save_trace(t)
+        assert alerts.evaluate(got, now + 400) == "resolving"
+        assert alerts.evaluate(alerts.get("acme", rule["id"]), now + 461) == "resolved"
         states = [e["state"] for e in alerts.history("acme")]
         assert states == ["resolved", "silenced", "acknowledged", "firing"]  # newest first
         assert alerts.history("acme", limit=2) == alerts.history("acme")[:2]
