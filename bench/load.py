@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import statistics
 import sys
 import tempfile
@@ -22,6 +23,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -33,13 +35,28 @@ QUESTIONS = ["How many vacation days do I get?", "How long is a guest Wi-Fi code
 KEY = "rw_bench_key"
 
 
+def probe(url: str, seconds: float, out: Any) -> None:
+    """GET /healthz every 0.2 s for ``seconds``; puts the latencies (ms) on ``out``."""
+    stop = time.monotonic() + seconds
+    health: list[float] = []
+    with httpx.Client(base_url=url, timeout=30) as h:
+        while time.monotonic() < stop:
+            t0 = time.perf_counter()
+            try:
+                h.get("/healthz")
+                health.append((time.perf_counter() - t0) * 1000)
+            except httpx.HTTPError:
+                health.append(30_000.0)
+            time.sleep(0.2)
+    out.put(health)
+
+
 def run(url: str, clients: int, seconds: float) -> dict:
     stop = time.monotonic() + seconds
     latencies: list[float] = []
     codes: Counter[int] = Counter()
     retry_after_missing = 0
     lock = threading.Lock()
-    health: list[float] = []
 
     def client(n: int) -> None:
         nonlocal retry_after_missing
@@ -64,30 +81,26 @@ def run(url: str, clients: int, seconds: float) -> dict:
                     time.sleep(float(r.headers.get("retry-after", "1")) * 0.2)
                 i += 1
 
-    def probe() -> None:
-        with httpx.Client(base_url=url, timeout=30) as h:
-            while time.monotonic() < stop:
-                t0 = time.perf_counter()
-                try:
-                    h.get("/healthz")
-                    health.append((time.perf_counter() - t0) * 1000)
-                except httpx.HTTPError:
-                    health.append(30_000.0)
-                time.sleep(0.2)
-
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    threads.append(threading.Thread(target=probe))
+    # the probe is its own process: hundreds of client threads here must not delay its clock
+    ctx = mp.get_context("spawn")
+    found = ctx.Queue()
+    prober = ctx.Process(target=probe, args=(url, seconds, found))
+    prober.start()
     started = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
+    health = found.get(timeout=120)
+    prober.join()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0.0] * 99
     return {"clients": clients, "answered_per_s": round(len(latencies) / elapsed, 1),
             "p50_ms": round(q[49], 1), "p95_ms": round(q[94], 1), "p99_ms": round(q[98], 1),
             "status": dict(sorted(codes.items())),
-            "failures_5xx": sum(v for k, v in codes.items() if k >= 500 and k != 503),
+            "failures_5xx": sum(v for k, v in codes.items() if 500 <= k < 599 and k != 503),
+            "client_side_errors": codes.get(599, 0),
             "shed_without_retry_after": retry_after_missing,
             "healthz_max_ms": round(max(health, default=0.0), 1)}
 
