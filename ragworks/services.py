@@ -406,6 +406,7 @@ class Services:
     def ingestor(self) -> Ingestor:
         ingestor = Ingestor(self.settings, self.records, self.blobs, self.index, self.embedder)
         ingestor.profiles = self.built_profiles
+        ingestor.on_deleted = self.traces.forget_document
         return ingestor
 
     @cached_property

@@ -137,6 +137,7 @@ def dashboard(request: Request, range: str = "24h",  # noqa: A002
 @router.get("/traces", response_model=None)
 def traces(request: Request, category: str = "", status: str = "", name: str = "",
            variant: str = "", min_latency_ms: float | None = None, has_feedback: bool = False,
+           q: str = "", user_id: str = "", session_id: str = "", rating: str = "",
            offset: int = 0) -> Response:
     who = admin(request)
     if isinstance(who, Response):
@@ -144,9 +145,13 @@ def traces(request: Request, category: str = "", status: str = "", name: str = "
     f = TraceFilter(category=category or None, status=status or None, name=name or None,
                     variant=variant or None, min_latency_ms=None if min_latency_ms is None else
                     min(max(0.0, min_latency_ms), MAX_EPOCH),
-                    has_feedback=True if has_feedback else None)
+                    has_feedback=True if has_feedback else None, text=q[:500] or None,
+                    user_id=user_id[:200] or None, session_id=session_id[:200] or None,
+                    rating=rating if rating in ("up", "down") else None)
     limit, offset = 50, min(max(0, offset), MAX_OFFSET)
     rows, total = services(request).traces.list_traces(who.tenant, f, limit, offset)
+    if f.session_id:  # a conversation reads from its first question
+        rows.reverse()
     query = urlencode({k: v for k, v in request.query_params.items() if k != "offset"})
     return render("traces.html", who=who, title="Traces", active="Traces", rows=rows,
                   total=total, f=f, categories=CATEGORIES, offset=offset, limit=limit,

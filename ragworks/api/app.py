@@ -26,6 +26,7 @@ from ragworks.api.admin_pages import router as admin_pages
 from ragworks.api.deps import body_gate
 from ragworks.api.limits import BodyLimit, InFlightLimit, KeyQuota
 from ragworks.api.middleware import RequestContext, SecurityHeaders
+from ragworks.api.probes import Probes
 from ragworks.api.routes_dashboard import alerts_router
 from ragworks.api.routes_dashboard import router as dashboard_router
 from ragworks.api.routes_datasets import router as datasets_router
@@ -35,6 +36,7 @@ from ragworks.api.routes_experiments import router as experiments_router
 from ragworks.api.routes_feedback import router as feedback_router
 from ragworks.api.routes_jobs import router as jobs_router
 from ragworks.api.routes_keys import router as keys_router
+from ragworks.api.routes_ops import readiness_checks
 from ragworks.api.routes_ops import router as ops_router
 from ragworks.api.routes_query import router as query_router
 from ragworks.api.routes_traces import router as traces_router
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(InFlightLimit, limit=settings.max_in_flight)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext, metrics=svc.metrics)
+    app.add_middleware(Probes, checks=lambda: readiness_checks(svc))  # outermost
     app.include_router(documents_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(query_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(traces_router, responses=api_errors.ERROR_RESPONSES)

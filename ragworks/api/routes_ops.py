@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ragworks import __version__
 from ragworks.api.deps import services
 from ragworks.services import Services
 
@@ -56,13 +55,8 @@ def metrics(request: Request, svc: Services = Depends(services)) -> Response:
     return Response(generate_latest(svc.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/healthz", include_in_schema=False)
-async def healthz() -> dict:  # on the event loop: answers even when every thread is busy
-    return {"status": "ok", "version": __version__}
-
-
-@router.get("/readyz", include_in_schema=False)
-def readyz(svc: Services = Depends(services)) -> JSONResponse:
+def readiness_checks(svc: Services) -> dict[str, str]:
+    """What ``/readyz`` reports (see ``api.probes``): each dependency "ok" or its error."""
     checks = {}
     for name, probe in (("record_store", lambda: svc.records.count_documents("default")),
                         ("chunk_index", lambda: svc.index.count()),
@@ -73,8 +67,7 @@ def readyz(svc: Services = Depends(services)) -> JSONResponse:
         except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
             checks[name] = f"error: {type(exc).__name__}"
     checks["storage_writes"] = svc.write_health()  # a full or read-only disk is not ready
-    ok = all(v == "ok" for v in checks.values())
-    return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+    return checks
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -25,6 +25,13 @@ def list_traces(since: float | None = Query(None, ge=0, le=MAX_EPOCH,
                 min_latency_ms: float | None = Query(None, ge=0, le=MAX_EPOCH),
                 max_latency_ms: float | None = Query(None, ge=0, le=MAX_EPOCH),
                 name: str | None = None,
+                q: str | None = Query(None, max_length=500,
+                                      description="words that must all appear in the "
+                                      "question or the answer (any case)"),
+                user_id: str | None = Query(None, max_length=200),
+                session_id: str | None = Query(None, max_length=200),
+                rating: str | None = Query(None, pattern="^(up|down)$",
+                                           description="the users' rating"),
                 limit: int = Query(50, ge=1, le=500),
                 offset: int = Query(0, ge=0, le=MAX_OFFSET),
                 who: Principal = Depends(admin_principal),
@@ -32,7 +39,8 @@ def list_traces(since: float | None = Query(None, ge=0, le=MAX_EPOCH,
     """Traces of the caller's tenant, newest first, filtered and paginated."""
     f = TraceFilter(since=since, until=until, category=category, variant=variant,
                     status=status, has_feedback=has_feedback, min_latency_ms=min_latency_ms,
-                    max_latency_ms=max_latency_ms, name=name)
+                    max_latency_ms=max_latency_ms, name=name, text=q, user_id=user_id,
+                    session_id=session_id, rating=rating)
     rows, total = svc.traces.list_traces(who.tenant, f, limit, offset)
     return {"traces": rows, "total": total, "limit": limit, "offset": offset}
 

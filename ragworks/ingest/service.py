@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+import structlog
 
 from ragworks.embed import Embedder
 from ragworks.errors import (
@@ -33,6 +34,8 @@ from ragworks.ingest.sniff import sniff
 from ragworks.models import Chunk, Document, ParsedDocument, content_hash
 from ragworks.settings import Settings
 from ragworks.storage import BlobStore, RecordStore
+
+log = structlog.get_logger(__name__)
 
 #: chunks embedded per call; shutdown is noticed between batches
 EMBED_BATCH = 64
@@ -70,6 +73,9 @@ class Ingestor:
         self.profiles: Callable[[], dict[str, ChunkIndex]] = dict
         #: set on shutdown: embedding stops between batches instead of finishing the file
         self.stopping = threading.Event()
+        #: told (tenant, doc id) after a document is deleted (or replaced by a new
+        #: version): the traces take its passages out of their prompts
+        self.on_deleted: Callable[[str, str], object] | None = None
         limit_workers(settings.parse_workers)
 
     def _lock(self, *key: str) -> threading.RLock:
@@ -284,4 +290,9 @@ class Ingestor:
             self.blobs.delete(f"{tenant}/{doc_id}/text")
             if not self.records.delete_document(tenant, doc_id):
                 raise NotFound(f"no document {doc_id!r}")  # another process was first
-            return doc
+        if self.on_deleted is not None:
+            try:
+                self.on_deleted(tenant, doc_id)
+            except Exception:  # noqa: BLE001 - the document is gone; retention clears the rest
+                log.exception("forget_document_failed", tenant=tenant, doc_id=doc_id)
+        return doc

@@ -31,6 +31,55 @@ class TraceFilter:
     min_latency_ms: float | None = None
     max_latency_ms: float | None = None
     name: str | None = None
+    #: words that must all appear in the question or the answer (case-insensitive)
+    text: str | None = None
+    user_id: str | None = None
+    session_id: str | None = None
+    #: "up" or "down": traces whose users rated them so
+    rating: str | None = None
+
+
+def search_words(text: str | None) -> list[str]:
+    """The lower-cased words of a trace search (at most 8, each at most 64 characters)."""
+    return [w[:64] for w in (text or "").lower().split()][:8]
+
+
+def searchable(summary: dict[str, Any]) -> str:
+    """What a trace search looks in: the question and the answer, lower-cased."""
+    question = (summary.get("input") or {}).get("question", "") \
+        if isinstance(summary.get("input"), dict) else ""
+    answer = (summary.get("output") or {}).get("answer", "") \
+        if isinstance(summary.get("output"), dict) else ""
+    return f"{question} {answer}".strip().lower()[:4000]
+
+
+REMOVED_PROMPT = "the prompt quoted document {doc_id}, since deleted"
+
+
+def retrieved_docs(observations: Sequence[dict[str, Any]]) -> set[str]:
+    """The document ids a trace's retrieve spans list."""
+    return {hit.get("doc_id", "") for o in observations if o.get("name") == "retrieve"
+            and isinstance(o.get("output"), list) for hit in o["output"]
+            if isinstance(hit, dict)}
+
+
+def forget_in(observations: list[dict[str, Any]], doc_id: str) -> bool:
+    """Replace the prompts of a trace that retrieved ``doc_id`` (they quote its passages)
+    with a note saying so; True when anything changed. Answers stay: they are what the
+    user was told, and their citations name the source, not its text."""
+    if doc_id not in retrieved_docs(observations):
+        return False
+    changed = False
+    for o in observations:
+        if o.get("type") == "generation" and o.get("input") is not None \
+                and not _removed(o["input"]):
+            o["input"] = {"removed": REMOVED_PROMPT.format(doc_id=doc_id)}
+            changed = True
+    return changed
+
+
+def _removed(value: Any) -> bool:
+    return isinstance(value, dict) and set(value) == {"removed"}
 
 
 class TraceStore(Protocol):
@@ -43,6 +92,11 @@ class TraceStore(Protocol):
                         fields: dict[str, Any]) -> bool: ...
 
     def delete_traces_before(self, before: float) -> int: ...
+
+    def forget_document(self, tenant: str, doc_id: str) -> int:
+        """A document was deleted: remove its passages from the prompts of the traces that
+        retrieved it (see ``forget_in``); returns how many traces changed."""
+        ...
 
     def flush(self) -> None:
         """Write whatever is buffered (rollups) now."""

@@ -38,7 +38,14 @@ from ragworks.observe.rollups import (
     trace_points,
     traffic,
 )
-from ragworks.observe.store import RollupRow, TraceFilter
+from ragworks.observe.store import (
+    RollupRow,
+    TraceFilter,
+    forget_in,
+    retrieved_docs,
+    search_words,
+    searchable,
+)
 from ragworks.storage.dynamodb import DynamoRecordStore, batch_write, pack, query_items, unpack
 
 log = structlog.get_logger(__name__)
@@ -78,6 +85,13 @@ class DynamoTraceStore:
                 "summary": {"S": json.dumps(summary, default=str)},
                 "obs": pack([o.to_dict() for o in trace.observations]),
                 "expires_at": {"N": str(int(trace.start + self.retention_s))}}
+        for attr, value in (("user_id", trace.user_id), ("session_id", trace.session_id),
+                            ("text", searchable(summary))):
+            if value:
+                head[attr] = {"S": value}
+        docs = retrieved_docs([o.to_dict() for o in trace.observations]) - {""}
+        if docs:  # found again by forget_document without unpacking every trace
+            head["docs"] = {"SS": sorted(docs)}
         items = [head, {"pk": {"S": f"TRID#{t}#{trace.id}"}, "sk": {"S": "T"},
                         "ref": {"S": sk}, "expires_at": head["expires_at"]}]
         if trace.variant and "/" in trace.variant:
@@ -125,12 +139,19 @@ class DynamoTraceStore:
         if key is not None:
             head = self.db.get_item(TableName=self.table, Key=key).get("Item") or {}
             variant = head.get("variant", {}).get("S", "")
-            if any(s.source == "user" for s in scores):
-                self.db.update_item(TableName=self.table, Key=key,
-                                    UpdateExpression="SET has_feedback = :one",
-                                    ExpressionAttributeValues={":one": {"N": "1"}})
         batch_write(self.db, self.table, [{"PutRequest": {"Item": i}}
                                           for i in self._score_items(tenant, scores, variant)])
+        if key is not None and any(s.source == "user" for s in scores):
+            ratings = [json.loads(i["data"]["S"]) for i in query_items(
+                self.db, self.table, f"TRS#{tenant}#{scores[0].trace_id}")]
+            values = [r["value"] for r in ratings if r["name"] == "user_rating"
+                      and r["source"] == "user" and r["value"] is not None]
+            update, attrs = "SET has_feedback = :one", {":one": {"N": "1"}}
+            if values:
+                update += ", rating = :r"
+                attrs[":r"] = _n(sum(values) / len(values))
+            self.db.update_item(TableName=self.table, Key=key, UpdateExpression=update,
+                                ExpressionAttributeValues=attrs)
         if roll_up:
             for s in scores:
                 self._buffer(tenant, s.created_at, score_points([s]))
@@ -245,6 +266,7 @@ class DynamoTraceStore:
             return None
         trace = json.loads(head["summary"]["S"])
         trace["has_feedback"] = head["has_feedback"]["N"] == "1"
+        trace["rating"] = float(head["rating"]["N"]) if "rating" in head else None
         if light:
             return trace
         trace["observations"] = sorted(unpack(head["obs"]), key=lambda o: o["start"])
@@ -263,7 +285,9 @@ class DynamoTraceStore:
         for attr, op, value in (("category", "=", f.category), ("variant", "=", f.variant),
                                 ("status", "=", f.status), ("name", "=", f.name),
                                 ("latency_ms", ">=", f.min_latency_ms),
-                                ("latency_ms", "<=", f.max_latency_ms)):
+                                ("latency_ms", "<=", f.max_latency_ms),
+                                ("user_id", "=", f.user_id),
+                                ("session_id", "=", f.session_id)):
             if value is not None:
                 n = len(values)
                 names[f"#a{n}"] = attr
@@ -273,11 +297,18 @@ class DynamoTraceStore:
         if f.has_feedback is not None:
             values[":hf"] = {"N": str(int(f.has_feedback))}
             conds.append("has_feedback = :hf")
+        if f.rating is not None:
+            values[":half"] = {"N": "0.5"}
+            conds.append("rating >= :half" if f.rating == "up" else "rating < :half")
+        for n, word in enumerate(search_words(f.text)):
+            values[f":w{n}"] = {"S": word}
+            conds.append(f"contains(#text, :w{n})")
+            names["#text"] = "text"
         kwargs: dict[str, Any] = {
             "TableName": self.table, "ScanIndexForward": False,
             "KeyConditionExpression": "pk = :p AND sk BETWEEN :lo AND :hi",
             "ExpressionAttributeValues": values,
-            "ProjectionExpression": "summary, has_feedback"}
+            "ProjectionExpression": "summary, has_feedback, rating"}
         if conds:
             kwargs["FilterExpression"] = " AND ".join(conds)
         if names:
@@ -289,6 +320,7 @@ class DynamoTraceStore:
                 if offset <= total < offset + limit:
                     row = json.loads(item["summary"]["S"])
                     row["has_feedback"] = item["has_feedback"]["N"] == "1"
+                    row["rating"] = float(item["rating"]["N"]) if "rating" in item else None
                     rows.append(row)
                 total += 1
             if "LastEvaluatedKey" not in resp:
@@ -380,6 +412,26 @@ class DynamoTraceStore:
     def variant_scores(self, tenant: str, exp_id: str, name: str) -> list[tuple[str, float]]:
         return [(i["variant"]["S"].split("/", 1)[1], float(i["value"]["N"]))
                 for i in query_items(self.db, self.table, f"VS#{tenant}#{exp_id}#{name}")]
+
+    def forget_document(self, tenant: str, doc_id: str) -> int:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table, "KeyConditionExpression": "pk = :p",
+            "FilterExpression": "contains(docs, :d)", "ProjectionExpression": "pk, sk, obs",
+            "ExpressionAttributeValues": {":p": {"S": f"TR#{tenant}"}, ":d": {"S": doc_id}}}
+        changed = 0
+        while True:
+            resp = self.db.query(**kwargs)
+            for item in resp.get("Items", []):
+                observations = unpack(item["obs"])
+                if forget_in(observations, doc_id):
+                    self.db.update_item(
+                        TableName=self.table, Key={"pk": item["pk"], "sk": item["sk"]},
+                        UpdateExpression="SET obs = :o",
+                        ExpressionAttributeValues={":o": pack(observations)})
+                    changed += 1
+            if "LastEvaluatedKey" not in resp:
+                return changed
+            kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
     def delete_traces_before(self, before: float) -> int:
         """Nothing to do: items carry ``expires_at`` and DynamoDB's TTL removes them."""

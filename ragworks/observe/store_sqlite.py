@@ -13,7 +13,7 @@ import numpy as np
 
 from ragworks.observe.model import Score, Trace
 from ragworks.observe.rollups import WIDTHS, Cell, score_points, trace_points, traffic
-from ragworks.observe.store import RollupRow, TraceFilter
+from ragworks.observe.store import RollupRow, TraceFilter, forget_in, search_words
 from ragworks.storage.sqlite import SQLiteFile, rollback
 
 __all__ = ["SQLiteTraceStore", "TraceFilter"]
@@ -21,6 +21,11 @@ __all__ = ["SQLiteTraceStore", "TraceFilter"]
 
 def _json(value: Any) -> str:
     return json.dumps(value, default=str, separators=(",", ":"))
+
+
+def _like(text: str) -> str:
+    """``text`` for a LIKE pattern with ESCAPE '\\': its wildcards match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class SQLiteTraceStore:
@@ -80,8 +85,11 @@ class SQLiteTraceStore:
         try:
             self._insert_scores(conn, tenant, scores)
             if any(s.source == "user" for s in scores):
-                conn.execute("UPDATE traces SET has_feedback=1 WHERE tenant=? AND id=?",
-                             (tenant, scores[0].trace_id))
+                conn.execute(
+                    "UPDATE traces SET has_feedback=1, rating=(SELECT AVG(json_extract("
+                    "data, '$.value')) FROM scores WHERE trace_id=traces.id AND "
+                    "name='user_rating' AND source='user') WHERE tenant=? AND id=?",
+                    (tenant, scores[0].trace_id))
             for s in scores if roll_up else ():
                 self._roll_up(conn, tenant, s.created_at, score_points([s]))
             conn.execute("COMMIT")
@@ -178,12 +186,12 @@ class SQLiteTraceStore:
                   light: bool = False) -> dict[str, Any] | None:
         """The trace with its observations and scores (``light``: the summary alone)."""
         conn = self._conn()
-        row = conn.execute("SELECT summary, has_feedback FROM traces WHERE tenant=? AND id=?",
-                           (tenant, trace_id)).fetchone()
+        row = conn.execute("SELECT summary, has_feedback, rating FROM traces "
+                           "WHERE tenant=? AND id=?", (tenant, trace_id)).fetchone()
         if row is None:
             return None
         trace = json.loads(row[0])
-        trace["has_feedback"] = bool(row[1])
+        trace["has_feedback"], trace["rating"] = bool(row[1]), row[2]
         if light:
             return trace
         trace["observations"] = sorted(
@@ -202,6 +210,7 @@ class SQLiteTraceStore:
             ("start", ">=", f.since), ("start", "<", f.until), ("category", "=", f.category),
             ("variant", "=", f.variant), ("status", "=", f.status), ("name", "=", f.name),
             ("latency_ms", ">=", f.min_latency_ms), ("latency_ms", "<=", f.max_latency_ms),
+            ("user_id", "=", f.user_id), ("session_id", "=", f.session_id),
         ):
             if value is not None:
                 where.append(f"{column} {op} ?")  # column and operator are fixed strings
@@ -209,17 +218,25 @@ class SQLiteTraceStore:
         if f.has_feedback is not None:
             where.append("has_feedback = ?")
             args.append(int(f.has_feedback))
+        if f.rating is not None:
+            where.append("rating >= 0.5" if f.rating == "up" else "rating < 0.5")
+        for word in search_words(f.text):
+            where.append("lower(coalesce(json_extract(summary, '$.input.question'), '') || ' ' "
+                         "|| coalesce(json_extract(summary, '$.output.answer'), '')) "
+                         "LIKE ? ESCAPE '\\'")
+            args.append("%" + _like(word) + "%")
         sql_where = " AND ".join(where)
         conn = self._conn()
         total = int(conn.execute(f"SELECT COUNT(*) FROM traces WHERE {sql_where}", args)
                     .fetchone()[0])
         rows = conn.execute(
-            f"SELECT summary, has_feedback FROM traces WHERE {sql_where} "
+            f"SELECT summary, has_feedback, rating FROM traces WHERE {sql_where} "
             "ORDER BY start DESC LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
         out = []
-        for summary, has_feedback in rows:
+        for summary, has_feedback, rating in rows:
             item = json.loads(summary)
             item["has_feedback"] = bool(has_feedback)
+            item["rating"] = rating
             out.append(item)
         return out, total
 
@@ -330,6 +347,28 @@ class SQLiteTraceStore:
             rollback(conn)
             raise
         return len(ids)
+
+    def forget_document(self, tenant: str, doc_id: str) -> int:
+        needle = '%"doc_id":' + _like(_json(doc_id)) + "%"
+        conn = self._tx()
+        try:
+            ids = [r[0] for r in conn.execute(
+                "SELECT DISTINCT o.trace_id FROM observations o JOIN traces t "
+                "ON t.id = o.trace_id WHERE t.tenant = ? AND o.data LIKE ? ESCAPE '\\'",
+                (tenant, needle))]
+            changed = 0
+            for trace_id in ids:
+                observations = [json.loads(r[0]) for r in conn.execute(
+                    "SELECT data FROM observations WHERE trace_id=?", (trace_id,))]
+                if forget_in(observations, doc_id):
+                    conn.executemany("UPDATE observations SET data=? WHERE id=?",
+                                     [(_json(o), o["id"]) for o in observations])
+                    changed += 1
+            conn.execute("COMMIT")
+        except BaseException:
+            rollback(conn)
+            raise
+        return changed
 
     def close(self) -> None:
         self.db.close()

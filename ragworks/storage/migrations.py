@@ -159,10 +159,21 @@ def _m012_job_status(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX job_status_tenant ON job_status (tenant, submitted_at)")
 
 
+def _m013_trace_rating_and_people(conn: sqlite3.Connection) -> None:
+    # the traces list shows up or down (not just "has feedback") and filters by user and
+    # session
+    conn.execute("ALTER TABLE traces ADD COLUMN rating REAL")
+    conn.execute("UPDATE traces SET rating = (SELECT AVG(f.rating) FROM feedback f "
+                 "WHERE f.trace_id = traces.id) WHERE has_feedback = 1")
+    conn.execute("CREATE INDEX traces_user ON traces (tenant, user_id, start)")
+    conn.execute("CREATE INDEX traces_session ON traces (tenant, session_id, start)")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [  # the records file
     _m001_documents, _m002_api_keys, _m003_traces, _m004_feedback, _m005_experiments,
     _m006_eval_runs, _m007_datasets, _m008_dashboard_and_alerts, _m009_rollup_time_indexes,
     _m010_key_listing_and_sessions, _m011_document_flags, _m012_job_status,
+    _m013_trace_rating_and_people,
 ]
 
 

@@ -101,3 +101,64 @@ class TraceStoreContract:
         assert [t["id"] for t in store.answered("acme", now - 60)] == [a.id]  # thumbs down only
         assert store.variant_rows("acme", "exp_x")[0][0] == "b"
         assert ("b", 1.0) in store.variant_scores("acme", "exp_x", "thumbs_up")
+
+    def test_search_rating_user_and_session(self, store: Any) -> None:
+        now = time.time()
+        a = make_trace(1, now - 3, user_id="ana", session_id="s1",
+                       input={"question": "How do I rotate the Signing key?"},
+                       output={"answer": "Run keys rotate.", "citations": []})
+        b = make_trace(2, now - 2, user_id="ana", session_id="s2",
+                       input={"question": "Where are backups kept?"},
+                       output={"answer": "In the 100%_bucket.", "citations": []})
+        c = make_trace(3, now - 1, user_id="bo", session_id="s1")
+        for t in (a, b, c):
+            t.scores = [s for s in t.scores if s.source != "user"]
+            store.save_trace(t)
+        for trace, user, value in ((a, "ana", 1.0), (b, "ana", 0.0), (b, "bo", 0.0)):
+            store.add_scores("acme", [Score(id=f"r{trace.id}{user}", trace_id=trace.id,
+                                            name="user_rating", value=value, source="user")])
+
+        def ids(**f: Any) -> list[str]:
+            return [r["id"] for r in settle(store).list_traces("acme", TraceFilter(**f))[0]]
+
+        assert ids(text="signing KEY") == [a.id]       # every word, any case, question
+        assert ids(text="rotate backups") == []        # every word, not any
+        assert ids(text="100%_bucket") == [b.id]        # wildcards match themselves
+        assert ids(text="keys rotate.") == [a.id]       # the answer counts too
+        assert ids(user_id="ana") == [b.id, a.id]
+        assert ids(session_id="s1") == [c.id, a.id]
+        assert ids(rating="up") == [a.id] and ids(rating="down") == [b.id]
+        rows = {r["id"]: r for r in store.list_traces("acme", TraceFilter())[0]}
+        assert rows[a.id]["rating"] == 1.0 and rows[b.id]["rating"] == 0.0
+        assert rows[c.id]["rating"] is None
+        assert store.get_trace("acme", a.id)["rating"] == 1.0
+
+    def test_a_deleted_documents_passages_leave_the_prompts(self, store: Any) -> None:
+        now = time.time()
+
+        def traced(n: int, doc: str, tenant: str = "acme") -> Any:
+            t = make_trace(n, now - n, tenant=tenant)
+            for o in t.observations:
+                if o.name == "retrieve":
+                    o.output = [{"chunk_id": f"{doc}:0", "doc_id": doc, "source": "a.md"}]
+                if o.type == "generation":
+                    o.input = [{"role": "user", "content": f"[1] secret text of {doc}"}]
+            return t
+
+        gone, kept, other = traced(1, "doc_gone"), traced(2, "doc_kept"), \
+            traced(3, "doc_gone", tenant="other")
+        for t in (gone, kept, other):
+            store.save_trace(t)
+        assert store.forget_document("acme", "doc_gone") == 1
+        assert store.forget_document("acme", "doc_gone") == 0  # once is enough
+
+        def prompt(tenant: str, t: Any) -> Any:
+            got = store.get_trace(tenant, t.id)
+            return next(o["input"] for o in got["observations"] if o["type"] == "generation")
+
+        assert "secret text" not in json.dumps(prompt("acme", gone))
+        assert "doc_gone" in prompt("acme", gone)["removed"]
+        assert "secret text of doc_kept" in json.dumps(prompt("acme", kept))
+        assert "secret text of doc_gone" in json.dumps(prompt("other", other))  # its own tenant
+        got = store.get_trace("acme", gone.id)
+        assert got["output"] == gone.output  # the answer the user was given stays

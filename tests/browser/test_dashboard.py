@@ -105,6 +105,39 @@ def test_trace_page_opens_from_the_list(browser: Browser, server: LiveServer) ->
     page.close()
 
 
+def test_traces_list_searches_shows_ratings_and_follows_a_session(browser: Browser,
+                                                                   server: LiveServer) -> None:
+    with server.client() as c:
+        asked = [c.post("/api/v1/query", json={"question": q, "user_id": "maria",
+                                               "session_id": "sess-42"}).json()
+                 for q in ("What does error E104 mean?", "And what does E102 mean?")]
+        c.post("/api/v1/feedback", json={"trace_id": asked[0]["trace_id"], "rating": "up"})
+    page = _login(browser, server, "/admin/traces")
+    page.fill("input[name=q]", "guest WI-FI valid")  # every word, any case
+    page.click("form.filters button[type=submit]")
+    rows = page.locator("#trace-list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("How long are guest Wi-Fi codes valid?")
+    expect(rows.first.locator(".pill.down")).to_have_text("▼ down")  # not just "yes"
+    page.select_option("select[name=rating]", "up")
+    page.fill("input[name=q]", "")
+    page.click("form.filters button[type=submit]")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("E104")
+    expect(rows.first.locator(".pill.up")).to_have_text("▲ up")
+    rows.first.locator("td.people a[title='the whole conversation']").click()
+    expect(page.locator("#trace-scope")).to_contain_text("session sess-42")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("E104")  # the conversation from its first question
+    expect(rows.nth(1)).to_contain_text("And what does E102 mean?")
+    expect(rows.nth(0).locator(".answer")).not_to_be_empty()
+    _shot(page, "traces-session")
+    page.locator("td.people a", has_text="maria").first.click()
+    expect(page.locator("#trace-scope")).to_contain_text("user maria")
+    expect(rows).to_have_count(2)
+    page.close()
+
+
 def test_injected_failing_and_slow_traffic_fires_alerts(browser: Browser,
                                                         server: LiveServer) -> None:
     page = _login(browser, server, "/admin/alerts")
