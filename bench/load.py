@@ -6,7 +6,8 @@ throughout.
 Each client asks sample questions in a loop over its own connection for ``--seconds``.
 Printed per client count: answered requests per second, p50/p95/p99 of answered requests,
 status counts (429/503 are load shedding, with Retry-After; any other 5xx is a failure),
-the worst /healthz latency seen by a probe every 0.2 s, and the server's peak RSS (it runs
+the worst /healthz and /readyz latencies seen by a probe (each every 0.2 s) with the
+readiness answers (503: too busy to check), and the server's peak RSS (it runs
 as its own process: ``ragworks serve --samples``). The baseline, on the same server, is
 one client.
 """
@@ -36,19 +37,25 @@ KEY = "rw_bench_key"
 
 
 def probe(url: str, seconds: float, out: Any) -> None:
-    """GET /healthz every 0.2 s for ``seconds``; puts the latencies (ms) on ``out``."""
+    """GET /healthz and /readyz in turn every 0.2 s for ``seconds``; puts their latencies
+    (ms) and the readiness answers on ``out``."""
     stop = time.monotonic() + seconds
-    health: list[float] = []
+    found: dict[str, list[float]] = {"/healthz": [], "/readyz": []}
+    ready: Counter[int] = Counter()
     with httpx.Client(base_url=url, timeout=30) as h:
         while time.monotonic() < stop:
-            t0 = time.perf_counter()
-            try:
-                h.get("/healthz")
-                health.append((time.perf_counter() - t0) * 1000)
-            except httpx.HTTPError:
-                health.append(30_000.0)
-            time.sleep(0.2)
-    out.put(health)
+            for path, seen in found.items():
+                t0 = time.perf_counter()
+                try:
+                    code = h.get(path).status_code
+                    seen.append((time.perf_counter() - t0) * 1000)
+                except httpx.HTTPError:
+                    code = 599
+                    seen.append(30_000.0)
+                if path == "/readyz":
+                    ready[code] += 1
+                time.sleep(0.1)
+    out.put((found["/healthz"], found["/readyz"], dict(ready)))
 
 
 def run(url: str, clients: int, seconds: float) -> dict:
@@ -93,7 +100,7 @@ def run(url: str, clients: int, seconds: float) -> dict:
     for t in threads:
         t.join()
     elapsed = time.monotonic() - started
-    health = found.get(timeout=120)
+    health, readiness, ready_codes = found.get(timeout=120)
     prober.join()
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 2 else [0.0] * 99
     return {"clients": clients, "answered_per_s": round(len(latencies) / elapsed, 1),
@@ -102,7 +109,8 @@ def run(url: str, clients: int, seconds: float) -> dict:
             "failures_5xx": sum(v for k, v in codes.items() if 500 <= k < 599 and k != 503),
             "client_side_errors": codes.get(599, 0),
             "shed_without_retry_after": retry_after_missing,
-            "healthz_max_ms": round(max(health, default=0.0), 1)}
+            "healthz_max_ms": round(max(health, default=0.0), 1),
+            "readyz_max_ms": round(max(readiness, default=0.0), 1), "readyz": ready_codes}
 
 
 def main() -> None:

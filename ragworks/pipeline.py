@@ -25,7 +25,7 @@ from ragworks.models import Answer, Citation, Hit, Plan, Scope
 from ragworks.observe.model import Observation
 from ragworks.observe.recorder import TraceRecorder
 from ragworks.retrieve.retriever import HybridRetriever
-from ragworks.route.coverage import CoverageCalibrator
+from ragworks.route.coverage import CoverageCalibrator, unmatched_identifiers
 from ragworks.route.planner import Planner
 
 NOT_COVERED = "The documents do not cover this question."
@@ -103,7 +103,11 @@ class QueryPipeline:
             with rec.span("coverage") as cover:
                 threshold = self._threshold(scope)
                 best = max((h.dense for h in hits), default=0.0)
-                covered = best >= threshold
+                # a code or model the question names must be in a passage: close vectors
+                # about E101 do not answer a question about E104
+                unmatched = unmatched_identifiers(question, [h.chunk.embed_text
+                                                             for h in hits])
+                covered = best >= threshold and not unmatched
                 if category == "chitchat" and not covered:
                     plan = self.planner.plan(question, "chitchat", confidence)
                     hits, covered = [], True
@@ -114,6 +118,8 @@ class QueryPipeline:
                                                    else route_conf)
                 cover.output = {"covered": covered, "best_dense": round(best, 4),
                                 "threshold": round(threshold, 4), "category": category}
+                if unmatched:
+                    cover.output["unmatched_names"] = unmatched
         rec.trace.category = category
         if covered and hits and self.screen_passages == "exclude":
             hits = self._screened(hits, rec)

@@ -11,6 +11,7 @@ Example::
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -112,9 +113,16 @@ class Settings(BaseSettings):
         1200, description="RAGWORKS_RATE_LIMIT_PER_MINUTE: requests per API key (0: no limit).")
     rate_limit_burst: int = Field(
         120, description="RAGWORKS_RATE_LIMIT_BURST: requests a key may make at once.")
-    max_in_flight: int = Field(
-        32, description="RAGWORKS_MAX_IN_FLIGHT: API requests at once per process; past "
-        "that, 503 with Retry-After (0: no limit).")
+    max_in_flight: int | None = Field(
+        None, description="RAGWORKS_MAX_IN_FLIGHT: API requests at once per process; past "
+        "that, 503 with Retry-After (0: no limit; unset: 4 per CPU core, measured in "
+        "bench/load.py: more only queue for the same cores and delay the health probes).")
+
+    @property
+    def in_flight_limit(self) -> int:
+        if self.max_in_flight is not None:
+            return self.max_in_flight
+        return 4 * len(os.sched_getaffinity(0))
     screen_passages: Literal["exclude", "off"] = Field(
         "exclude", description="RAGWORKS_SCREEN_PASSAGES: passages that try to instruct "
         "the model are kept out of answers (exclude) or used (off).")

@@ -61,6 +61,11 @@ DEFAULT_RULES: list[dict[str, Any]] = [
 ]
 
 
+#: what defines a rule (its state is kept apart: see alerts.store.FIELDS)
+RULE_FIELDS = ("name", "metric", "aggregation", "window_s", "comparator", "threshold",
+               "min_samples", "for_s", "webhooks")
+
+
 def check_rule(spec: dict[str, Any]) -> dict[str, Any]:
     """A complete rule, or BadInput saying what is wrong."""
     name = str(spec.get("name") or "").strip()

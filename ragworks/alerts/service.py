@@ -30,7 +30,13 @@ import httpx
 import structlog
 
 from ragworks.alerts.egress import Egress, Refused
-from ragworks.alerts.rules import COMPARATORS, DEFAULT_RULES, check_rule, measure
+from ragworks.alerts.rules import (
+    COMPARATORS,
+    DEFAULT_RULES,
+    RULE_FIELDS,
+    check_rule,
+    measure,
+)
 from ragworks.alerts.store import AlertStore, SQLiteAlertStore
 from ragworks.dashboard.data import DashboardData
 from ragworks.dashboard.drift import Drift
@@ -116,6 +122,21 @@ class AlertService:
             self.notifier.egress.check_syntax(url)
         self.rows.insert(tenant, rule)
         return self.get(tenant, rule["id"])
+
+    def edit(self, tenant: str, rule_id: str, spec: dict[str, Any]) -> dict[str, Any]:
+        """Change a rule's definition (fields of ``spec`` over the current ones); its state
+        and history stay, and the history says it was edited."""
+        current = self.get(tenant, rule_id)
+        merged = {k: current[k] for k in RULE_FIELDS if k in current} | spec
+        rule = {"id": rule_id, "tenant": tenant, **check_rule(merged)}
+        for url in rule["webhooks"]:
+            self.notifier.egress.check_syntax(url)
+        if not self.rows.redefine(tenant, rule):
+            raise NotFound(f"no alert rule {rule_id!r}")
+        self.rows.add_event(tenant, rule_id, current["state"], current.get("value"),
+                            f"edited: {rule['metric']} {rule['aggregation']} "
+                            f"{rule['comparator']} {rule['threshold']:g}")
+        return self.get(tenant, rule_id)
 
     def ensure_defaults(self, tenant: str, latency_ms: float | None = None) -> None:
         """The shipped rules, for a tenant that has none yet (once, even when racing).

@@ -37,6 +37,10 @@ class AlertStore(Protocol):
 
     def delete(self, tenant: str, rule_id: str) -> None: ...
 
+    def redefine(self, tenant: str, rule: dict[str, Any]) -> bool:
+        """Replace a rule's definition (its state stays); False if it is gone."""
+        ...
+
     def update(self, tenant: str, rule_id: str, **fields: Any) -> None: ...
 
     def add_event(self, tenant: str, rule_id: str, state: str, value: float | None,
@@ -105,6 +109,11 @@ class SQLiteAlertStore:
     def delete(self, tenant: str, rule_id: str) -> None:
         self._conn().execute("DELETE FROM alert_rules WHERE tenant=? AND id=?",
                              (tenant, rule_id))
+
+    def redefine(self, tenant: str, rule: dict[str, Any]) -> bool:
+        cur = self._conn().execute("UPDATE alert_rules SET data=? WHERE tenant=? AND id=?",
+                                   (json.dumps(rule), tenant, rule["id"]))
+        return cur.rowcount == 1
 
     def update(self, tenant: str, rule_id: str, **fields: Any) -> None:
         cols = [f for f in fields if f in FIELDS]  # fixed names only
@@ -215,6 +224,17 @@ class DynamoAlertStore:
 
     def delete(self, tenant: str, rule_id: str) -> None:
         self.db.delete_item(TableName=self.table, Key=self._key(tenant, rule_id))
+
+    def redefine(self, tenant: str, rule: dict[str, Any]) -> bool:
+        try:
+            self.db.update_item(
+                TableName=self.table, Key=self._key(tenant, rule["id"]),
+                UpdateExpression="SET #d = :d", ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#d": "data"},
+                ExpressionAttributeValues={":d": {"S": json.dumps(rule)}})
+            return True
+        except self.db.exceptions.ConditionalCheckFailedException:
+            return False
 
     def update(self, tenant: str, rule_id: str, **fields: Any) -> None:
         current = self.get(tenant, rule_id)

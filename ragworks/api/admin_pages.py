@@ -8,6 +8,7 @@ to the login page (303), non-admin keys get 403.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -16,13 +17,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from ragworks.alerts.rules import AGGREGATIONS, COMPARATORS, SCORE_AGGREGATIONS
 from ragworks.api.deps import principal, services
 from ragworks.api.schemas import MAX_EPOCH, MAX_OFFSET
 from ragworks.auth import Principal, hash_key
 from ragworks.dashboard.data import RANGES
 from ragworks.dashboard.session import COOKIE, make_cookie, read_cookie
 from ragworks.errors import Forbidden, NotFound, Unauthorized
-from ragworks.evaluate.runs import compare
+from ragworks.evaluate.runs import compare, item_changes
+from ragworks.experiments.service import OVERRIDES
 from ragworks.models import CATEGORIES
 from ragworks.observe.rollups import TRAFFIC
 from ragworks.observe.store import TraceFilter
@@ -134,17 +137,26 @@ def dashboard(request: Request, range: str = "24h",  # noqa: A002
                   tiles=TILES, charts=CHARTS)
 
 
+def _number(text: str) -> float | None:
+    """A form's number field: empty or not a number means no filter (a filter form
+    submits every field, filled or not)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return min(max(0.0, value), MAX_EPOCH) if math.isfinite(value) else None
+
+
 @router.get("/traces", response_model=None)
 def traces(request: Request, category: str = "", status: str = "", name: str = "",
-           variant: str = "", min_latency_ms: float | None = None, has_feedback: bool = False,
+           variant: str = "", min_latency_ms: str = "", has_feedback: bool = False,
            q: str = "", user_id: str = "", session_id: str = "", rating: str = "",
            offset: int = 0) -> Response:
     who = admin(request)
     if isinstance(who, Response):
         return who
     f = TraceFilter(category=category or None, status=status or None, name=name or None,
-                    variant=variant or None, min_latency_ms=None if min_latency_ms is None else
-                    min(max(0.0, min_latency_ms), MAX_EPOCH),
+                    variant=variant or None, min_latency_ms=_number(min_latency_ms),
                     has_feedback=True if has_feedback else None, text=q[:500] or None,
                     user_id=user_id[:200] or None, session_id=session_id[:200] or None,
                     rating=rating if rating in ("up", "down") else None)
@@ -212,30 +224,35 @@ def experiments(request: Request) -> Response:
         except (NotFound, ValueError):
             continue
     return render("experiments.html", who=who, title="Experiments", active="Experiments",
-                  experiments=exps, results=results,
+                  experiments=exps, results=results, overrides=list(OVERRIDES),
                   active_config=svc.experiments.store.active_config(who.tenant),
                   history=list(reversed(svc.experiments.store.config_history(who.tenant))))
 
 
 @router.get("/evals", response_model=None)
-def evals(request: Request, a: str = "", b: str = "") -> Response:
+def evals(request: Request, a: str = "", b: str = "", metric: str = "") -> Response:
     who = admin(request)
     if isinstance(who, Response):
         return who
     store = services(request).runs
     runs = store.all(who.tenant)
-    comparison, confusion = None, None
+    comparison, confusion, changes = None, None, []
     run_a = store.get(who.tenant, a) if a else None
     run_b = store.get(who.tenant, b) if b else None
     if run_a and run_b:
         comparison = compare(run_a, run_b)
+        metrics = [m["metric"] for m in comparison]
+        if metric not in metrics:  # the first quality metric with a change
+            metric = next((m["metric"] for m in comparison if m["changed"]
+                           and m["better"] == "higher"), metrics[0] if metrics else "")
+        changes = item_changes(run_a, run_b, metric) if metric else []
     shown = run_b or run_a or (store.get(who.tenant, runs[0]["id"]) if runs else None)
     if shown:
         confusion = shown["aggregates"].get("confusion")
     return render("evals.html", who=who, title="Evaluations", active="Evaluations",
                   runs=runs, a=a or (runs[1]["id"] if len(runs) > 1 else ""),
                   b=b or (runs[0]["id"] if runs else ""), comparison=comparison,
-                  confusion=confusion)
+                  confusion=confusion, metric=metric, changes=changes)
 
 
 @router.get("/alerts", response_model=None)
@@ -248,4 +265,5 @@ def alerts(request: Request) -> Response:
     rules = svc.rules(who.tenant)
     return render("alerts.html", who=who, title="Alerts", active="Alerts", rules=rules,
                   history=svc.history(who.tenant, 100), now=time.time(),
-                  names={r["id"]: r["name"] for r in rules})
+                  names={r["id"]: r["name"] for r in rules}, aggregations=AGGREGATIONS,
+                  score_aggregations=SCORE_AGGREGATIONS, comparators=list(COMPARATORS))

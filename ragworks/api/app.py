@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         ("/api/v1/documents", settings.max_upload_bytes + 65536),
         ("/api/v1/datasets", settings.max_dataset_bytes),
         ("/admin/", 16384)])
-    app.add_middleware(InFlightLimit, limit=settings.max_in_flight)
+    app.add_middleware(InFlightLimit, limit=settings.in_flight_limit)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext, metrics=svc.metrics)
     app.add_middleware(Probes, checks=lambda: readiness_checks(svc))  # outermost

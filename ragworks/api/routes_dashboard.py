@@ -74,6 +74,14 @@ def create_alert(spec: dict[str, Any] = Body(...), who: Principal = Depends(admi
     return svc.alerts.create(who.tenant, spec)
 
 
+@alerts_router.put("/{rule_id}")
+def edit_alert(rule_id: str, spec: dict[str, Any] = Body(...),
+               who: Principal = Depends(admin_principal),
+               svc: Services = Depends(services)) -> dict:
+    """Change a rule: the fields sent replace the current ones (state and history stay)."""
+    return svc.alerts.edit(who.tenant, rule_id, spec)
+
+
 @alerts_router.delete("/{rule_id}", status_code=204)
 def delete_alert(rule_id: str, who: Principal = Depends(admin_principal),
                  svc: Services = Depends(services)) -> Response:

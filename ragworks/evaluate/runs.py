@@ -24,6 +24,37 @@ ITEM_METRICS = ("recall@5", "mrr@10", "ndcg@10", "classification_correct", "answ
                 "exact_match", "groundedness", "citation_precision", "latency_ms",
                 "output_tokens", "judge_faithfulness", "judge_relevance")
 
+#: metrics where less is better; every other metric is better higher
+LOWER_IS_BETTER = frozenset({"latency_ms", "output_tokens"})
+
+
+def verdict(metric: str, delta: float, p_value: float | None = None,
+            alpha: float = 0.05) -> str:
+    """"better", "worse" or "same" for a change of ``metric`` by ``delta``; with a
+    ``p_value`` at or over ``alpha`` the change is "not significant" whatever its sign."""
+    if delta == 0:
+        return "same"
+    if p_value is not None and p_value >= alpha:
+        return "not significant"
+    return "better" if (delta < 0) == (metric in LOWER_IS_BETTER) else "worse"
+
+
+def item_changes(a: dict[str, Any], b: dict[str, Any], metric: str) -> list[dict[str, Any]]:
+    """The questions both runs scored on ``metric`` whose value changed, worst change first,
+    each with both answers: which questions got worse, and what was said."""
+    by_q = {r["question"]: r for r in a["items"]}
+    out = []
+    for rb in b["items"]:
+        ra = by_q.get(rb["question"])
+        if ra is None or metric not in ra or metric not in rb or ra[metric] == rb[metric]:
+            continue
+        delta = rb[metric] - ra[metric]
+        out.append({"question": rb["question"], "a": ra[metric], "b": rb[metric],
+                    "delta": delta, "verdict": verdict(metric, delta),
+                    "answer_a": ra.get("answer", ""), "answer_b": rb.get("answer", "")})
+    gain = -1 if metric in LOWER_IS_BETTER else 1  # how much better each change is
+    return sorted(out, key=lambda r: (gain * r["delta"], r["question"]))
+
 
 def macro_f1(truth: Sequence[str], pred: Sequence[str]) -> float:
     """Unweighted mean of per-category F1 over the categories that occur."""
@@ -115,8 +146,11 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
             p_value = float(stats.ttest_rel(xb, xa).pvalue)
         else:
             p_value = 1.0 if all(d == 0 for d in diffs) else 0.0
+        delta = sum(diffs) / len(diffs)
+        p = None if math.isnan(p_value) else p_value
         out.append({"metric": metric, "n": len(pairs), "a": sum(xa) / len(xa),
-                    "b": sum(xb) / len(xb), "delta": sum(diffs) / len(diffs),
-                    "p_value": None if math.isnan(p_value) else p_value,
-                    "test": "paired t"})
+                    "b": sum(xb) / len(xb), "delta": delta, "p_value": p,
+                    "test": "paired t", "verdict": verdict(metric, delta, p),
+                    "better": "lower" if metric in LOWER_IS_BETTER else "higher",
+                    "changed": sum(d != 0 for d in diffs)})
     return out

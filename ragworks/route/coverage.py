@@ -23,8 +23,10 @@ a minute per collection.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -94,3 +96,35 @@ class CoverageCalibrator:
             best.append(max((h.dense for h in hits), default=0.0))
         p95 = float(np.percentile(best, self.quantile)) if best else 0.0
         return _Baseline(p95 + self.margin, chunks, time.monotonic(), p95)
+
+
+# A name with letters and digits in it: an error code (E104), a model (R2, X200), a
+# version (v3, py311), a standard (utf-8, sha256, ipv6). Ordinals and quantities
+# (1st, 24h, 10gb, 5pm) start with a digit and are not names.
+_IDENTIFIER = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z-_.]*\d[\w.-]*(?![\w-])")
+_JOINERS = re.compile(r"[-_.]")
+
+
+def _norm(text: str) -> str:
+    return _JOINERS.sub("", text.lower())
+
+
+def identifiers(question: str) -> list[str]:
+    """The names in a question that have to appear in a passage for it to be about
+    them, normalised (lower case, no hyphens, dots or underscores)."""
+    return [_norm(m.group().rstrip(".-")) for m in _IDENTIFIER.finditer(question)]
+
+
+def unmatched_identifiers(question: str, passages: Sequence[str]) -> list[str]:
+    """The question's names when none of them appears in any passage (else []).
+
+    "What does error E104 mean?" over passages on E101 and E102 is about something the
+    documents do not hold, however close the vectors are; an answer from them would be
+    about another code. One name found is enough ("R1 and R3": answer about R1)."""
+    names = identifiers(question)
+    if not names:
+        return []
+    text = " ".join(_norm(p) for p in passages)
+    if any(re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", text) for n in names):
+        return []
+    return names

@@ -17,6 +17,7 @@ import numpy as np
 
 from ragworks.alerts.service import AlertService, Notifier
 from ragworks.dashboard.seed import synthetic_trace
+from ragworks.errors import BadInput, NotFound
 
 
 class AlertStoreContract:
@@ -63,6 +64,29 @@ class AlertStoreContract:
         assert alerts.history("acme", rule_id="nope") == []
         alerts.delete("acme", rule["id"])
         assert alerts.rules("acme") == []
+
+    def test_editing_a_rule_keeps_its_state_and_says_so(self, stores) -> None:  # type: ignore[no-untyped-def]
+        traces, store, _ = stores
+        alerts = AlertService(traces, Notifier(attempts=1), store=store)
+        rule = alerts.create("acme", {"name": "slow", "metric": "latency_ms",
+                                      "aggregation": "p95", "threshold": 3000})
+        alerts.rows.update("acme", rule["id"], state="firing", since=123.0)
+        edited = alerts.edit("acme", rule["id"], {"threshold": 45000, "name": "slow (local)"})
+        assert edited["threshold"] == 45000 and edited["name"] == "slow (local)"
+        assert edited["aggregation"] == "p95" and edited["window_s"] == rule["window_s"]
+        assert edited["state"] == "firing" and edited["since"] == 123.0
+        assert alerts.history("acme")[0]["message"] == "edited: latency_ms p95 > 45000"
+        try:
+            alerts.edit("acme", rule["id"], {"aggregation": "rate"})
+            raise AssertionError("an aggregation that does not apply was taken")
+        except BadInput as exc:
+            assert "does not apply to latency_ms" in exc.message
+        assert alerts.get("acme", rule["id"])["aggregation"] == "p95"  # nothing changed
+        try:
+            alerts.edit("other", rule["id"], {"threshold": 1})
+            raise AssertionError("another tenant edited the rule")
+        except NotFound:
+            pass
 
     def test_the_lease_has_one_holder(self, stores) -> None:  # type: ignore[no-untyped-def]
         _, a, b = stores

@@ -62,6 +62,16 @@ def test_out_of_scope_says_not_covered(c: httpx.Client) -> None:
     assert "do not cover" in body["answer"] and body["citations"] == []
 
 
+def test_a_code_the_documents_do_not_hold_is_not_answered_with_another(c: httpx.Client) -> None:
+    """E104 is not in the error codes: the nearest passages (E101, E102) are about other
+    codes, so the answer says the documents do not cover it; E102 is still answered."""
+    body = c.post("/api/v1/query", json={"question": "What does error E104 mean?"}).json()
+    assert not body["covered"] and "do not cover" in body["answer"]
+    assert body["citations"] == []
+    body = c.post("/api/v1/query", json={"question": "What does error e-102 mean?"}).json()
+    assert body["covered"] and "blocked" in body["answer"]
+
+
 def test_multi_hop_retrieves_for_each_part(c: httpx.Client) -> None:
     body = c.post("/api/v1/query", json={
         "question": "Compare the battery life of the R1 Scout and the R2 Hauler",

@@ -12,7 +12,15 @@
     }
     const resp = await fetch(path, opts);
     if (resp.status === 401) { location.href = "/admin/login?next=" + encodeURIComponent(location.pathname); }
-    if (!resp.ok) { throw new Error((await resp.text()) || resp.statusText); }
+    if (!resp.ok) {  // the API's errors are {"error", "detail"}: show the detail
+      const text = await resp.text();
+      let message = text;
+      try {
+        const body = JSON.parse(text);
+        if (body.detail) message = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
+      } catch (_) { /* not JSON */ }
+      throw new Error(message || resp.statusText);
+    }
     return resp.status === 204 ? null : resp.json();
   }
 
@@ -160,17 +168,127 @@
   function onClick(selector, handler) {
     document.querySelectorAll(selector).forEach((b) => b.addEventListener("click", async () => {
       b.disabled = true;
-      try { await handler(b); location.reload(); } catch (e) { alert(e.message); b.disabled = false; }
+      try { await handler(b); location.reload(); } catch (e) {
+        if (e.message !== "cancelled") alert(e.message);
+        b.disabled = false;
+      }
     }));
   }
 
+  function ruleForm() {
+    const form = document.getElementById("rule-form");
+    if (!form) return;
+    const metric = form.elements.metric, aggregation = form.elements.aggregation;
+    const scoreLabel = form.querySelector(".score-name");
+    function aggregations(selected) {
+      const opt = metric.selectedOptions[0];
+      aggregation.innerHTML = opt.dataset.aggregations.split(",").map((a) =>
+        `<option ${a === selected ? "selected" : ""}>${esc(a)}</option>`).join("");
+      scoreLabel.hidden = metric.value !== "score:";
+    }
+    metric.addEventListener("change", () => aggregations());
+    function open(rule, id) {
+      form.hidden = false;
+      form.elements.id.value = id || "";
+      document.getElementById("rule-form-title").textContent = id ? `Edit “${rule.name}”` : "New rule";
+      const isScore = (rule.metric || "").startsWith("score:");
+      metric.value = isScore ? "score:" : (rule.metric || "latency_ms");
+      form.elements.score.value = isScore ? rule.metric.slice(6) : "";
+      aggregations(rule.aggregation);
+      for (const k of ["name", "comparator", "threshold", "window_s", "min_samples", "for_s"]) {
+        if (rule[k] !== undefined) form.elements[k].value = rule[k];
+      }
+      form.elements.webhooks.value = (rule.webhooks || []).join(", ");
+      document.getElementById("rule-error").hidden = true;
+      form.scrollIntoView();
+      form.elements.name.focus();
+    }
+    document.getElementById("new-rule").addEventListener("click", () =>
+      open({ name: "", metric: "latency_ms", comparator: ">", threshold: "", window_s: 300, min_samples: 20, for_s: 60 }));
+    document.querySelectorAll("button.edit").forEach((b) => b.addEventListener("click", () =>
+      open(JSON.parse(b.dataset.rule), b.dataset.id)));
+    document.getElementById("rule-cancel").addEventListener("click", () => { form.hidden = true; });
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const f = form.elements;
+      const body = {
+        name: f.name.value, metric: f.metric.value === "score:" ? "score:" + f.score.value.trim() : f.metric.value,
+        aggregation: f.aggregation.value, comparator: f.comparator.value,
+        threshold: Number(f.threshold.value), window_s: Number(f.window_s.value),
+        min_samples: Number(f.min_samples.value), for_s: Number(f.for_s.value),
+        webhooks: f.webhooks.value.split(",").map((u) => u.trim()).filter(Boolean),
+      };
+      try {
+        await api(f.id.value ? `/api/v1/alerts/${f.id.value}` : "/api/v1/alerts",
+          { method: f.id.value ? "PUT" : "POST", body });
+        location.reload();
+      } catch (e) {
+        const box = document.getElementById("rule-error");
+        box.textContent = e.message;
+        box.hidden = false;
+      }
+    });
+  }
+
   function alerts() {
+    ruleForm();
+    onClick("button.delete", (b) => {
+      if (!confirm(`Delete the rule “${b.dataset.name}” and stop its alerts?`)) throw new Error("cancelled");
+      return api(`/api/v1/alerts/${b.dataset.id}`, { method: "DELETE" });
+    });
     onClick("#evaluate", () => api("/api/v1/alerts/evaluate", { method: "POST" }));
     onClick("button.ack", (b) => api(`/api/v1/alerts/${b.dataset.id}/ack`, { method: "POST" }));
     onClick("button.silence", (b) => api(`/api/v1/alerts/${b.dataset.id}/silence`, { method: "POST", body: { seconds: Number(b.dataset.seconds) } }));
   }
 
+  function experimentForm() {
+    const form = document.getElementById("exp-form");
+    if (!form) return;
+    const rows = form.querySelector("#exp-variants tbody");
+    document.getElementById("new-experiment").addEventListener("click", () => {
+      form.hidden = false;
+      form.elements.name.focus();
+    });
+    document.getElementById("exp-cancel").addEventListener("click", () => { form.hidden = true; });
+    document.getElementById("add-variant").addEventListener("click", () => {
+      const row = rows.lastElementChild.cloneNode(true);
+      row.querySelector("[name=vname]").value = "variant" + (rows.children.length);
+      row.querySelector("[name=voverrides]").value = "{}";
+      row.lastElementChild.textContent = "";
+      rows.appendChild(row);
+    });
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const box = document.getElementById("exp-error");
+      box.hidden = true;
+      try {
+        const variants = Array.from(rows.children).map((row) => {
+          const name = row.querySelector("[name=vname]").value.trim();
+          let overrides;
+          try { overrides = JSON.parse(row.querySelector("[name=voverrides]").value || "{}"); }
+          catch (_) { throw new Error(`the overrides of ${name || "a variant"} are not JSON`); }
+          return { name, overrides, weight: Number(row.querySelector("[name=vweight]").value || 1) };
+        });
+        const f = form.elements;
+        const body = { name: f.name.value, primary_metric: f.primary_metric.value, variants };
+        if (f.p95.value) body.guardrails = { p95_latency_ms: Number(f.p95.value) };
+        const exp = await api("/api/v1/experiments", { method: "POST", body });
+        if (f.start.checked) await api(`/api/v1/experiments/${exp.id}/start`, { method: "POST" });
+        location.reload();
+      } catch (e) {
+        box.textContent = e.message;
+        box.hidden = false;
+      }
+    });
+  }
+
   function experiments() {
+    experimentForm();
+    onClick("button.start", (b) => api(`/api/v1/experiments/${b.dataset.exp}/start`, { method: "POST" }));
+    onClick("button.stop", (b) => {
+      if (!confirm(`Stop “${b.dataset.name}”? New traffic goes back to the active configuration; the results stay.`)) throw new Error("cancelled");
+      return api(`/api/v1/experiments/${b.dataset.exp}/stop`, { method: "POST" });
+    });
     onClick("button.promote", (b) => {
       const unproven = b.dataset.decision !== "variant wins";
       const question = unproven
