@@ -21,7 +21,7 @@ from ragworks.alerts.rules import AGGREGATIONS, COMPARATORS, SCORE_AGGREGATIONS
 from ragworks.api.deps import principal, services
 from ragworks.api.schemas import MAX_EPOCH, MAX_OFFSET
 from ragworks.auth import Principal, hash_key
-from ragworks.dashboard.data import RANGES
+from ragworks.dashboard.data import RANGES, DashboardData
 from ragworks.dashboard.session import COOKIE, make_cookie, read_cookie
 from ragworks.errors import Forbidden, NotFound, Unauthorized
 from ragworks.evaluate.runs import compare, item_changes
@@ -125,15 +125,16 @@ def logout(request: Request) -> Response:
 
 
 @router.get("/dashboard", response_model=None)
-def dashboard(request: Request, range: str = "24h",  # noqa: A002
+def dashboard(request: Request, range: str = "",  # noqa: A002
               traffic: str = "production") -> Response:
     who = admin(request)
     if isinstance(who, Response):
         return who
+    traffic = traffic if traffic in TRAFFIC else "production"
+    if range not in RANGES:  # none asked for: the range that the data fills
+        range = DashboardData(services(request).traces, traffic).suggested_range(who.tenant)
     return render("dashboard.html", who=who, title="Dashboard", active="Dashboard",
-                  ranges=list(RANGES), range=range if range in RANGES else "24h",
-                  traffics=list(TRAFFIC),
-                  traffic=traffic if traffic in TRAFFIC else "production",
+                  ranges=list(RANGES), range=range, traffics=list(TRAFFIC), traffic=traffic,
                   tiles=TILES, charts=CHARTS)
 
 

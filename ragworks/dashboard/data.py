@@ -71,6 +71,23 @@ class DashboardData:
                 hourly=table == "rollups_hour"):
             yield series.removeprefix(mark), t, count, total, lo, hi, buckets
 
+    def suggested_range(self, tenant: str, now: float | None = None) -> str:
+        """The smallest range that holds all of the last 30 days' questions, so that a
+        fresh install's first hour fills the chart instead of a sliver of a day."""
+        now = now or time.time()
+        first = min((t for _s, t, count, *_ in self._rows(
+            tenant, now - 30 * 86400, now + 1, ("query.requests",), "rollups_hour")
+            if count), default=None)
+        if first is None:
+            return "1h"
+        if first >= now - 2 * 3600:  # hourly rows are too coarse for the last hours
+            first = min((t for _s, t, count, *_ in self._rows(
+                tenant, now - 2 * 3600, now + 1, ("query.requests",), "rollups") if count),
+                default=first)
+        span = now - first
+        return next((name for name, (seconds, _step, _table) in RANGES.items()
+                     if span <= seconds * 0.95), "30d")
+
     # -- tiles ---------------------------------------------------------------------------
     def tiles(self, tenant: str, now: float | None = None) -> dict[str, Any]:
         now = now or time.time()

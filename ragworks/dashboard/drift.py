@@ -89,6 +89,7 @@ class Drift:
                           "recent_mean": r_top.mean, "baseline_mean": b_top.mean},
             "embedding_shift": round(mean_shift(*vec_recent, *vec_base) or 0.0, 5)
             if enough_vec else None,
+            "min_samples": self.min_samples,
             "samples": {"recent": sum(r_cats), "baseline": sum(b_cats),
                         "vectors_recent": vec_recent[1], "vectors_baseline": vec_base[1]},
             # per hour over both windows: flat in the baseline, a step where traffic moved

@@ -285,3 +285,32 @@ def test_experiments_are_created_started_and_stopped_in_the_page(browser: Browse
     expect(card.locator(".pill").first).to_have_text("stopped")
     _shot(page, "experiments-created")
     page.close()
+
+
+def test_a_fresh_install_gets_a_range_its_data_fills_and_honest_drift(
+        browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> None:
+    settings = make_settings(tmp_path_factory.mktemp("fresh"), alert_interval_s=0.0)
+    with LiveServer(settings) as live:
+        live.services.ingestor.ingest((CORPUS / "error-codes.txt").read_bytes(),
+                                      "error-codes.txt", "default")
+        with live.client() as c:
+            for _ in range(3):
+                c.post("/api/v1/query", json={"question": "What does error E102 mean?"})
+        page = _login(browser, live, "/admin/dashboard")
+        expect(page.locator(".range button.on")).to_have_text("1h")  # not a sliver of 24h
+        expect(page.locator("#chart-volume canvas")).to_have_count(1, timeout=15_000)
+        legend = page.locator("#chart-latency .u-legend .u-series").nth(1)
+        expect(legend).to_contain_text("ms")  # the newest value, not "--" before a hover
+        expect(legend).not_to_contain_text("--")
+        expect(page.locator("#drift-category")).to_have_text("not enough data")
+        expect(page.locator("#drift-bars")).to_contain_text("Not enough data")
+        expect(page.locator("#drift-bars .bar")).to_have_count(0)  # no histogram of nothing
+        expect(page.locator("#chart-shift")).to_contain_text("not enough data")
+        labels = page.locator("#chart-latency .u-axis").nth(1)
+        box = labels.bounding_box()
+        widest = page.evaluate("""() => Math.max(...[...document.querySelectorAll(
+            '#chart-latency .u-axis')[1].querySelectorAll('.u-value')].map(
+            e => e.scrollWidth))""")
+        assert box is not None and widest <= box["width"]  # no y label is clipped
+        _shot(page, "dashboard-fresh")
+        page.close()

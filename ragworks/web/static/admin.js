@@ -27,7 +27,10 @@
   function fmt(value, kind) {
     if (value === null || value === undefined) return "–";
     if (kind === "pct") return (value * 100).toFixed(1) + "%";
-    if (kind === "ms") return value >= 1000 ? (value / 1000).toFixed(2) + " s" : Math.round(value) + " ms";
+    if (kind === "ms") {
+      if (value >= 10000) return (value / 1000).toFixed(value % 1000 ? 1 : 0) + " s";
+      return value >= 1000 ? (value / 1000).toFixed(2) + " s" : Math.round(value) + " ms";
+    }
     if (kind === "usd") return "$" + value.toFixed(4);
     if (kind === "int") return Math.round(value).toLocaleString();
     return String(Math.round(value * 100) / 100);
@@ -80,14 +83,38 @@
     el.dataset.points = String(names.reduce((a, n) => a + series[n].filter((v) => v !== null && v !== 0).length, 0));
     if (!names.length || !hasData) { el.innerHTML = '<div class="empty">no data in this range</div>'; return; }
     const width = Math.max(el.clientWidth, 300);
+    const unit = opts && opts.unit;
+    // the legend shows the newest values until the pointer is over the chart (not "--")
+    const last = Math.max(0, ...names.map((n) => {
+      for (let i = series[n].length - 1; i >= 0; i--) if (series[n][i] !== null) return i;
+      return 0;
+    }));
     const o = {
       width: width, height: (opts && opts.height) || 200,
       series: [{}].concat(names.map((n, i) => ({ label: n, stroke: COLORS[i % COLORS.length], width: 1.6,
-        fill: opts && opts.fill ? COLORS[i % COLORS.length] + "22" : undefined, spanGaps: true }))),
-      axes: [{}, { size: 56, values: (u, vals) => vals.map((v) => opts && opts.unit ? fmt(v, opts.unit) : v) }],
+        fill: opts && opts.fill ? COLORS[i % COLORS.length] + "22" : undefined, spanGaps: true,
+        // a lone value is a dot (a line needs two)
+        points: { show: series[n].filter((v) => v !== null).length <= 3, size: 6 },
+        value: (u, v) => v === null || v === undefined ? "–" : fmt(v, unit) }))),
+      axes: [{}, { size: axisSize, values: (u, vals) => vals.map((v) => unit ? fmt(v, unit) : fmt(v)) }],
       legend: { live: true }, cursor: { drag: { x: false, y: false } },
+      hooks: { setCursor: [(u) => { if (u.cursor.idx === null || u.cursor.idx === undefined) u.setLegend({ idx: last }); }] },
     };
     charts[id] = new uPlot(o, [times].concat(names.map((n) => series[n])), el);
+    charts[id].setLegend({ idx: last });
+  }
+
+  // the y axis as wide as its longest label (a fixed width clipped "60.00 s")
+  function axisSize(u, values, axisIdx, cycleNum) {
+    const axis = u.axes[axisIdx];
+    if (cycleNum > 1) return axis._size;
+    let size = axis.ticks.size + axis.gap;
+    const longest = (values || []).reduce((a, v) => (String(v).length > a.length ? String(v) : a), "");
+    if (longest) {
+      u.ctx.font = axis.font[0];
+      size += u.ctx.measureText(longest).width / (window.devicePixelRatio || 1);
+    }
+    return Math.ceil(size) + 4;
   }
 
   function pick(obj, key) {
@@ -118,17 +145,22 @@
     document.getElementById("drift-category").textContent = word(d.category_psi, 0.1, 0.25);
     document.getElementById("drift-embedding").textContent = d.embedding_shift === null ? "not enough data" : d.embedding_shift.toFixed(4);
     document.getElementById("drift-topscore").textContent = word(d.top_score_psi, 0.1, 0.25);
+    const need = (what) => `<p class="muted small not-enough">Not enough data for ${what}: drift compares at least ${d.min_samples} production questions from the last 24 h with as many from the week before (now ${d.samples.recent} and ${d.samples.baseline}).</p>`;
     const c = d.categories, rs = c.recent.reduce((a, b) => a + b, 0) || 1, bs = c.baseline.reduce((a, b) => a + b, 0) || 1;
-    document.getElementById("drift-bars").innerHTML = c.labels.map((l, i) =>
+    document.getElementById("drift-bars").innerHTML = d.category_psi === null ? need("the category mix") : c.labels.map((l, i) =>
       `<div class="bar"><span>${esc(l)}</span><div class="fill recent" style="width:${(100 * c.recent[i] / rs).toFixed(1)}%" title="recent ${(100 * c.recent[i] / rs).toFixed(1)}%"></div>` +
       `<div class="fill base" style="width:${(100 * c.baseline[i] / bs).toFixed(1)}%" title="baseline ${(100 * c.baseline[i] / bs).toFixed(1)}%"></div></div>`).join("") +
       (c.labels.length ? '<p class="muted small">blue: recent share, grey: baseline share</p>' : "");
     const ts = d.top_score, rt = ts.recent.reduce((a, b) => a + b, 0) || 1, bt = ts.baseline.reduce((a, b) => a + b, 0) || 1;
-    document.getElementById("drift-topscore-bars").innerHTML = ts.recent.length ? ts.recent.map((n, i) =>
+    document.getElementById("drift-topscore-bars").innerHTML = d.top_score_psi === null ? (d.category_psi === null ? "" : need("top scores")) : ts.recent.map((n, i) =>
       `<div class="bar"><span>top score ${i < 10 ? "≤ " + ((i + 1) / 10).toFixed(1) : "> 1"}</span><div class="fill recent" style="width:${(100 * n / rt).toFixed(1)}%"></div>` +
-      `<div class="fill base" style="width:${(100 * (ts.baseline[i] || 0) / bt).toFixed(1)}%"></div></div>`).join("") : "";
+      `<div class="fill base" style="width:${(100 * (ts.baseline[i] || 0) / bt).toFixed(1)}%"></div></div>`).join("");
     const h = d.embedding_shift_hourly;
-    plot("shift", h.map((x) => x.t), { "embedding shift per hour": h.map((x) => x.shift) }, { height: 120 });
+    if (d.embedding_shift === null) {
+      const el = document.getElementById("chart-shift");
+      el.dataset.points = "0";
+      el.innerHTML = '<div class="empty">not enough data for the embedding shift</div>';
+    } else plot("shift", h.map((x) => x.t), { "embedding shift per hour": h.map((x) => x.shift) }, { height: 120 });
   }
 
   async function loadTimeline() {
