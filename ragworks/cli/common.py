@@ -18,8 +18,17 @@ if TYPE_CHECKING:
     from ragworks.observe.recorder import TraceRecorder
     from ragworks.services import Services
 
-out = Console()
-err = Console(stderr=True)
+def _console(stderr: bool = False) -> Console:
+    """Lines are never wrapped (a URL or path must stay whole to be copied), and tables
+    written to a file or a pipe get 160 columns, not 80."""
+    console = Console(stderr=stderr, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = 160
+    return console
+
+
+out = _console()
+err = _console(stderr=True)
 
 
 def _services(**overrides: Any) -> Services:
@@ -28,6 +37,8 @@ def _services(**overrides: Any) -> Services:
 
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     configure(settings)
+    if settings.record_store.startswith("sqlite:"):  # say where, once: stderr, not the output
+        err.print(f"[dim]data: {settings.data_dir}[/dim]", highlight=False)
     return Services(settings)
 
 

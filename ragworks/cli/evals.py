@@ -170,12 +170,16 @@ def eval_run(dataset: str = typer.Option(..., help="JSONL file, or NAME[@VERSION
              tenant: str = "default", as_json: bool = typer.Option(False, "--json")) -> None:
     """Answer and score every item (progress bar); the run is stored for `eval compare`."""
     from ragworks.evaluate.judge import LLMJudge
+    from ragworks.usecases import served_answerer
     from ragworks.usecases.evaluating import resolve_variant, run_eval
 
     svc = _services()
     overrides = resolve_variant(svc, tenant, json.loads(variant) if variant and
                                 variant.startswith("{") else variant)
     items, label = _load_items(svc, dataset, tenant)
+    model, why = served_answerer(svc, tenant, overrides)
+    err.print(f"answering with {model} (from {why}), as a server with these settings "
+              "would", highlight=False)
     with Progress(console=err) as bar:
         task = bar.add_task(f"eval {label}", total=len(items))
         grader = LLMJudge(svc.chat(judge)) if judge else None
@@ -192,7 +196,7 @@ def eval_run(dataset: str = typer.Option(..., help="JSONL file, or NAME[@VERSION
         if isinstance(value, float | int):
             table.add_row(metric, f"{value:.4f}")
     out.print(f"run {run['id']} on {run['dataset']} (version {run['dataset_version']}), "
-              f"overrides {run['overrides'] or 'none'}")
+              f"answered by {model}, overrides {run['overrides'] or 'none'}")
     out.print(table)
 
 

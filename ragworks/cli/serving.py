@@ -89,6 +89,12 @@ def ask(question: str = typer.Argument(..., help="The question, in quotes."),
     from ragworks.usecases import answer as answer_question
 
     svc = _services(llm=llm)
+    if svc.records.count_documents(tenant) == 0:  # an empty index answers nothing
+        err.print(f"error: tenant {tenant!r} has no documents in {svc.settings.data_dir}: "
+                  "ingest some first (ragworks ingest PATH), or point RAGWORKS_DATA_DIR "
+                  "at the data folder you ingested into", highlight=False)
+        svc.close()
+        raise typer.Exit(2)
     try:
         answer = answer_question(svc, question, Asking(
             tenant=tenant, collection=collection, include_hits=include_hits, tags=("cli",)))
@@ -157,9 +163,33 @@ def doctor() -> None:
     from ragworks.doctor import checks
 
     failed = 0
-    for check in checks(Settings()):
+    settings = Settings()
+    for check in checks(settings):
         colour = {"ok": "green", "FAIL": "red", "skip": "dim"}[check.status]
         out.print(f"[{colour}]{check.status:>4}[/{colour}]  {check.name}: {check.detail}")
         failed += check.status == "FAIL"
+    if not failed:
+        out.print(f"[green]  ok[/green]  answers: {_served(settings)}")
     if failed:
         raise typer.Exit(1)
+
+
+def _served(settings: Settings) -> str:
+    """What a server with these settings answers with (the promoted configuration counts),
+    and the running experiments that answer some questions otherwise."""
+    from ragworks.services import Services
+    from ragworks.usecases import served_answerer
+
+    svc = Services(settings)
+    try:
+        model, why = served_answerer(svc)
+        line = f"{model} (from {why})"
+        for exp in svc.experiments.store.all("default"):
+            llms = {v["name"]: v["overrides"]["llm"] for v in exp["variants"]
+                    if exp["status"] == "running" and "llm" in v["overrides"]}
+            if llms:
+                line += f"; experiment {exp['id']} answers with " + ", ".join(
+                    f"{m} in variant {n}" for n, m in llms.items())
+        return line
+    finally:
+        svc.close()

@@ -8,6 +8,12 @@ variant, the trace from start to finish, its metrics). Routes and commands only
 parse, call and render.
 """
 
-from ragworks.usecases.answering import Asking, answer, answer_stream, ask_sample_questions
+from ragworks.usecases.answering import (
+    Asking,
+    answer,
+    answer_stream,
+    ask_sample_questions,
+    served_answerer,
+)
 
-__all__ = ["Asking", "answer", "answer_stream", "ask_sample_questions"]
+__all__ = ["Asking", "answer", "answer_stream", "ask_sample_questions", "served_answerer"]

@@ -56,6 +56,20 @@ def validate_question(question: str, limit: int) -> str:
     return q
 
 
+def served_answerer(svc: Services, tenant: str = "default",
+                    overrides: dict[str, Any] | None = None) -> tuple[str, str]:
+    """What answers this tenant's questions, and where that choice comes from: the
+    caller's overrides, the promoted configuration, or the settings."""
+    if overrides and "llm" in overrides:
+        return str(overrides["llm"]), "the overrides given"
+    active = svc.experiments.store.active_config(tenant)
+    if "llm" in active:
+        return str(active["llm"]), f"the configuration promoted for tenant {tenant!r}"
+    if "llm" in svc.settings.model_fields_set:
+        return svc.settings.llm, "RAGWORKS_LLM"
+    return svc.settings.llm, "the default (RAGWORKS_LLM is not set)"
+
+
 def configured(svc: Services, asking: Asking) -> tuple[QueryPipeline, str]:
     """The pipeline for this request, and the experiment variant label ("" for none)."""
     overrides = dict(svc.experiments.store.active_config(asking.tenant))

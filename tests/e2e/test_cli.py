@@ -139,7 +139,8 @@ def test_expected_errors_are_one_line_and_exit_2(data: Path) -> None:
                            "no dataset 'no-such-set'")):
         done = run(args, data, check=False)
         assert done.returncode == 2, done.stderr
-        assert done.stderr.strip() == f"error: {message}"  # one line, no traceback
+        lines = done.stderr.strip().splitlines()  # where the data is, then the error
+        assert lines == [f"data: {data}", f"error: {message}"]  # one line, no traceback
     debug = run(["--debug", "experiment", "start", "exp_nope"], data, check=False)
     assert "Traceback" in debug.stderr and debug.returncode != 0
 
@@ -152,3 +153,34 @@ def test_a_folder_says_what_it_does_not_ingest(tmp_path: Path, data: Path) -> No
     assert "not ingested logo.png: .png is not a supported type" in out.stderr
     skipped = next(line for line in out.stderr.splitlines() if "skipped" in line)
     assert skipped.count("empty.txt") == 1  # the name once, then the reason
+
+
+def test_ask_says_where_the_data_is_and_refuses_an_empty_index(tmp_path: Path,
+                                                              data: Path) -> None:
+    asked = run(["ask", "How many hardware security keys can I have?"], data)
+    assert asked.stderr.splitlines()[0] == f"data: {data}"
+    empty = tmp_path / "empty-data"
+    refused = run(["ask", "How many vacation days do I get?"], empty, check=False)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert f"tenant 'default' has no documents in {empty}" in refused.stderr
+    assert "ragworks ingest PATH" in refused.stderr
+
+
+def test_the_default_data_dir_does_not_depend_on_the_working_directory(tmp_path: Path) -> None:
+    home, elsewhere = tmp_path / "home", tmp_path / "some-project"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAGWORKS_")
+           and k != "XDG_DATA_HOME"}
+    env.update(HOME=str(home), RAGWORKS_ENV="test", RAGWORKS_LLM="extractive")
+    done = subprocess.run([str(BIN), "ask", "Where do visitors park?"], env=env, cwd=elsewhere,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2
+    assert f"data: {home / '.local' / 'share' / 'ragworks'}" in done.stderr
+    assert not (elsewhere / "data").exists()  # nothing made where the command ran
+
+
+def test_eval_run_says_which_answerer_it_used(data: Path) -> None:
+    ds = str(ROOT / "evals" / "paraphrase_qa.jsonl")
+    done = run(["eval", "run", "--dataset", ds], data)
+    assert "answering with extractive (from RAGWORKS_LLM)" in done.stderr
+    assert "answered by extractive" in done.stdout

@@ -39,6 +39,27 @@ def test_doctor_passes_fails_and_says_why(tmp_path: Path) -> None:
     assert unsafe.returncode == 1 and "FAIL  configuration" in unsafe.stdout
 
 
+def test_doctor_reports_what_a_server_would_answer_with(tmp_path: Path) -> None:
+    """Not just RAGWORKS_LLM: a promoted configuration changes what the server serves,
+    and a running experiment answers some questions with another model."""
+    from ragworks.services import Services
+    from ragworks.settings import Settings
+
+    base = {"RAGWORKS_DATA_DIR": str(tmp_path), "RAGWORKS_LLM": "extractive"}
+    assert "ok  answers: extractive (from RAGWORKS_LLM)" in doctor(base).stdout
+    svc = Services(Settings(data_dir=tmp_path, llm="extractive"))
+    won = svc.experiments.create("default", {"name": "scripted", "variants": [
+        {"name": "control"}, {"name": "scripted", "overrides": {"llm": "scripted"}}]})
+    svc.experiments.promote("default", won["id"], "scripted", "ops")
+    exp = svc.experiments.create("default", {"name": "judge", "variants": [
+        {"name": "control"}, {"name": "qwen", "overrides": {"llm": "local:qwen2.5-1.5b"}}]})
+    svc.experiments.start("default", exp["id"])
+    svc.close()
+    said = doctor(base).stdout
+    assert "answers: scripted (from the configuration promoted for tenant 'default')" in said
+    assert f"experiment {exp['id']} answers with local:qwen2.5-1.5b in variant qwen" in said
+
+
 def test_production_logs_are_json_with_request_context(tmp_path: Path) -> None:
     key = "rw_" + "p" * 40
     port = free_port()
