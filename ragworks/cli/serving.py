@@ -129,7 +129,8 @@ def serve(host: str | None = typer.Option(None, help="Address to listen on (RAGW
     svc = _services(host=host, port=port)
     if samples:
         counts = ingest_paths(svc, [sample_corpus()], "default", "samples")
-        err.print(f"sample corpus: {counts}")
+        err.print("sample corpus: " + ", ".join(f"{n} {status}" for status, n in counts.items()
+                                                if n), highlight=False)
     load = getattr(getattr(svc.answerer, "chat", None), "load", None)
     if load is not None:
         err.print(f"loading the local model ({svc.answerer.name}) ...")

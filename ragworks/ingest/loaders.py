@@ -175,6 +175,17 @@ def parse(data: bytes, filename: str, media_type: str) -> ParsedDocument:
     return _document(text, blocks, title, filename, media_type)
 
 
+#: titles that document tools write when nobody gave one
+_PLACEHOLDER_TITLES = re.compile(
+    r"\(?(anonymous|untitled|no title|none|null|title|document\d*|microsoft word - .*"
+    r"|untitled document|slide \d+|presentation\d*)\)?(\.\w{2,4})?", re.I)
+
+
+def _placeholder_title(title: str) -> bool:
+    """ "(anonymous)", "Untitled", "Microsoft Word - draft.docx" and the like."""
+    return bool(_PLACEHOLDER_TITLES.fullmatch(title.strip()))
+
+
 def _document(text: str, blocks: list[Block], title: str, filename: str, media_type: str,
               clean: str = "", anchors: tuple[tuple[int, int, int], ...] = ()
               ) -> ParsedDocument:
@@ -182,7 +193,7 @@ def _document(text: str, blocks: list[Block], title: str, filename: str, media_t
         raise EmptyDocument(f"{filename}: no text could be extracted")
     if not any(b.text.strip() for b in blocks):
         raise EmptyDocument(f"{filename}: no text could be extracted")
-    if not title:
+    if not title or _placeholder_title(title):
         heading = next((b.text for b in blocks if b.kind == "heading"), "")
         title = heading or PurePath(filename).stem.replace("_", " ").replace("-", " ")
     return ParsedDocument(text=text, title=title.strip()[:300], blocks=tuple(blocks),

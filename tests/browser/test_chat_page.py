@@ -80,10 +80,10 @@ def test_a_conversation_keeps_its_turns_and_its_session(browser: Browser,
     traces = [server.services.traces.get_trace("default", page.locator("#feedback")
                                                .get_attribute("data-trace"))]
     assert traces[0] is not None and traces[0]["session_id"] == session
+    page.screenshot(path=str(SHOTS / "chat-conversation.png"), full_page=True)
     page.click("#new-chat")
     expect(page.locator("#history .turn")).to_have_count(0)
     assert page.evaluate("localStorage.getItem('ragworks-session')") != session
-    page.screenshot(path=str(SHOTS / "chat-conversation.png"), full_page=True)
     page.close()
 
 

@@ -47,3 +47,22 @@ def test_parsing_runs_with_a_time_limit() -> None:
     data = (CORPUS / "battery-care.pdf").read_bytes()
     parsed = parse_isolated(data, "battery-care.pdf", media.PDF, timeout_s=30, mem_mb=1024)
     assert "40 to 60 percent" in parsed.text
+
+
+@pytest.mark.parametrize(("meta", "expected"), [
+    ("(anonymous)", "Dock Maintenance"), ("Untitled", "Dock Maintenance"),
+    ("Microsoft Word - dock.docx", "Dock Maintenance"), ("Dock Guide 2026", "Dock Guide 2026")])
+def test_a_pdf_without_a_real_title_takes_its_first_heading(meta: str, expected: str) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_title(meta)
+    pdf.set_font("helvetica", size=18)
+    pdf.cell(0, 10, "Dock Maintenance", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=10)
+    for _ in range(3):
+        pdf.multi_cell(0, 6, "Clean the charging contacts of the dock every month with a dry "
+                       "cloth and check that the cable is not damaged or bent anywhere.",
+                       new_x="LMARGIN", new_y="NEXT")
+    assert parse(bytes(pdf.output()), "dock.pdf", media.PDF).title == expected
