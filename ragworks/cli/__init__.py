@@ -9,9 +9,11 @@ from ragworks.cli.classifier import clf_app
 from ragworks.cli.common import _services, ingest_paths, routed_search, sample_corpus
 from ragworks.cli.evals import eval_app
 from ragworks.cli.experiments import exp_app
+from ragworks.cli.help import use_plain_placeholders
 from ragworks.cli.keys import keys_app
 from ragworks.cli.serving import ask, doctor, ingest, reindex, serve, worker
 
+use_plain_placeholders()
 app = typer.Typer(help="ragworks: ask questions over your own documents.", no_args_is_help=True)
 for command in (ingest, worker, reindex, ask, serve, doctor):
     app.command()(command)

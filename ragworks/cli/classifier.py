@@ -10,14 +10,16 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ragworks.cli.common import _services, out
+from ragworks.cli.common import AS_JSON, TENANT, _services, out
 
 clf_app = typer.Typer(help="Train and evaluate the query classifier.", no_args_is_help=True)
 
 
 @clf_app.command("eval")
-def classifier_eval(dataset: Path | None = typer.Option(None, exists=True, dir_okay=False),
-                    as_json: bool = typer.Option(False, "--json")) -> None:
+def classifier_eval(dataset: Path | None = typer.Option(
+                        None, exists=True, dir_okay=False,
+                        help="Also measure on this JSONL (with a category per line)."),
+                    as_json: bool = AS_JSON) -> None:
     """Accuracy and confusion matrix on the held-out split (and on a dataset if given)."""
     from ragworks.classify.model import QueryClassifier, confusion, load_examples, split
     from ragworks.evaluate.retrieval import load_dataset
@@ -52,7 +54,7 @@ def classifier_eval(dataset: Path | None = typer.Option(None, exists=True, dir_o
 def classifier_train(
     dataset: list[Path] = typer.Option([], exists=True, dir_okay=False,
                                        help="Labelled datasets (JSONL with category) to add."),
-    tenant: str = "default",
+    tenant: str = TENANT,
     ship: bool = typer.Option(False, help="Write the package's shipped default instead."),
 ) -> None:
     """Train on shipped examples + feedback corrections + datasets; keep it only if not worse.

@@ -27,6 +27,10 @@ def _console(stderr: bool = False) -> Console:
     return console
 
 
+#: options most commands share
+TENANT = typer.Option("default", help="The tenant (each tenant sees only its own data).")
+AS_JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
 out = _console()
 err = _console(stderr=True)
 

@@ -13,7 +13,7 @@ import typer
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
-from ragworks.cli.common import _services, err, ingest_paths, out, routed_search
+from ragworks.cli.common import AS_JSON, TENANT, _services, err, ingest_paths, out, routed_search
 
 if TYPE_CHECKING:
     from ragworks.errors import RagworksError
@@ -27,10 +27,15 @@ eval_app.add_typer(ds_app, name="dataset")
 
 
 @eval_app.command("retrieval")
-def eval_retrieval(dataset: Path = typer.Option(..., exists=True, dir_okay=False),
-                   as_json: bool = typer.Option(False, "--json"), tenant: str = "default",
-                   collection: str | None = None,
-                   modes: str = "lexical,dense,hybrid") -> None:
+def eval_retrieval(dataset: Path = typer.Option(
+                       ..., exists=True, dir_okay=False,
+                       help="JSONL: question, relevant_sources, category per line."),
+                   as_json: bool = AS_JSON, tenant: str = TENANT,
+                   collection: str | None = typer.Option(
+                       None, help="Search this collection only (default: all)."),
+                   modes: str = typer.Option(
+                       "lexical,dense,hybrid", help="Retrieval modes to measure, by comma.")
+                   ) -> None:
     """recall@5, MRR@10, nDCG@10 per retrieval mode, and classification accuracy.
 
     Every mode uses the same routing (multi-hop questions are split into
@@ -106,8 +111,10 @@ def _load_items(svc: Services, dataset: str, tenant: str) -> tuple[list[Item], s
 
 
 @ds_app.command("upload")
-def dataset_upload(file: Path = typer.Argument(..., exists=True, dir_okay=False),
-                   name: str = typer.Option(...), tenant: str = "default") -> None:
+def dataset_upload(file: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                               help="The JSONL file."),
+                   name: str = typer.Option(..., help="The dataset's name."),
+                   tenant: str = TENANT) -> None:
     """Store a JSONL dataset; new content under the same name becomes a new version."""
     from ragworks.evaluate.datasets import parse_jsonl
 
@@ -116,16 +123,17 @@ def dataset_upload(file: Path = typer.Argument(..., exists=True, dir_okay=False)
 
 
 @ds_app.command("list")
-def dataset_list(tenant: str = "default") -> None:
-
+def dataset_list(tenant: str = TENANT) -> None:
+    """The stored datasets with their versions and item counts."""
     sys.stdout.write(json.dumps(_services().datasets.all(tenant), indent=2) + "\n")
 
 
 @ds_app.command("from-traces")
-def dataset_from_traces(name: str = typer.Option(...), days: float = 7.0,
+def dataset_from_traces(name: str = typer.Option(..., help="The dataset's name."),
+                        days: float = typer.Option(7.0, help="How far back to look."),
                         all_answers: bool = typer.Option(
                             False, help="Every answered question, not only thumbs-down."),
-                        tenant: str = "default") -> None:
+                        tenant: str = TENANT) -> None:
     """A dataset of recent questions (by default: those that got a thumbs down)."""
 
     saved = _services().datasets.from_traces(
@@ -134,9 +142,12 @@ def dataset_from_traces(name: str = typer.Option(...), days: float = 7.0,
 
 
 @eval_app.command("import-beir")
-def eval_import_beir(folder: Path = typer.Argument(..., exists=True, file_okay=False),
-                     name: str = typer.Option(...), split: str = "test",
-                     tenant: str = "default") -> None:
+def eval_import_beir(folder: Path = typer.Argument(
+                         ..., exists=True, file_okay=False,
+                         help="A BEIR folder: corpus.jsonl, queries.jsonl, qrels/."),
+                     name: str = typer.Option(..., help="The dataset's name."),
+                     split: str = typer.Option("test", help="Which qrels/SPLIT.tsv to read."),
+                     tenant: str = TENANT) -> None:
     """Ingest a BEIR corpus (collection beir-NAME) and store its queries and qrels as NAME."""
     from ragworks.evaluate.datasets import read_beir
     from ragworks.usecases.ingesting import ingest_files
@@ -162,12 +173,13 @@ def eval_import_beir(folder: Path = typer.Argument(..., exists=True, file_okay=F
 
 
 @eval_app.command("run")
-def eval_run(dataset: str = typer.Option(..., help="JSONL file, or NAME[@VERSION]"),
+def eval_run(dataset: str = typer.Option(
+                 ..., help="JSONL file, or NAME\\[@VERSION] of a stored dataset"),
              variant: str | None = typer.Option(
                  None, help="Overrides as JSON, or EXPERIMENT_ID/VARIANT"),
              judge: str | None = typer.Option(
                  None, help="Also grade answers with an LLM judge: local:smollm2, openai:MODEL"),
-             tenant: str = "default", as_json: bool = typer.Option(False, "--json")) -> None:
+             tenant: str = TENANT, as_json: bool = AS_JSON) -> None:
     """Answer and score every item (progress bar); the run is stored for `eval compare`."""
     from ragworks.evaluate.judge import LLMJudge
     from ragworks.usecases import served_answerer
@@ -201,8 +213,10 @@ def eval_run(dataset: str = typer.Option(..., help="JSONL file, or NAME[@VERSION
 
 
 @eval_app.command("compare")
-def eval_compare(run_a: str, run_b: str, tenant: str = "default",
-                 as_json: bool = typer.Option(False, "--json")) -> None:
+def eval_compare(run_a: str = typer.Argument(..., help="The earlier run's id (A)."),
+                 run_b: str = typer.Argument(..., help="The run to compare with it (B)."),
+                 tenant: str = TENANT,
+                 as_json: bool = AS_JSON) -> None:
     """Per-metric deltas (b - a) with a paired t-test over the shared items."""
     from ragworks.evaluate.runs import compare
 
@@ -224,8 +238,10 @@ def eval_compare(run_a: str, run_b: str, tenant: str = "default",
 
 
 @eval_app.command("gate")
-def eval_gate(dataset: Path = typer.Option(..., exists=True, dir_okay=False),
-              baseline: Path = typer.Option(Path("evals/baseline.json")),
+def eval_gate(dataset: Path = typer.Option(..., exists=True, dir_okay=False,
+                                           help="JSONL of labelled questions."),
+              baseline: Path = typer.Option(Path("evals/baseline.json"),
+                                            help="The metrics to hold, with tolerances."),
               corpus: Path | None = typer.Option(
                   None, help="Ingest this folder into a fresh temporary data dir first."),
               update: bool = typer.Option(False, help="Write this run as the new baseline."),

@@ -8,13 +8,17 @@ import time
 import typer
 from rich.table import Table
 
-from ragworks.cli.common import _services, err, out
+from ragworks.cli.common import TENANT, _services, err, out
 
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 
 
 @keys_app.command("create")
-def keys_create(tenant: str = "default", scopes: str = "query,ingest", name: str = "cli") -> None:
+def keys_create(tenant: str = TENANT,
+                scopes: str = typer.Option(
+                    "query,ingest", help="By comma, of query, ingest, review (category "
+                    "corrections that train), admin."),
+                name: str = typer.Option("cli", help="A name to tell the key by.")) -> None:
     """Create an API key (printed once; only its hash is stored)."""
     svc = _services()
     key = svc.keys.create(tenant, [s.strip() for s in scopes.split(",") if s.strip()], name)
@@ -22,7 +26,7 @@ def keys_create(tenant: str = "default", scopes: str = "query,ingest", name: str
 
 
 @keys_app.command("list")
-def keys_list(tenant: str = "default") -> None:
+def keys_list(tenant: str = TENANT) -> None:
     """The tenant's keys: id, name, scopes, created (keys themselves are never stored)."""
     svc = _services()
     table = Table("id", "name", "scopes", "created")
@@ -34,7 +38,8 @@ def keys_list(tenant: str = "default") -> None:
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: str, tenant: str = "default") -> None:
+def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from keys list)."),
+                tenant: str = TENANT) -> None:
     """Revoke a key by its id (from `ragworks keys list`); its sessions end too."""
     from ragworks.errors import RagworksError
 

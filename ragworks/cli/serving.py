@@ -10,11 +10,10 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
-from ragworks.cli.common import _services, err, ingest_paths, out, sample_corpus
+from ragworks.cli.common import TENANT, _services, err, ingest_paths, out, sample_corpus
 from ragworks.settings import Settings
 
 COLLECTION = typer.Option("default", help="The collection the documents go into.")
-TENANT = typer.Option("default", help="The tenant (each tenant sees only its own data).")
 
 
 def ingest(paths: list[Path] = typer.Argument(..., metavar="PATH...",

@@ -184,3 +184,34 @@ def test_eval_run_says_which_answerer_it_used(data: Path) -> None:
     done = run(["eval", "run", "--dataset", ds], data)
     assert "answering with extractive (from RAGWORKS_LLM)" in done.stderr
     assert "answered by extractive" in done.stdout
+
+
+def test_help_reads_like_a_command_line(tmp_path: Path) -> None:
+    """Every command has a summary and every option a description; placeholders are the
+    conventional ones (TEXT, PATH..., INTEGER), never Python types, and flags show none."""
+    import typer
+
+    from ragworks.cli import app
+
+    missing = []
+
+    def walk(command, path: list[str]) -> None:  # type: ignore[no-untyped-def]
+        for name, sub in (getattr(command, "commands", None) or {}).items():
+            walk(sub, [*path, name])
+        if getattr(command, "commands", None):
+            return
+        if not (command.help or "").strip():
+            missing.append(" ".join(path) + ": no summary")
+        missing.extend(f"{' '.join(path)} {p.name}: no help" for p in command.params
+                       if p.name != "help" and not (getattr(p, "help", None) or "").strip())
+
+    walk(typer.main.get_command(app), [])
+    assert missing == []
+    for args, shown in ((["ingest", "--help"], "Usage: ragworks ingest [OPTIONS] PATH..."),
+                        (["ask", "--help"], "Usage: ragworks ask [OPTIONS] QUESTION"),
+                        (["eval", "run", "--help"], "NAME[@VERSION]"),
+                        (["serve", "--help"], "--port                       INTEGER")):
+        text = run(args, tmp_path).stdout
+        assert shown in text, text
+        for odd in ("<str>", "<bool>", "<list[", "{PATH", "<int>"):
+            assert odd not in text, (args, odd)
