@@ -74,6 +74,7 @@ def test_dashboard_draws_seeded_history_and_live_tiles_move(browser: Browser,
     expect(page.locator("#drift-topscore-bars .bar")).to_have_count(11)  # the distribution
     assert int(page.locator("#chart-shift").get_attribute("data-points") or 0) > 24
     expect(page.locator("#feedback li").first).to_contain_text("too short")
+    expect(page.locator("#feedback li .pill.down").first).to_have_text("▼ down")  # no emoji
     page.click(".range button[data-range='7d']")
     expect(page.locator("body")).to_have_attribute("data-series-range", "7d")
     assert int(page.locator("#chart-volume").get_attribute("data-points") or 0) > 100

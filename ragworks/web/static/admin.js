@@ -170,7 +170,7 @@
       `<li>${when(e.at)} · ${esc(e.who)} promoted <code>${esc(JSON.stringify(e.overrides))}</code>${e.experiment ? " from " + esc(e.experiment) + "/" + esc(e.variant) : ""}</li>`).join("")
       : '<li class="muted">No promotions yet: the configuration is the default.</li>';
     document.getElementById("feedback").innerHTML = fb.feedback.length ? fb.feedback.map((f) =>
-      `<li>${f.rating >= 0.5 ? "👍" : "👎"} <a href="/admin/traces/${esc(f.trace_id)}">${esc(f.question || f.trace_id)}</a>` +
+      `<li>${f.rating >= 0.5 ? '<span class="pill up">▲ up</span>' : '<span class="pill down">▼ down</span>'} <a href="/admin/traces/${esc(f.trace_id)}">${esc(f.question || f.trace_id)}</a>` +
       `${f.comment ? ' · “' + esc(f.comment) + '”' : ""}${f.corrected_category ? " · should be " + esc(f.corrected_category) : ""}</li>`).join("")
       : '<li class="muted">No feedback yet.</li>';
   }
