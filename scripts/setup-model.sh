@@ -10,7 +10,7 @@ key=$(sha256sum "$lock" | cut -c1-16)
 stamp=.venv/.model-$key
 if [ -f "$stamp" ]; then exit 0; fi
 wheelhouse=${RAGWORKS_WHEELHOUSE:-$HOME/.cache/ragworks/wheels}/$key
-pip=(.venv/bin/python -m pip -q --disable-pip-version-check)
+pip=(.venv/bin/python -m pip -qq --disable-pip-version-check)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 if ! ls "$wheelhouse"/llama_cpp_python-*.whl >/dev/null 2>&1; then

