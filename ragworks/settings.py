@@ -126,6 +126,10 @@ class Settings(BaseSettings):
         if self.max_in_flight is not None:
             return self.max_in_flight
         return 4 * len(os.sched_getaffinity(0))
+    ready_timeout_s: float = Field(
+        0.8, gt=0, le=30, description="RAGWORKS_READY_TIMEOUT_S: /readyz waits this long for "
+        "its checks; slower is 503 'too busy to check' (a health check's own timeout is "
+        "usually 1 s).")
     screen_passages: Literal["exclude", "off"] = Field(
         "exclude", description="RAGWORKS_SCREEN_PASSAGES: passages that try to instruct "
         "the model are kept out of answers (exclude) or used (off).")

@@ -27,7 +27,9 @@ def make_settings(tmp: Path, **overrides: object) -> Settings:
     base: dict[str, object] = {"env": "test", "data_dir": tmp, "llm": "extractive",
                                "embedder": "minilm", "bootstrap_api_key": "rw_test_admin_key",
                                # tests script bursts with one key; the quota has its own test
-                               "rate_limit_per_minute": 0}
+                               "rate_limit_per_minute": 0,
+                               # behaviour, not speed: a busy CI machine may take seconds
+                               "ready_timeout_s": 15.0}
     base.update(overrides)
     return Settings(**base)  # type: ignore[arg-type]
 

@@ -97,7 +97,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(InFlightLimit, limit=settings.in_flight_limit)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestContext, metrics=svc.metrics)
-    app.add_middleware(Probes, checks=lambda: readiness_checks(svc))  # outermost
+    app.add_middleware(Probes, checks=lambda: readiness_checks(svc),  # outermost
+                       wait_s=settings.ready_timeout_s)
     app.include_router(documents_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(query_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(traces_router, responses=api_errors.ERROR_RESPONSES)

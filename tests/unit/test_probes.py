@@ -12,14 +12,14 @@ from starlette.testclient import TestClient
 from ragworks.api.probes import Probes
 
 
-def _app(checks):  # type: ignore[no-untyped-def]
+def _app(checks, wait_s: float = 10.0):  # type: ignore[no-untyped-def]
     async def app(scope, receive, send):  # type: ignore[no-untyped-def]
         assert scope["type"] == "lifespan", "a probe reached the app"
         while (await receive())["type"] != "lifespan.shutdown":
             await send({"type": "lifespan.startup.complete"})
         await send({"type": "lifespan.shutdown.complete"})
 
-    return Probes(app, checks, wait_s=0.3)
+    return Probes(app, checks, wait_s=wait_s)  # generous: a busy machine is slow to start it
 
 
 def test_healthz_and_readyz_never_reach_the_app() -> None:
@@ -47,7 +47,7 @@ def test_checks_that_do_not_finish_in_time_answer_busy_and_are_not_started_twice
         release.wait(30)
         return {"embedder": "ok"}
 
-    with TestClient(_app(slow)) as c:
+    with TestClient(_app(slow, wait_s=0.3)) as c:
         for _ in range(3):  # each answers after wait_s, joining the one check running
             r = c.get("/readyz")
             assert r.status_code == 503 and "too busy to check" in r.json()["checks"]["checks"]
