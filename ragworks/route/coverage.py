@@ -115,16 +115,30 @@ def identifiers(question: str) -> list[str]:
     return [_norm(m.group().rstrip(".-")) for m in _IDENTIFIER.finditer(question)]
 
 
+def _shape(name: str) -> str:
+    """A pattern for the names of the same kind: e104 -> e\\d\\d\\d (E101, E999)."""
+    return "".join(r"\d" if ch.isdigit() else re.escape(ch) for ch in name)
+
+
+def _word(pattern: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])")
+
+
 def unmatched_identifiers(question: str, passages: Sequence[str]) -> list[str]:
-    """The question's names when none of them appears in any passage (else []).
+    """The question's names when none of them appears in any passage but a sibling does
+    (same letters, other digits); else [].
 
     "What does error E104 mean?" over passages on E101 and E102 is about something the
-    documents do not hold, however close the vectors are; an answer from them would be
-    about another code. One name found is enough ("R1 and R3": answer about R1)."""
+    documents do not hold, however close the vectors are: an answer from them would be
+    about another code. A name with no sibling in the passages (a ticket number pasted
+    into the question, ACME-42) decides nothing, and one name found is enough ("R1 and
+    R3": answer about R1)."""
     names = identifiers(question)
     if not names:
         return []
     text = " ".join(_norm(p) for p in passages)
-    if any(re.search(rf"(?<![a-z0-9]){re.escape(n)}(?![a-z0-9])", text) for n in names):
+    if any(_word(re.escape(n)).search(text) for n in names):
         return []
-    return names
+    if any(_word(_shape(n)).search(text) for n in names):
+        return names
+    return []

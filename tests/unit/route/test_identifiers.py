@@ -27,7 +27,11 @@ def test_a_name_no_passage_holds_is_unmatched() -> None:
                 "E102 means a wheel is blocked.", "Set the encoding to UTF-8 everywhere."]
     assert unmatched_identifiers("What does error E104 mean?", passages) == ["e104"]
     assert unmatched_identifiers("What does error E102 mean?", passages) == []
-    assert unmatched_identifiers("What does E10 mean?", passages) == ["e10"]  # not a prefix
+    assert unmatched_identifiers("What does E10 mean?", passages) == []  # no E-two-digits
+    assert unmatched_identifiers("What does E1012 mean?", passages) == []  # nor E-four
     assert unmatched_identifiers("How do I set utf8?", passages) == []  # spelled apart
     assert unmatched_identifiers("Compare E102 and E999", passages) == []  # one is enough
     assert unmatched_identifiers("How long is a guest code valid?", passages) == []
+    # a name with no sibling in the passages is not what the question is about
+    assert unmatched_identifiers("How long is a guest code valid? re ACME-42", passages) == []
+    assert unmatched_identifiers("Is UTF-7 supported?", passages) == ["utf7"]  # UTF-8 is
