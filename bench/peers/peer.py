@@ -3,7 +3,7 @@
 Runs inside the peer's own virtualenv (``.venv-peers/NAME``), imports nothing from
 ragworks, and speaks JSON lines on stdin/stdout:
 
-    python bench/peers/peer.py NAME DUMP_DIR N
+    python bench/peers/peer.py NAME DUMP_DIR N [QUERIES]
     -> {"ready": true, "build_s": ..., "rss_mb": ..., "rss_before_mb": ...}
     <- {"round": R}            (the orchestrator, whenever it is this peer's turn)
     -> {"round": R, "ms": [per-query milliseconds], "ranked": [[source, ...], ...]}
@@ -161,9 +161,24 @@ PEERS = {"ragworks": Ragworks, "llamaindex": LlamaIndex, "langchain": LangChain,
          "haystack": Haystack}
 
 
+#: what each system imports, loaded before memory is measured (the store's memory is
+#: what building it adds, not the library's code)
+MODULES = {"ragworks": ["ragworks.index.local", "ragworks.retrieve.retriever"],
+           "llamaindex": ["llama_index.core.schema", "llama_index.core.vector_stores"],
+           "langchain": ["langchain_core.vectorstores", "langchain_core.embeddings"],
+           "haystack": ["haystack", "haystack.document_stores.in_memory"]}
+
+
 def main() -> None:
+    import importlib
+
     name, dump, n = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+    queries_max = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    for module in MODULES[name]:
+        importlib.import_module(module)
     chunks, vectors, queries, qvecs = load(dump, n)
+    if queries_max:
+        queries, qvecs = queries[:queries_max], qvecs[:queries_max]
     before = rss_mb()
     t0 = time.perf_counter()
     peer = PEERS[name](chunks, vectors)

@@ -1,7 +1,7 @@
 """ragworks against LlamaIndex, LangChain and Haystack on the same chunks and vectors.
 
     bash bench/peers/setup.sh            # once: each peer in its own locked virtualenv
-    .venv/bin/python bench/peers/run.py [--sizes 2000,100000] [--rounds 5]
+    .venv/bin/python bench/peers/run.py [--sizes real,2000,100000] [--rounds 5]
 
 1. The real documentation set (``evals/realdocs/corpus``, 19 documents that ship on this
    kind of machine) is ingested by ragworks; its chunks, their vectors (MiniLM, as
@@ -87,12 +87,15 @@ def pct(values: list[float], p: float) -> float:
     return float(np.percentile(values, p))
 
 
-def measure(dump: Path, n: int, rounds: int, systems: list[str]) -> None:
+def measure(dump: Path, n: int, rounds: int, systems: list[str], queries_max: int) -> None:
     queries = [json.loads(x) for x in (dump / "queries.jsonl").read_text().splitlines()]
+    if queries_max:
+        queries = queries[:queries_max]
     procs, ready = {}, {}
     for name in systems:  # built one after the other: each build has the machine alone
         procs[name] = subprocess.Popen(
-            [str(python_of(name)), str(HERE / "peer.py"), name, str(dump), str(n)],
+            [str(python_of(name)), str(HERE / "peer.py"), name, str(dump), str(n),
+             str(queries_max)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
         ready[name] = json.loads(procs[name].stdout.readline())  # type: ignore[union-attr]
     times: dict[str, list[float]] = {name: [] for name in systems}
@@ -112,7 +115,8 @@ def measure(dump: Path, n: int, rounds: int, systems: list[str]) -> None:
     base = statistics.median(times["ragworks"])
     for name in systems:
         row: dict[str, Any] = {
-            "chunks": n, "system": name, "p50_ms": round(pct(times[name], 50), 3),
+            "chunks": n, "system": name, "queries": len(queries),
+            "p50_ms": round(pct(times[name], 50), 3),
             "p95_ms": round(pct(times[name], 95), 3),
             "p50_vs_ragworks": round(statistics.median(times[name]) / base, 1),
             "build_s": ready[name]["build_s"],
@@ -125,9 +129,13 @@ def measure(dump: Path, n: int, rounds: int, systems: list[str]) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="real,100000",
+    ap.add_argument("--sizes", default="real,2000,100000",
                     help="store sizes: 'real' (the real set's chunks) and/or numbers")
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=5,
+                    help="interleaved rounds; the first warms up and is not counted")
+    ap.add_argument("--large-queries", type=int, default=40,
+                    help="questions per round for stores over 10,000 chunks (the peers "
+                    "take up to a second a question there)")
     ap.add_argument("--systems", default=",".join(SYSTEMS))
     args = ap.parse_args()
     systems = [s for s in args.systems.split(",") if s]
@@ -140,7 +148,8 @@ def main() -> None:
         print(json.dumps({"dump": {"chunks": real, "questions": len(
             (dump / "queries.jsonl").read_text().splitlines())}}), flush=True)
         for size in args.sizes.split(","):
-            measure(dump, real if size == "real" else int(size), args.rounds, systems)
+            n = real if size == "real" else int(size)
+            measure(dump, n, args.rounds, systems, args.large_queries if n > 10_000 else 0)
 
 
 if __name__ == "__main__":
