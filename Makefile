@@ -1,5 +1,5 @@
 # The README's commands. Every target sets up .venv from the lock file first.
-.PHONY: setup setup-model demo doctor test test-fast lint bench eval-gate
+.PHONY: setup setup-model demo doctor test test-fast lint bench bench-peers eval-gate
 
 PORT ?= 3000
 export RAGWORKS_DATA_DIR ?= $(CURDIR)/data
@@ -38,6 +38,10 @@ lint: setup
 
 bench: setup
 	.venv/bin/python bench/run_all.py
+
+bench-peers: setup  ## ragworks against LlamaIndex, LangChain and Haystack (own venvs; ~20 min)
+	@bash bench/peers/setup.sh
+	.venv/bin/python bench/peers/run.py
 
 eval-gate: setup  ## the evaluation gate on the sample set and the real-documentation set
 	.venv/bin/ragworks eval gate --dataset evals/sample_qa.jsonl --baseline evals/baseline.json --corpus ragworks/samples/corpus

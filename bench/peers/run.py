@@ -1,5 +1,6 @@
 """ragworks against LlamaIndex, LangChain and Haystack on the same chunks and vectors.
 
+    make bench-peers                     # both steps below
     bash bench/peers/setup.sh            # once: each peer in its own locked virtualenv
     .venv/bin/python bench/peers/run.py [--sizes real,2000,100000] [--rounds 5]
 
@@ -14,9 +15,11 @@
 3. Rounds are interleaved: in each round every system answers every question from its
    precomputed vector, one system after the other, so load on the machine falls on all
    of them alike. Printed per size: p50/p95 per query, the ratio of each peer's p50 to
-   ragworks', build time, resident memory, and (at the real size) hit@5 and MRR@10 of the
-   gold source. ragworks runs its hybrid retrieval (BM25 + dense, fused); the peers their
-   default in-memory vector search.
+   ragworks', the time to build the store from the embedded chunks (ingestion without
+   parsing and embedding, which all would share), the process's resident memory with the
+   store built, and (at the real size) hit@5 and MRR@10 of the gold source. ragworks runs
+   its hybrid retrieval (BM25 + dense, fused); the peers their default in-memory vector
+   search.
 """
 
 from __future__ import annotations
@@ -120,7 +123,9 @@ def measure(dump: Path, n: int, rounds: int, systems: list[str], queries_max: in
             "p95_ms": round(pct(times[name], 95), 3),
             "p50_vs_ragworks": round(statistics.median(times[name]) / base, 1),
             "build_s": ready[name]["build_s"],
-            "store_mb": ready[name]["rss_mb"] - ready[name]["rss_before_mb"],
+            # the whole process once the store is built and the dump freed: the library
+            # and its store (a difference would count the dump one side frees and the
+            # other copies)
             "rss_mb": ready[name]["rss_mb"]}
         if n <= len((dump / "chunks.jsonl").read_text().splitlines()):
             row["hit@5"], row["mrr@10"] = (round(x, 3) for x in quality(ranked[name], queries))
