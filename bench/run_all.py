@@ -354,6 +354,73 @@ def bench_llama() -> None:
               f"tokens/s (last answer: {text[:60]!r})")
 
 
+def bench_engines(threads: int = 2, runs: int = 2) -> None:
+    """The demo's model on both engines it could run on: llama.cpp (the GGUF as it is)
+    and transformers (the same GGUF dequantised into torch), the same prompt and threads.
+    The faster one serves the demo."""
+    import gc
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    from ragworks.generate import Usage
+    from ragworks.generate.local_llama import LlamaChatModel, model_path
+
+    messages = [{"role": "system", "content": "Answer briefly from the context."},
+                {"role": "user", "content": "Context:\n[1] " + ("The dock needs a 230 volt "
+                 "socket and one metre of space. " * 12) + "\nQuestion: What socket?"}]
+    figures = {}
+    chat = LlamaChatModel("qwen2.5-1.5b", Settings().model_dir, threads=threads)
+    t0 = time.perf_counter()
+    chat.load()
+    load = time.perf_counter() - t0
+    ttft, rates = [], []
+    for _ in range(runs):
+        usage = Usage()
+        t = time.perf_counter()
+        "".join(chat.stream(messages, max_tokens=48, usage=usage))
+        dt = time.perf_counter() - t - (usage.first_token_ms or 0.0) / 1000
+        ttft.append(usage.first_token_ms or 0.0)
+        rates.append(usage.output_tokens / max(dt, 1e-6))
+    chat.close()
+    figures["llama.cpp"] = (load, statistics.median(ttft), statistics.median(rates),
+                            rss_mb())
+    del chat
+    gc.collect()
+    gguf = model_path("qwen2.5-1.5b", Settings().model_dir)
+    hf_logging.disable_progress_bar()
+    torch.set_num_threads(threads)
+    t0 = time.perf_counter()
+    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name,
+                                                 dtype=torch.float32).eval()
+    load = time.perf_counter() - t0
+    enc = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt",
+                                  return_dict=True)
+    ttft, rates = [], []
+    with torch.inference_mode():
+        for _ in range(runs):
+            t = time.perf_counter()
+            model.generate(**enc, max_new_tokens=1, do_sample=False)
+            first = time.perf_counter() - t
+            t = time.perf_counter()
+            out = model.generate(**enc, max_new_tokens=48, do_sample=False)
+            total = time.perf_counter() - t
+            new = int(out.shape[1] - enc["input_ids"].shape[1])
+            ttft.append(first * 1000)
+            rates.append(max(new - 1, 1) / max(total - first, 1e-6))
+    figures["transformers"] = (load, statistics.median(ttft), statistics.median(rates),
+                               rss_mb())
+    for engine, (load, first, rate, rss) in figures.items():
+        print(f"Qwen2.5-Coder-1.5B on {engine}, {threads} threads: load {load:.1f} s, time to "
+              f"first token {first:.0f} ms, decode {rate:.1f} tokens/s, peak RSS so far "
+              f"{rss:.0f} MB")
+    fast = max(figures, key=lambda e: figures[e][2])
+    other = min(figures, key=lambda e: figures[e][2])
+    print(f"decode: {fast} is {figures[fast][2] / figures[other][2]:.1f}x {other}")
+
+
 def bench_quality() -> None:
     """Answer quality, grounding, segmenters and real-set retrieval (their own scripts)."""
     import subprocess
@@ -371,7 +438,8 @@ def main() -> None:
     ap.add_argument("--traces", type=int, default=1_000_000,
                     help="traces in the store for the dashboard benchmark")
     ap.add_argument("--only", help="run one benchmark: ingestion, export, http, model, "
-                    "quality, retrieval, dashboard")
+                    "quality, retrieval, dashboard, engines (llama.cpp vs transformers: "
+                    "only by name)")
     ap.add_argument("--step", nargs=3, metavar=("FUNCTION", "PATH", "N"),
                     help="internal: run one step in this process")
     args = ap.parse_args()
@@ -386,10 +454,13 @@ def main() -> None:
              "quality": lambda tmp: bench_quality(),
              "retrieval": lambda tmp: bench_retrieval(tmp, [int(s) for s in
                                                            args.sizes.split(",")]),
-             "dashboard": lambda tmp: bench_dashboard(tmp, args.traces)}
+             "dashboard": lambda tmp: bench_dashboard(tmp, args.traces),
+             # several minutes and 6 GB for the dequantised model: asked for by name only
+             "engines": lambda tmp: bench_engines()}
     with tempfile.TemporaryDirectory() as d:
         for name, step in steps.items():
-            if (args.only and name != args.only) or (name == "model" and args.skip_model):
+            if (args.only and name != args.only) or (name == "model" and args.skip_model) \
+                    or (name == "engines" and args.only != "engines"):
                 continue
             step(Path(d))
 
