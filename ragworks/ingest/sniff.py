@@ -38,6 +38,28 @@ def _looks_binary(data: bytes) -> bool:
     return False
 
 
+#: what a file that is not a document often is: named by its first bytes
+_KNOWN_BINARY = (
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"), (b"GIF89a", "a GIF image"), (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"), (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"), (b"Rar!", "a RAR archive"),
+    (b"ID3", "an MP3 file"), (b"\xd0\xcf\x11\xe0", "an old Office file (.doc/.xls)"),
+)
+
+
+def _not_a_document(data: bytes, filename: str, ext: str) -> UnsupportedMedia:
+    """What to tell about binary content that no loader reads: what it is, if known."""
+    known = next((kind for magic, kind in _KNOWN_BINARY if data.startswith(magic)), None)
+    if known is not None:
+        named = f" although its name ends in {ext}" if ext in SUPPORTED_EXTENSIONS else ""
+        return UnsupportedMedia(f"{filename}: the content is {known}{named}; images, "
+                                "archives and audio are not read (there is no OCR): "
+                                "upload the document as PDF, DOCX, HTML, Markdown or text")
+    return UnsupportedMedia(f"{filename}: binary content of an unsupported type "
+                            f"(supported: {', '.join(SUPPORTED_EXTENSIONS)})")
+
+
 def sniff(data: bytes, filename: str) -> str:
     """Media type of ``data``; raises UnsupportedMedia when unsupported or mislabelled."""
     if not data:
@@ -54,10 +76,7 @@ def sniff(data: bytes, filename: str) -> str:
             raise UnsupportedMedia(f"{filename}: zip archive that is not a .docx document")
         media, family = DOCX, "docx"
     elif _looks_binary(data):
-        raise UnsupportedMedia(
-            f"{filename}: binary content of an unsupported type "
-            f"(supported: {', '.join(SUPPORTED_EXTENSIONS)})"
-        )
+        raise _not_a_document(data, filename, ext)
     else:
         family = "text"
         head = data[:200_000].decode("utf-8", "ignore")

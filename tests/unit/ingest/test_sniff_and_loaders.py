@@ -25,6 +25,18 @@ def test_content_decides_not_the_name() -> None:
         media.sniff(b"", "a.txt")
 
 
+@pytest.mark.parametrize(("data", "says"), [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "the content is a PNG image although its name "
+     "ends in .pdf; images, archives and audio are not read (there is no OCR)"),
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "the content is a JPEG image"),
+    (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "the content is a gzip archive")])
+def test_a_picture_or_archive_named_like_a_document_is_called_what_it_is(
+        data: bytes, says: str) -> None:
+    with pytest.raises(UnsupportedMedia, match=says.replace(".", r"\.").replace("(", r"\(")
+                       .replace(")", r"\)")):
+        media.sniff(data, "scan.pdf")
+
+
 def test_html_drops_scripts_and_navigation() -> None:
     parsed = parse(b"<html><head><title>T</title><script>evil()</script></head><body><nav>menu"
                    b"</nav><h1>Head</h1><p>Body text.</p></body></html>", "a.html", media.HTML)
