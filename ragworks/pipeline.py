@@ -105,8 +105,8 @@ class QueryPipeline:
                 best = max((h.dense for h in hits), default=0.0)
                 # a code or model the question names must be in a passage: close vectors
                 # about E101 do not answer a question about E104
-                unmatched = unmatched_identifiers(question, [h.chunk.embed_text
-                                                             for h in hits])
+                unmatched = unmatched_identifiers(question, (h.chunk.embed_text
+                                                             for h in hits))
                 covered = best >= threshold and not unmatched
                 if category == "chitchat" and not covered:
                     plan = self.planner.plan(question, "chitchat", confidence)

@@ -77,19 +77,20 @@ class DynamoTraceStore:
         t = trace.tenant
         sk = f"{trace.start:017.6f}#{trace.id}"
         summary = trace.summary()
+        observations = [o.to_dict() for o in trace.observations]  # once: packed and read
         head = {"pk": {"S": f"TR#{t}"}, "sk": {"S": sk}, "id": {"S": trace.id},
                 "name": {"S": trace.name}, "status": {"S": trace.status},
                 "category": {"S": trace.category}, "variant": {"S": trace.variant},
                 "start": _n(trace.start), "latency_ms": _n(trace.latency_ms),
                 "has_feedback": {"N": str(int(any(s.source == "user" for s in trace.scores)))},
                 "summary": {"S": json.dumps(summary, default=str)},
-                "obs": pack([o.to_dict() for o in trace.observations]),
+                "obs": pack(observations),
                 "expires_at": {"N": str(int(trace.start + self.retention_s))}}
         for attr, value in (("user_id", trace.user_id), ("session_id", trace.session_id),
                             ("text", searchable(summary))):
             if value:
                 head[attr] = {"S": value}
-        docs = retrieved_docs([o.to_dict() for o in trace.observations]) - {""}
+        docs = retrieved_docs(observations) - {""}
         if docs:  # found again by forget_document without unpacking every trace
             head["docs"] = {"SS": sorted(docs)}
         items = [head, {"pk": {"S": f"TRID#{t}#{trace.id}"}, "sk": {"S": "T"},

@@ -360,9 +360,10 @@ class SQLiteTraceStore:
             for trace_id in ids:
                 observations = [json.loads(r[0]) for r in conn.execute(
                     "SELECT data FROM observations WHERE trace_id=?", (trace_id,))]
-                if forget_in(observations, doc_id):
+                if forget_in(observations, doc_id):  # only the generations change
                     conn.executemany("UPDATE observations SET data=? WHERE id=?",
-                                     [(_json(o), o["id"]) for o in observations])
+                                     [(_json(o), o["id"]) for o in observations
+                                      if o.get("type") == "generation"])
                     changed += 1
             conn.execute("COMMIT")
         except BaseException:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -124,9 +124,10 @@ def _word(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9]){pattern}(?![a-z0-9])")
 
 
-def unmatched_identifiers(question: str, passages: Sequence[str]) -> list[str]:
+def unmatched_identifiers(question: str, passages: Iterable[str]) -> list[str]:
     """The question's names when none of them appears in any passage but a sibling does
-    (same letters, other digits); else [].
+    (same letters, other digits); else []. The passages are read only when the question
+    names something (a generator keeps the common case free).
 
     "What does error E104 mean?" over passages on E101 and E102 is about something the
     documents do not hold, however close the vectors are: an answer from them would be
