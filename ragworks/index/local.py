@@ -6,8 +6,9 @@ matrix are loaded from it at start. Every write also appends to a change log
 process' writes by replaying the few entries it has not seen: a query never waits
 for a whole reload (only a reader that fell more than ``KEEP_CHANGES`` entries
 behind loads afresh). Tenants and collections are held as integer codes, so a
-query's scope is one integer comparison per chunk. Search is brute force over
-float32 vectors.
+query's scope is one integer comparison per chunk. The dense arm scans 8-bit (or, in
+large scopes, 1-bit) codes of the vectors held in memory (``dense.DenseCodes``); the
+float32 vectors are read back with the hits' rows, so every dense score is exact.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import ctypes
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
 
+from ragworks.index.dense import DenseCodes
 from ragworks.index.lexical import BM25
 from ragworks.models import Chunk, Hit, Scope, content_hash, embed_text
 from ragworks.storage.sqlite import SQLiteFile, rollback
@@ -92,6 +95,30 @@ class _Codes:
         return np.fromiter((self.code(v) for v in values), dtype=np.int32)
 
 
+class _Readers:
+    """Searches share the dense codes; a change to them waits until no search reads them."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._reading = 0
+
+    def enter(self) -> None:
+        with self._cond:
+            self._reading += 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self._reading -= 1
+            if not self._reading:
+                self._cond.notify_all()
+
+    @contextmanager
+    def changing(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._reading)
+            yield
+
+
 class LocalChunkIndex:
     def __init__(self, path: str | Path, dim: int) -> None:
         self.dir = Path(path)
@@ -100,6 +127,8 @@ class LocalChunkIndex:
         self._db_path = self.dir / "chunks.db"
         self._db = SQLiteFile(self._db_path, MIGRATIONS)
         self._lock = threading.RLock()
+        self._readers = _Readers()  # entered under _lock, so no change starts in between
+        self._masks: dict[tuple[str, str | None, int], np.ndarray] = {}  # scope -> rows
         self._seq = -1  # the last change-log entry applied in memory; -1: nothing loaded
         self.full_loads = 0
         self._catch_up()
@@ -124,36 +153,38 @@ class LocalChunkIndex:
                 else:
                     self._replay(conn, self._seq)
                 self._seq = int(newest)
+                self._masks = {}
             finally:
                 conn.execute("COMMIT")
 
     def _load(self, conn: sqlite3.Connection) -> None:
         self.full_loads += 1
-        n = int(conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
         self._ids: list[str] = []
         self._id_set: set[str] = set()
         self._tenant_codes, self._collection_codes = _Codes(), _Codes()
         self._docs = _objects([])
         self._tenants = np.zeros(0, dtype=np.int32)
         self._collections = np.zeros(0, dtype=np.int32)
-        self._vectors = np.zeros((n, self.dim), dtype=np.float32)  # filled in place below
+        dense = DenseCodes(self.dim)
         self._bm25 = BM25()
-        docs, tenants, collections, texts = [], [], [], []
+        docs, tenants, collections, texts, blobs = [], [], [], [], []
         # Streamed in row order: never all rows (texts and blobs) in memory at once.
-        for i, row in enumerate(conn.execute(f"{_LOAD} ORDER BY rowid")):
+        for row in conn.execute(f"{_LOAD} ORDER BY rowid"):
             self._ids.append(row[0])
             docs.append(row[1])
             tenants.append(row[2])
             collections.append(row[3])
-            self._vectors[i] = np.frombuffer(row[7], dtype=np.float32)
+            blobs.append(row[7])
             texts.append(embed_text(row[4], row[5], row[6]))
             if len(texts) == 2000:
                 self._bm25.add(texts)
-                texts = []
-            if i % 25000 == 24999:
-                self._bm25.compact()
+                dense.add(np.frombuffer(b"".join(blobs), dtype=np.float32))
+                texts, blobs = [], []
         self._bm25.add(texts)
+        dense.add(np.frombuffer(b"".join(blobs), dtype=np.float32))
         self._bm25.compact()
+        with self._readers.changing():
+            self._dense = dense
         self._id_set = set(self._ids)
         self._docs = _objects(docs)
         self._tenants = self._tenant_codes.codes(tenants)
@@ -186,8 +217,8 @@ class LocalChunkIndex:
             [self._tenants, self._tenant_codes.codes(r[2] for r in rows)])
         self._collections = np.concatenate(
             [self._collections, self._collection_codes.codes(r[3] for r in rows)])
-        vectors = np.frombuffer(b"".join(r[7] for r in rows), dtype=np.float32)
-        self._vectors = np.vstack([self._vectors, vectors.reshape(len(rows), self.dim)])
+        with self._readers.changing():
+            self._dense.add(np.frombuffer(b"".join(r[7] for r in rows), dtype=np.float32))
         self._bm25.add([embed_text(r[4], r[5], r[6]) for r in rows])
 
     def _drop(self, tenant: str, doc_id: str) -> None:
@@ -202,7 +233,8 @@ class LocalChunkIndex:
         self._docs = self._docs[keep]
         self._tenants = self._tenants[keep]
         self._collections = self._collections[keep]
-        self._vectors = self._vectors[keep]
+        with self._readers.changing():
+            self._dense.keep(keep)
         self._bm25.keep(keep)
 
     def _write(self, statements: Callable[[sqlite3.Connection], T]) -> T:
@@ -265,49 +297,69 @@ class LocalChunkIndex:
                timings: dict[str, tuple[float, float]] | None = None) -> list[Hit]:
         with self._lock:
             self._catch_up()
-            ids, vectors, bm25 = self._ids, self._vectors, self._bm25
+            ids, dense = self._ids, self._dense
             mask = self._scope_mask(scope)
             t0 = time.time()
-            lexical = bm25.scores(query, mask)
-        if not mask.any():
-            return []
-        in_scope = np.flatnonzero(mask)
-        lex_top = _top(lexical, in_scope, n, positive_only=True)
-        t1 = time.time()
-        dense = vectors @ np.asarray(vector, dtype=np.float32)
-        dense_top = _top(dense, in_scope, n)
+            lexical = self._bm25.scores(  # merges added rows lazily: locked
+                query, mask, scope_key=(scope.tenant, scope.collection, self._seq))
+            self._readers.enter()  # the codes' positions stay put until leave()
+        try:
+            if not mask.any():
+                return []
+            lex_top = _top(lexical, np.flatnonzero(lexical > 0), n)
+            t1 = time.time()
+            dense_top = dense.search(vector, mask, n)
+        finally:
+            self._readers.leave()
+        lex_ids = [ids[p] for p in lex_top]
+        dense_ids = [ids[p] for p in dense_top]
+        lex_score = {ids[p]: float(lexical[p]) for p in lex_top}
+        rows = self._fetch(list(dict.fromkeys(dense_ids + lex_ids)))
+        query_vector = np.asarray(vector, dtype=np.float32)
+        cosine = {i: float(np.frombuffer(v, dtype=np.float32) @ query_vector)
+                  for i, (_, v) in rows.items()}
+        # The codes chose twice the candidates; their exact cosines choose and order n.
+        dense_ids = sorted((i for i in dense_ids if i in rows), key=lambda i: -cosine[i])[:n]
         if timings is not None:
             timings["lexical"] = (t0, t1)
             timings["dense"] = (t1, time.time())
-        lex_rank = {int(p): r for r, p in enumerate(lex_top, 1)}
-        dense_rank = {int(p): r for r, p in enumerate(dense_top, 1)}
-        positions = list(dict.fromkeys([*dense_top.tolist(), *lex_top.tolist()]))
-        chunks = self._fetch([ids[p] for p in positions])
+        lex_rank = {i: r for r, i in enumerate(lex_ids, 1)}
+        dense_rank = {i: r for r, i in enumerate(dense_ids, 1)}
         hits = []
-        for p in positions:
-            chunk = chunks.get(ids[p])
-            if chunk is None:  # deleted by another process between reads
+        for i in dict.fromkeys(dense_ids + lex_ids):
+            if i not in rows:  # deleted by another process between reads
                 continue
-            hits.append(Hit(chunk=chunk, lexical=float(lexical[p]), dense=float(dense[p]),
-                            lexical_rank=lex_rank.get(p), dense_rank=dense_rank.get(p)))
+            hits.append(Hit(chunk=rows[i][0], lexical=lex_score.get(i, 0.0), dense=cosine[i],
+                            lexical_rank=lex_rank.get(i), dense_rank=dense_rank.get(i)))
         return hits
 
     def _scope_mask(self, scope: Scope) -> np.ndarray:
+        """The rows inside scope, computed once per change (held for a few scopes)."""
+        key = (scope.tenant, scope.collection, self._seq)
+        mask = self._masks.get(key)
+        if mask is None:
+            if len(self._masks) >= 16:
+                self._masks.pop(next(iter(self._masks)))
+            mask = self._masks[key] = self._new_scope_mask(scope)
+        return mask
+
+    def _new_scope_mask(self, scope: Scope) -> np.ndarray:
         tenant = self._tenant_codes.of.get(scope.tenant, -1)
         mask = self._tenants == tenant
         if scope.collection is not None:
             mask &= self._collections == self._collection_codes.of.get(scope.collection, -1)
         return mask
 
-    def _fetch(self, chunk_ids: Sequence[str]) -> dict[str, Chunk]:
-        out: dict[str, Chunk] = {}
+    def _fetch(self, chunk_ids: Sequence[str]) -> dict[str, tuple[Chunk, bytes]]:
+        """The chunks with these ids, each with its float32 vector as stored."""
+        out: dict[str, tuple[Chunk, bytes]] = {}
         for i in range(0, len(chunk_ids), 500):
             part = list(chunk_ids[i:i + 500])
             marks = ",".join("?" * len(part))
             for row in self._conn().execute(
-                f"SELECT {_COLS} FROM chunks WHERE id IN ({marks})", part
+                f"SELECT {_COLS}, vector FROM chunks WHERE id IN ({marks})", part
             ):
-                out[row[0]] = _chunk(row)
+                out[row[0]] = (_chunk(row[:-1]), row[-1])
         return out
 
     def chunks_of(self, tenant: str, doc_id: str) -> list[Chunk]:
@@ -341,13 +393,9 @@ class LocalChunkIndex:
         self._db.close()
 
 
-def _top(scores: np.ndarray, candidates: np.ndarray, n: int,
-         positive_only: bool = False) -> np.ndarray:
+def _top(scores: np.ndarray, candidates: np.ndarray, n: int) -> np.ndarray:
     """Positions of the n best scores among candidates, best first."""
     sub = scores[candidates]
-    if positive_only:
-        keep = sub > 0
-        candidates, sub = candidates[keep], sub[keep]
     if len(sub) > n:
         part = np.argpartition(-sub, n - 1)[:n]
         candidates, sub = candidates[part], sub[part]

@@ -1,3 +1,5 @@
+import random
+
 import numpy as np
 
 from ragworks.index.lexical import BM25, tokenize
@@ -56,3 +58,26 @@ def test_empty_documents_anywhere() -> None:
     idx.add([""])
     scores = idx.scores("battery")
     assert len(scores) == 4 and scores[1] > 0 and scores[[0, 2, 3]].max() == 0
+
+
+def test_batches_merged_at_any_time_give_the_matrix_one_batch_gives() -> None:
+    """Postings are written straight to their place when batches merge: merging after
+    every batch, now and then, or once, and deleting between, all score alike."""
+    rng = random.Random(0)
+    words = [f"w{i}" for i in range(300)]
+    texts = [" ".join(rng.choices(words, k=rng.randint(0, 30))) for _ in range(1500)]
+    texts[5] = texts[700] = ""  # documents without a term
+    once, often = BM25(), BM25()
+    once.add(texts)
+    for i in range(0, 1500, 137):
+        often.add(texts[i:i + 137])
+        if i % 3 == 0:
+            often.compact()
+    for query in ("w1 w2", "w299", "w5 w5 w17 w250"):
+        assert np.allclose(once.scores(query), often.scores(query))
+    keep = np.arange(1500) % 4 != 1
+    once.keep(keep)
+    fresh = BM25()
+    fresh.add([t for t, k in zip(texts, keep, strict=True) if k])
+    assert np.allclose(once.scores("w1 w2"), fresh.scores("w1 w2"))
+    assert once.scores("w1 w2").max() > 0
