@@ -170,11 +170,14 @@ class Services:
         """A write to storage failed (disk full, read-only): readiness says so for a while."""
         self.__dict__["_write_failure"] = (time.time(), cause)
 
-    def write_health(self, within_s: float = 30.0) -> str:
-        """"ok", or why storage writes are failing (a recent failure, or a failed probe)."""
+    def write_health(self, within_s: float = 30.0, probe: bool = True) -> str:
+        """"ok", or why storage writes are failing (a recent failure, or, when ``probe``,
+        a failed probe write)."""
         failed = self.__dict__.get("_write_failure")
         if failed is not None and time.time() - failed[0] < within_s:
             return f"error: {failed[1]}"
+        if not probe:
+            return "ok"
         try:
             self.alerts.rows.acquire("readiness-probe", f"probe:{id(self)}", 1.0, time.time())
         except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
@@ -392,6 +395,9 @@ class Services:
     def tracer(self) -> Tracer:
         tracer = Tracer(self.traces, make_export(self.settings))
         tracer.on_store_failure = self.write_failed
+        tracer.writes_failing = lambda: self.write_health(probe=False) != "ok"
+        if isinstance(self.traces, SQLiteTraceStore):
+            self.traces.on_write_failure = tracer.store_failed
         return tracer
 
     @cached_property

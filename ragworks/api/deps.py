@@ -17,6 +17,26 @@ def services(request: Request) -> Services:
     return request.app.state.services
 
 
+async def services_dep(request: Request) -> Services:
+    """``services`` as a dependency: async, so FastAPI does not hop to a thread for it."""
+    return request.app.state.services
+
+
+async def caller(request: Request) -> Principal:
+    """``principal`` as a dependency. The body gate has usually authenticated already;
+    only a key or session still to look up goes to a thread (it reads the record store)."""
+    if getattr(request.state, "principal", None) is None:
+        await anyio.to_thread.run_sync(authenticate, request)
+    return principal(request)
+
+
+async def admin_caller(request: Request) -> Principal:
+    """``admin_principal`` as a dependency (see ``caller``)."""
+    who = await caller(request)
+    who.require("admin")
+    return who
+
+
 def principal(request: Request) -> Principal:
     """The caller: an API key (Authorization: Bearer, or X-API-Key), else a login session.
     Resolved once per request (the body limit's gate may have done it already)."""

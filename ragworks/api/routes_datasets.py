@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
-from ragworks.api.deps import admin_principal, services
+from ragworks.api.deps import admin_caller, services_dep
 from ragworks.auth import Principal
 from ragworks.services import Services
 
@@ -27,8 +27,8 @@ class FromTraces(BaseModel):
 
 
 @router.post("", status_code=201)
-def upload(body: DatasetUpload, response: Response, who: Principal = Depends(admin_principal),
-           svc: Services = Depends(services)) -> dict:
+def upload(body: DatasetUpload, response: Response, who: Principal = Depends(admin_caller),
+           svc: Services = Depends(services_dep)) -> dict:
     """Same content again: 200 and the existing version; new content: a new version."""
     saved = svc.datasets.save(who.tenant, body.name, body.items)
     if not saved["new"]:
@@ -37,14 +37,14 @@ def upload(body: DatasetUpload, response: Response, who: Principal = Depends(adm
 
 
 @router.get("")
-def list_datasets(who: Principal = Depends(admin_principal),
-                  svc: Services = Depends(services)) -> dict:
+def list_datasets(who: Principal = Depends(admin_caller),
+                  svc: Services = Depends(services_dep)) -> dict:
     return {"datasets": svc.datasets.all(who.tenant)}
 
 
 @router.post("/from-traces", status_code=201)
-def from_traces(body: FromTraces, who: Principal = Depends(admin_principal),
-                svc: Services = Depends(services)) -> dict:
+def from_traces(body: FromTraces, who: Principal = Depends(admin_caller),
+                svc: Services = Depends(services_dep)) -> dict:
     """Questions of recent traces (by default only those rated thumbs down)."""
     return svc.datasets.from_traces(
         who.tenant, body.name, time.time() - body.days * 86400,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from ragworks.api.deps import principal, services
+from ragworks.api.deps import caller, services_dep
 from ragworks.api.schemas import MAX_OFFSET, DocumentList, IngestResponse
 from ragworks.auth import Principal
 from ragworks.errors import BadInput, EmptyDocument, NotFound, PayloadTooLarge
@@ -38,8 +38,8 @@ class QueuedUpload(BaseModel):
 async def upload(response: Response, file: UploadFile = File(...),
                  collection: str = Form("default"),
                  background: bool = Query(False, description="queue it for `ragworks worker`"),
-                 who: Principal = Depends(principal),
-                 svc: Services = Depends(services)) -> IngestResponse | QueuedUpload:
+                 who: Principal = Depends(caller),
+                 svc: Services = Depends(services_dep)) -> IngestResponse | QueuedUpload:
     """Upload one file (txt, md, html, pdf, docx). 200 when the same content is there already.
 
     With ``?background=true`` the file is stored and queued (202); a worker ingests it:
@@ -75,8 +75,8 @@ async def upload(response: Response, file: UploadFile = File(...),
 @router.get("", response_model=DocumentList)
 def list_documents(collection: str | None = None, limit: int = Query(100, ge=1, le=1000),
                    offset: int = Query(0, ge=0, le=MAX_OFFSET),
-                   who: Principal = Depends(principal),
-                   svc: Services = Depends(services)) -> DocumentList:
+                   who: Principal = Depends(caller),
+                   svc: Services = Depends(services_dep)) -> DocumentList:
     who.require("query")
     docs = svc.records.list_documents(who.tenant, collection, limit, offset)
     return DocumentList(documents=list(docs), total=svc.records.count_documents(
@@ -84,8 +84,8 @@ def list_documents(collection: str | None = None, limit: int = Query(100, ge=1, 
 
 
 @router.get("/{doc_id}")
-def get_document(doc_id: str, who: Principal = Depends(principal),
-                 svc: Services = Depends(services)) -> dict:
+def get_document(doc_id: str, who: Principal = Depends(caller),
+                 svc: Services = Depends(services_dep)) -> dict:
     who.require("query")
     doc = svc.records.get_document(who.tenant, doc_id)
     if doc is None:
@@ -95,7 +95,7 @@ def get_document(doc_id: str, who: Principal = Depends(principal),
 
 
 @router.delete("/{doc_id}", response_model=Document)
-def delete_document(doc_id: str, who: Principal = Depends(principal),
-                    svc: Services = Depends(services)) -> Document:
+def delete_document(doc_id: str, who: Principal = Depends(caller),
+                    svc: Services = Depends(services_dep)) -> Document:
     who.require("ingest")
     return svc.ingestor.delete(who.tenant, doc_id)

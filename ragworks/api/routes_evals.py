@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from ragworks.api.deps import admin_principal, services
+from ragworks.api.deps import admin_caller, services_dep
 from ragworks.auth import Principal
 from ragworks.errors import BadInput, NotFound
 from ragworks.evaluate.runs import compare
@@ -26,8 +26,8 @@ class RunRequest(BaseModel):
 
 
 @router.post("/runs", status_code=202)
-def start_run(body: RunRequest, who: Principal = Depends(admin_principal),
-              svc: Services = Depends(services)) -> dict:
+def start_run(body: RunRequest, who: Principal = Depends(admin_caller),
+              svc: Services = Depends(services_dep)) -> dict:
     """Queue a run; follow it at /api/v1/jobs/{id} (done of total, then its run_id). The
     stored run is the result."""
     name, _, version = body.dataset.partition("@")
@@ -49,20 +49,21 @@ def start_run(body: RunRequest, who: Principal = Depends(admin_principal),
 
 
 @router.get("/jobs")
-def list_jobs(who: Principal = Depends(admin_principal),
-              svc: Services = Depends(services)) -> dict:
+def list_jobs(who: Principal = Depends(admin_caller),
+              svc: Services = Depends(services_dep)) -> dict:
     """Evaluation jobs (the same records as /api/v1/jobs, of kind eval_run)."""
     return {"jobs": jobs.listing(svc, who.tenant, "eval_run")}
 
 
 @router.get("/jobs/{job_id}")
-def get_job(job_id: str, who: Principal = Depends(admin_principal),
-            svc: Services = Depends(services)) -> dict:
+def get_job(job_id: str, who: Principal = Depends(admin_caller),
+            svc: Services = Depends(services_dep)) -> dict:
     return jobs.follow(svc, who.tenant, job_id, "eval_run")
 
 
 @router.get("/runs")
-def list_runs(who: Principal = Depends(admin_principal), svc: Services = Depends(services)) -> dict:
+def list_runs(who: Principal = Depends(admin_caller),
+              svc: Services = Depends(services_dep)) -> dict:
     return {"runs": svc.runs.all(who.tenant)}
 
 
@@ -74,15 +75,15 @@ def _run(svc: Services, tenant: str, run_id: str) -> dict[str, Any]:
 
 
 @router.get("/runs/{run_id}")
-def get_run(run_id: str, who: Principal = Depends(admin_principal),
-            svc: Services = Depends(services)) -> dict:
+def get_run(run_id: str, who: Principal = Depends(admin_caller),
+            svc: Services = Depends(services_dep)) -> dict:
     return _run(svc, who.tenant, run_id)
 
 
 @router.get("/compare")
 def compare_runs(a: str = Query(...), b: str = Query(...),
-                 who: Principal = Depends(admin_principal),
-                 svc: Services = Depends(services)) -> dict:
+                 who: Principal = Depends(admin_caller),
+                 svc: Services = Depends(services_dep)) -> dict:
     """Per metric: means of A and B, delta (B - A) and a paired t-test p-value."""
     return {"a": a, "b": b, "metrics": compare(_run(svc, who.tenant, a),
                                                _run(svc, who.tenant, b))}

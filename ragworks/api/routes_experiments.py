@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from ragworks.api.deps import admin_principal, services
+from ragworks.api.deps import admin_caller, services_dep
 from ragworks.auth import Principal
 from ragworks.services import Services
 
@@ -32,45 +32,45 @@ class Promotion(BaseModel):
 
 
 @router.post("", status_code=201)
-def create(spec: ExperimentSpec, who: Principal = Depends(admin_principal),
-           svc: Services = Depends(services)) -> dict:
+def create(spec: ExperimentSpec, who: Principal = Depends(admin_caller),
+           svc: Services = Depends(services_dep)) -> dict:
     return svc.experiments.create(who.tenant, spec.model_dump())
 
 
 @router.get("")
-def list_experiments(who: Principal = Depends(admin_principal),
-                     svc: Services = Depends(services)) -> dict:
+def list_experiments(who: Principal = Depends(admin_caller),
+                     svc: Services = Depends(services_dep)) -> dict:
     return {"experiments": svc.experiments.store.all(who.tenant),
             "active_config": svc.experiments.store.active_config(who.tenant),
             "config_history": svc.experiments.store.config_history(who.tenant)}
 
 
 @router.get("/{exp_id}")
-def get(exp_id: str, who: Principal = Depends(admin_principal),
-        svc: Services = Depends(services)) -> dict:
+def get(exp_id: str, who: Principal = Depends(admin_caller),
+        svc: Services = Depends(services_dep)) -> dict:
     return svc.experiments.get(who.tenant, exp_id)
 
 
 @router.post("/{exp_id}/start")
-def start(exp_id: str, who: Principal = Depends(admin_principal),
-          svc: Services = Depends(services)) -> dict:
+def start(exp_id: str, who: Principal = Depends(admin_caller),
+          svc: Services = Depends(services_dep)) -> dict:
     return svc.experiments.start(who.tenant, exp_id)
 
 
 @router.post("/{exp_id}/stop")
-def stop(exp_id: str, who: Principal = Depends(admin_principal),
-         svc: Services = Depends(services)) -> dict:
+def stop(exp_id: str, who: Principal = Depends(admin_caller),
+         svc: Services = Depends(services_dep)) -> dict:
     return svc.experiments.stop(who.tenant, exp_id)
 
 
 @router.get("/{exp_id}/results")
-def results(exp_id: str, who: Principal = Depends(admin_principal),
-            svc: Services = Depends(services)) -> dict:
+def results(exp_id: str, who: Principal = Depends(admin_caller),
+            svc: Services = Depends(services_dep)) -> dict:
     return svc.experiments.results(who.tenant, exp_id)
 
 
 @router.post("/{exp_id}/promote")
-def promote(exp_id: str, body: Promotion, who: Principal = Depends(admin_principal),
-            svc: Services = Depends(services)) -> dict:
+def promote(exp_id: str, body: Promotion, who: Principal = Depends(admin_caller),
+            svc: Services = Depends(services_dep)) -> dict:
     """Make the variant's overrides the tenant's default configuration (recorded)."""
     return svc.experiments.promote(who.tenant, exp_id, body.variant, f"key:{who.key_name}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
-from ragworks.api.deps import principal, services
+from ragworks.api.deps import caller, services_dep
 from ragworks.auth import Principal
 from ragworks.feedback.service import Feedback, normalise
 from ragworks.services import Services
@@ -25,8 +25,8 @@ class FeedbackRequest(BaseModel):
 
 
 @router.post("/feedback", status_code=201)
-def give_feedback(body: FeedbackRequest, response: Response, who: Principal = Depends(principal),
-                  svc: Services = Depends(services)) -> dict:
+def give_feedback(body: FeedbackRequest, response: Response, who: Principal = Depends(caller),
+                  svc: Services = Depends(services_dep)) -> dict:
     """One feedback per (trace, user): a second one updates the first (200)."""
     who.require("query")
     if body.corrected_category is not None:

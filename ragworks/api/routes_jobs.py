@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
-from ragworks.api.deps import principal, services
+from ragworks.api.deps import caller, services_dep
 from ragworks.auth import Principal
 from ragworks.services import Services
 from ragworks.usecases import jobs
@@ -18,7 +18,7 @@ _SCOPE = {"ingest": "ingest", "eval_run": "admin", "alerts": "admin", "retention
 
 @router.get("")
 def list_jobs(kind: str | None = Query(None, description="ingest, eval_run, alerts, retention"),
-              who: Principal = Depends(principal), svc: Services = Depends(services)) -> dict:
+              who: Principal = Depends(caller), svc: Services = Depends(services_dep)) -> dict:
     """The caller's tenant's latest jobs that its scopes may see, newest first."""
     def may_see(job: dict) -> bool:
         return _SCOPE.get(job["kind"], "admin") in who.scopes or "admin" in who.scopes
@@ -27,8 +27,8 @@ def list_jobs(kind: str | None = Query(None, description="ingest, eval_run, aler
 
 
 @router.get("/{job_id}")
-def get_job(job_id: str, who: Principal = Depends(principal),
-            svc: Services = Depends(services)) -> dict:
+def get_job(job_id: str, who: Principal = Depends(caller),
+            svc: Services = Depends(services_dep)) -> dict:
     """queued -> running (done of total) -> done (with its result) or failed (the error)."""
     job = jobs.follow(svc, who.tenant, job_id)
     who.require(_SCOPE.get(job["kind"], "admin"))

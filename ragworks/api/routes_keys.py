@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from ragworks.api.deps import admin_principal, services
+from ragworks.api.deps import admin_caller, services_dep
 from ragworks.auth import SCOPES, Principal
 from ragworks.errors import BadInput
 from ragworks.services import Services
@@ -19,15 +19,15 @@ class NewKey(BaseModel):
 
 
 @router.get("")
-def list_keys(who: Principal = Depends(admin_principal),
-              svc: Services = Depends(services)) -> dict:
+def list_keys(who: Principal = Depends(admin_caller),
+              svc: Services = Depends(services_dep)) -> dict:
     """The tenant's keys by id, name and scopes (a key itself is shown only once)."""
     return {"keys": svc.keys.list(who.tenant)}
 
 
 @router.post("", status_code=201)
-def create_key(body: NewKey, who: Principal = Depends(admin_principal),
-               svc: Services = Depends(services)) -> dict:
+def create_key(body: NewKey, who: Principal = Depends(admin_caller),
+               svc: Services = Depends(services_dep)) -> dict:
     """A new key for the caller's tenant; the answer is the only time it is shown."""
     try:
         key = svc.keys.create(who.tenant, body.scopes, body.name)
@@ -38,7 +38,7 @@ def create_key(body: NewKey, who: Principal = Depends(admin_principal),
 
 
 @router.delete("/{key_id}")
-def revoke_key(key_id: str, who: Principal = Depends(admin_principal),
-               svc: Services = Depends(services)) -> dict:
+def revoke_key(key_id: str, who: Principal = Depends(admin_caller),
+               svc: Services = Depends(services_dep)) -> dict:
     """Revoke a key: requests with it and login sessions made with it stop at once."""
     return svc.keys.revoke(who.tenant, key_id)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from ragworks.api.deps import services
+from ragworks.api.deps import services_dep
 from ragworks.services import Services
 
 router = APIRouter()
@@ -38,7 +38,7 @@ def favicon() -> Response:
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics(request: Request, svc: Services = Depends(services)) -> Response:
+def metrics(request: Request, svc: Services = Depends(services_dep)) -> Response:
     """Prometheus metrics (totals across tenants): with RAGWORKS_METRICS_TOKEN set, for
     'Authorization: Bearer <token>'; without it, for loopback callers only."""
     token = svc.settings.metrics_token

@@ -6,10 +6,10 @@ import json
 from collections.abc import Iterator
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from ragworks import usecases
-from ragworks.api.deps import principal, services
+from ragworks.api.deps import caller, services_dep
 from ragworks.api.routes_documents import check_collection
 from ragworks.api.schemas import QueryRequest, QueryResponse
 from ragworks.auth import Principal
@@ -26,8 +26,8 @@ def _sse(event: str, data: object) -> str:
 
 
 @router.post("/query", response_model=QueryResponse)
-def query(body: QueryRequest, request: Request, who: Principal = Depends(principal),
-          svc: Services = Depends(services)) -> QueryResponse | StreamingResponse:
+def query(body: QueryRequest, request: Request, who: Principal = Depends(caller),
+          svc: Services = Depends(services_dep)) -> Response:
     """Answer a question from the caller's tenant's documents, with citations."""
     who.require("query")
     asking = Asking(tenant=who.tenant,
@@ -40,7 +40,10 @@ def query(body: QueryRequest, request: Request, who: Principal = Depends(princip
 
     if not body.stream:
         answer = usecases.answer(svc, body.question, asking, started=started)
-        return QueryResponse.of(answer, body.include_hits)
+        # serialised once, here: returned as a model, it would be dumped, validated
+        # against response_model again and dumped once more
+        return Response(QueryResponse.of(answer, body.include_hits).model_dump_json(),
+                        media_type="application/json")
     # the question is checked before the stream starts: a bad one is a 4xx, not an event
     validate_question(body.question, svc.settings.max_question_chars)
 

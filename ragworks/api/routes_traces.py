@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query
 
-from ragworks.api.deps import admin_principal, services
+from ragworks.api.deps import admin_caller, services_dep
 from ragworks.api.schemas import MAX_EPOCH, MAX_OFFSET
 from ragworks.auth import Principal
 from ragworks.errors import NotFound
@@ -34,8 +34,8 @@ def list_traces(since: float | None = Query(None, ge=0, le=MAX_EPOCH,
                                            description="the users' rating"),
                 limit: int = Query(50, ge=1, le=500),
                 offset: int = Query(0, ge=0, le=MAX_OFFSET),
-                who: Principal = Depends(admin_principal),
-                svc: Services = Depends(services)) -> dict:
+                who: Principal = Depends(admin_caller),
+                svc: Services = Depends(services_dep)) -> dict:
     """Traces of the caller's tenant, newest first, filtered and paginated."""
     f = TraceFilter(since=since, until=until, category=category, variant=variant,
                     status=status, has_feedback=has_feedback, min_latency_ms=min_latency_ms,
@@ -46,8 +46,8 @@ def list_traces(since: float | None = Query(None, ge=0, le=MAX_EPOCH,
 
 
 @router.get("/{trace_id}")
-def get_trace(trace_id: str, who: Principal = Depends(admin_principal),
-              svc: Services = Depends(services)) -> dict:
+def get_trace(trace_id: str, who: Principal = Depends(admin_caller),
+              svc: Services = Depends(services_dep)) -> dict:
     """One trace with its observation tree (by parent_id) and scores."""
     trace = svc.traces.get_trace(who.tenant, trace_id)
     if trace is None:

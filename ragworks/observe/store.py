@@ -84,7 +84,11 @@ def _removed(value: Any) -> bool:
 
 class TraceStore(Protocol):
     # -- writes
-    def save_trace(self, trace: Trace) -> None: ...
+    def save_trace(self, trace: Trace, wait: bool = True) -> None:
+        """Store a finished trace. ``wait=False`` lets a store write it on a thread of its
+        own (the request does not wait); every later call on the store sees it all the
+        same. A failure then reaches ``on_write_failure`` instead of the caller."""
+        ...
 
     def add_scores(self, tenant: str, scores: Sequence[Score], roll_up: bool = True) -> None: ...
 

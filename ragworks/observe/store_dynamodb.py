@@ -73,7 +73,8 @@ class DynamoTraceStore:
     def _put(self, item: dict[str, Any]) -> None:
         self.db.put_item(TableName=self.table, Item=item)
 
-    def save_trace(self, trace: Trace) -> None:
+    def save_trace(self, trace: Trace, wait: bool = True) -> None:
+        """Written at once whatever ``wait`` says (DynamoDB takes concurrent writes)."""
         t = trace.tenant
         sk = f"{trace.start:017.6f}#{trace.id}"
         summary = trace.summary()

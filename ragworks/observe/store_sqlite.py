@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import structlog
 
 from ragworks.observe.model import Score, Trace
 from ragworks.observe.rollups import WIDTHS, Cell, score_points, trace_points, traffic
@@ -17,6 +21,9 @@ from ragworks.observe.store import RollupRow, TraceFilter, forget_in, search_wor
 from ragworks.storage.sqlite import SQLiteFile, rollback
 
 __all__ = ["SQLiteTraceStore", "TraceFilter"]
+
+log = structlog.get_logger(__name__)
+WRITE_BEHIND = 256  # traces waiting for the writer thread at most; more are written at once
 
 
 def _json(value: Any) -> str:
@@ -41,39 +48,114 @@ class SQLiteTraceStore:
         #: experiments, alerts)
         self.db = path if isinstance(path, SQLiteFile) else SQLiteFile(path)
         self.path = self.db.path
+        # traces saved with wait=False, written in order by one thread, several a transaction
+        self._waiting: deque[Trace] = deque()
+        self._writing = 0  # taken off _waiting, not yet committed
+        self._cond = threading.Condition()
+        self._writer: threading.Thread | None = None
+        #: traces handed to the writer that it could not store (their ids were handed out)
+        self.lost = 0
+        #: told the cause when the writer fails (readiness listens)
+        self.on_write_failure: Callable[[str], None] | None = None
 
     def _conn(self) -> sqlite3.Connection:
         return self.db.conn()
 
     def flush(self) -> None:
-        """Nothing is buffered: every write is in the file when it returns."""
+        """Wait until every trace saved with wait=False is written (or failed)."""
+        self._settle()
+
+    def _settle(self, timeout_s: float = 60.0) -> None:
+        """Reads and other writes first wait for the traces still being written: whoever
+        got a trace id sees that trace, in this process."""
+        if self._writer is None:
+            return
+        with self._cond:
+            self._cond.wait_for(lambda: not self._waiting and not self._writing, timeout_s)
 
     def _tx(self) -> sqlite3.Connection:
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         return conn
 
-    def save_trace(self, trace: Trace) -> None:
-        """Store a finished trace and add it to the rollups, in one transaction."""
+    def save_trace(self, trace: Trace, wait: bool = True) -> None:
+        """Store a finished trace and add it to the rollups, in one transaction; with
+        ``wait=False`` on the writer thread, unless ``WRITE_BEHIND`` traces wait already."""
+        if not wait:
+            with self._cond:
+                if len(self._waiting) + self._writing < WRITE_BEHIND:
+                    self._waiting.append(trace)
+                    if self._writer is None:
+                        self._writer = threading.Thread(target=self._write_behind,
+                                                         name="trace-writer", daemon=True)
+                        self._writer.start()
+                        atexit.register(self._settle, 10.0)  # a clean exit loses none
+                    self._cond.notify_all()
+                    return
+        self._settle()  # in order after the traces already waiting
+        self._commit([trace])
+
+    def _write_behind(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: bool(self._waiting))
+                batch = list(self._waiting)
+                self._waiting.clear()
+                self._writing = len(batch)
+            try:
+                self._write_batch(batch)
+            finally:
+                with self._cond:
+                    self._writing = 0
+                    self._cond.notify_all()
+
+    def _write_batch(self, batch: list[Trace]) -> None:
+        """One transaction for the batch; if it fails, each trace alone (one bad trace
+        does not cost the others)."""
+        try:
+            self._commit(batch)
+            return
+        except Exception as exc:  # noqa: BLE001 - reported below
+            if len(batch) == 1:
+                self._lost(batch[0], exc)
+                return
+        for trace in batch:
+            try:
+                self._commit([trace])
+            except Exception as exc:  # noqa: BLE001 - reported
+                self._lost(trace, exc)
+
+    def _lost(self, trace: Trace, exc: Exception) -> None:
+        self.lost += 1
+        cause = f"{type(exc).__name__}: {exc}"
+        log.error("trace_store_failed", trace_id=trace.id, error=cause, written_behind=True)
+        if self.on_write_failure is not None:
+            self.on_write_failure(cause)
+
+    def _commit(self, traces: Sequence[Trace]) -> None:
         conn = self._tx()
         try:
-            conn.execute(
-                "INSERT OR REPLACE INTO traces (id, tenant, name, start, latency_ms, status, "
-                "category, variant, user_id, session_id, has_feedback, summary) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (trace.id, trace.tenant, trace.name, trace.start, trace.latency_ms,
-                 trace.status, trace.category, trace.variant, trace.user_id, trace.session_id,
-                 int(any(s.source == "user" for s in trace.scores)), _json(trace.summary())))
-            conn.executemany("INSERT OR REPLACE INTO observations VALUES (?,?,?)",
-                             [(o.id, trace.id, _json(o.to_dict())) for o in trace.observations])
-            self._insert_scores(conn, trace.tenant, trace.scores)
-            self._roll_up(conn, trace.tenant, trace.start, trace_points(trace))
-            if trace.query_vector is not None and traffic(trace) == "production":
-                self._add_vector(conn, trace.tenant, trace.start, trace.query_vector)
+            for trace in traces:
+                self._insert_trace(conn, trace)
             conn.execute("COMMIT")
         except BaseException:
             rollback(conn)
             raise
+
+    def _insert_trace(self, conn: sqlite3.Connection, trace: Trace) -> None:
+        conn.execute(
+            "INSERT OR REPLACE INTO traces (id, tenant, name, start, latency_ms, status, "
+            "category, variant, user_id, session_id, has_feedback, summary) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (trace.id, trace.tenant, trace.name, trace.start, trace.latency_ms,
+             trace.status, trace.category, trace.variant, trace.user_id, trace.session_id,
+             int(any(s.source == "user" for s in trace.scores)), _json(trace.summary())))
+        conn.executemany("INSERT OR REPLACE INTO observations VALUES (?,?,?)",
+                         [(o.id, trace.id, _json(o.to_dict())) for o in trace.observations])
+        self._insert_scores(conn, trace.tenant, trace.scores)
+        self._roll_up(conn, trace.tenant, trace.start, trace_points(trace))
+        if trace.query_vector is not None and traffic(trace) == "production":
+            self._add_vector(conn, trace.tenant, trace.start, trace.query_vector)
 
     def add_scores(self, tenant: str, scores: Sequence[Score], roll_up: bool = True) -> None:
         """Scores that arrive later (feedback, evaluations), rolled up at their own time.
@@ -81,6 +163,7 @@ class SQLiteTraceStore:
         An update of earlier scores (same ids) passes ``roll_up=False`` so that the
         rollups do not count it twice.
         """
+        self._settle()
         conn = self._tx()
         try:
             self._insert_scores(conn, tenant, scores)
@@ -122,6 +205,7 @@ class SQLiteTraceStore:
     def query_vectors(self, tenant: str, since: float,
                       until: float | None = None) -> list[tuple[int, int, np.ndarray]]:
         """(hour, count, sum of query embeddings) rows, oldest first."""
+        self._settle()
         rows = self._conn().execute(
             "SELECT hour, count, sum FROM query_vectors WHERE tenant=? AND hour>=? AND hour<? "
             "ORDER BY hour", (tenant, int(since // 3600) * 3600, until or 1e12)).fetchall()
@@ -148,6 +232,7 @@ class SQLiteTraceStore:
     def upsert_feedback(self, tenant: str, trace_id: str, user_id: str,
                         fields: dict[str, Any]) -> bool:
         """Insert or update one user's feedback on a trace; True when it is new."""
+        self._settle()
         now = time.time()
         conn = self._tx()
         try:
@@ -170,6 +255,7 @@ class SQLiteTraceStore:
         return not exists
 
     def get_feedback(self, tenant: str, trace_id: str, user_id: str) -> dict[str, Any] | None:
+        self._settle()
         row = self._conn().execute(
             "SELECT trace_id, user_id, rating, rating_kind, comment, corrected_category, "
             "expected_sources, created_at, updated_at FROM feedback "
@@ -185,6 +271,7 @@ class SQLiteTraceStore:
     def get_trace(self, tenant: str, trace_id: str,
                   light: bool = False) -> dict[str, Any] | None:
         """The trace with its observations and scores (``light``: the summary alone)."""
+        self._settle()
         conn = self._conn()
         row = conn.execute("SELECT summary, has_feedback, rating FROM traces "
                            "WHERE tenant=? AND id=?", (tenant, trace_id)).fetchone()
@@ -204,6 +291,7 @@ class SQLiteTraceStore:
 
     def list_traces(self, tenant: str, f: TraceFilter, limit: int = 50,
                     offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        self._settle()
         where: list[str] = ["tenant=?"]
         args: list[Any] = [tenant]
         for column, op, value in (
@@ -243,6 +331,7 @@ class SQLiteTraceStore:
     def rollups(self, tenant: str, series_prefix: str, since: float,
                 until: float | None = None) -> list[dict[str, Any]]:
         """Rollup rows of every series starting with ``series_prefix``, oldest first."""
+        self._settle()
         args: list[Any] = [tenant, series_prefix + "%", int(since // 60) * 60]
         sql = ("SELECT series, minute, count, sum, min, max, buckets FROM rollups "
                "WHERE tenant=? AND series LIKE ? AND minute >= ?")
@@ -259,6 +348,7 @@ class SQLiteTraceStore:
         """(series, time, count, sum, min, max, buckets) of a time range whose series start
         with one of the prefixes: one query on the (tenant, time, series) index, the
         series filtered here (cheaper than one range scan per prefix)."""
+        self._settle()
         table, column, width, index = (("rollups_hour", "hour", 3600, "rollups_hour_time")
                                        if hourly else
                                        ("rollups", "minute", 60, "rollups_tenant_time"))
@@ -276,6 +366,7 @@ class SQLiteTraceStore:
 
     def recent_feedback(self, tenant: str, limit: int = 20) -> list[dict[str, Any]]:
         """The latest feedback with its question and answer."""
+        self._settle()
         rows = self._conn().execute(
             "SELECT f.trace_id, f.rating, f.rating_kind, f.comment, f.corrected_category, "
             "f.updated_at, t.summary FROM feedback f LEFT JOIN traces t ON t.id = f.trace_id "
@@ -292,6 +383,7 @@ class SQLiteTraceStore:
 
     def corrections(self, tenant: str) -> list[tuple[str, str]]:
         """(question, corrected category) from every feedback that corrected a category."""
+        self._settle()
         rows = self._conn().execute(
             "SELECT f.corrected_category, t.summary FROM feedback f JOIN traces t "
             "ON t.id = f.trace_id WHERE f.tenant=? AND f.corrected_category IS NOT NULL",
@@ -306,6 +398,7 @@ class SQLiteTraceStore:
     def answered(self, tenant: str, since: float, until: float | None = None,
                  thumbs_down_only: bool = True) -> list[dict[str, Any]]:
         """Summaries of answered queries in a time range (only thumbs-down ones, by default)."""
+        self._settle()
         sql = ("SELECT DISTINCT t.summary FROM traces t JOIN scores s ON s.trace_id = t.id "
                "WHERE t.tenant=? AND t.name='query' AND t.start >= ?")
         args: list[Any] = [tenant, since]
@@ -318,12 +411,14 @@ class SQLiteTraceStore:
 
     def variant_rows(self, tenant: str, exp_id: str) -> list[tuple[str, float, str]]:
         """(variant, latency_ms, summary json) of every query trace in the experiment."""
+        self._settle()
         return [(r[0].split("/", 1)[1], r[1], r[2]) for r in self._conn().execute(
             "SELECT variant, latency_ms, summary FROM traces WHERE tenant=? AND variant >= ? "
             "AND variant < ? AND name='query'", (tenant, exp_id + "/", exp_id + "0"))]
 
     def variant_scores(self, tenant: str, exp_id: str, name: str) -> list[tuple[str, float]]:
         """(variant, value) of every score of that name on the experiment's traces."""
+        self._settle()
         return [(r[0].split("/", 1)[1], json.loads(r[1])["value"]) for r in self._conn().execute(
             "SELECT t.variant, s.data FROM scores s JOIN traces t ON t.id = s.trace_id "
             "WHERE t.tenant=? AND t.variant >= ? AND t.variant < ? AND s.name=?",
@@ -332,6 +427,7 @@ class SQLiteTraceStore:
     def delete_traces_before(self, before: float) -> int:
         """Retention: drop traces (with observations, scores and feedback, whose comments
         and user ids are personal data) that started before."""
+        self._settle()
         conn = self._tx()
         try:
             ids = [r[0] for r in conn.execute("SELECT id FROM traces WHERE start < ?",
@@ -349,6 +445,7 @@ class SQLiteTraceStore:
         return len(ids)
 
     def forget_document(self, tenant: str, doc_id: str) -> int:
+        self._settle()
         needle = '%"doc_id":' + _like(_json(doc_id)) + "%"
         conn = self._tx()
         try:
@@ -372,4 +469,5 @@ class SQLiteTraceStore:
         return changed
 
     def close(self) -> None:
+        self._settle()
         self.db.close()

@@ -9,6 +9,7 @@ its rollups) locally and hands it to the background exporters.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -30,6 +31,10 @@ class Tracer:
         self.store_failures = 0
         #: told the cause when a trace could not be stored (readiness listens)
         self.on_store_failure: Callable[[str], None] | None = None
+        #: whether storage writes are failing lately: then a trace is written before its
+        #: id is handed out, so an unstored trace's id is not; else the store may write
+        #: it on its own thread (the request does not wait for it)
+        self.writes_failing: Callable[[], bool] = lambda: False
 
     def start(self, name: str, tenant: str, **fields: Any) -> TraceRecorder:
         rec = TraceRecorder(name, tenant, **fields)
@@ -43,17 +48,23 @@ class Tracer:
             trace.status, trace.status_message = status, message[:500]
         if self.store is not None:
             try:
-                self.store.save_trace(trace)
+                self.store.save_trace(trace, wait=self.writes_failing())
             except Exception as exc:  # noqa: BLE001 - tracing must not fail the request
-                self.store_failures += 1
                 rec.stored = False  # the caller must not hand out this trace's id
-                log.error("trace_store_failed", error=f"{type(exc).__name__}: {exc}")
-                if self.on_store_failure is not None:
-                    self.on_store_failure(f"{type(exc).__name__}: {exc}")
-        trace.query_vector = None  # stored for drift; never sent to the export process
+                self.store_failed(f"{type(exc).__name__}: {exc}")
+        # the query vector is stored for drift, never sent to the export process; the
+        # stored trace may still be being written, so the export gets a copy without it
+        trace = dataclasses.replace(trace, query_vector=None)
         if self.export is not None:
             self.export.submit(trace)
         return trace
+
+    def store_failed(self, cause: str) -> None:
+        """A trace could not be stored (here, or on the store's own writer thread)."""
+        self.store_failures += 1
+        log.error("trace_store_failed", error=cause)
+        if self.on_store_failure is not None:
+            self.on_store_failure(cause)
 
     def add_scores(self, tenant: str, scores: Sequence[Score], roll_up: bool = True) -> None:
         """Scores for an already finished trace (feedback, evaluations): stored, rolled up
