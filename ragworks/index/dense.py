@@ -28,13 +28,57 @@ import numpy as np
 SEGMENT_ROWS = 250_000  # rows per scanned segment; segments are scanned side by side
 SEARCH_THREADS = 2  # threads that scan segments (faiss releases the GIL while scanning)
 OVERSAMPLE = 2  # candidates returned per result asked for, for the exact re-scoring
+BINARY_FROM = 400_000  # scopes this large scan 1-bit codes first, then 8-bit candidates
+BINARY_CANDIDATES = 5_000  # nearest by Hamming distance, re-ranked by their 8-bit codes
 
 faiss.omp_set_num_threads(1)  # one query scans on one thread; queries run side by side
 _pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="dense-scan")
 
 
+class _Segment:
+    """Up to SEGMENT_ROWS consecutive rows: their 8-bit codes and their sign bits."""
+
+    def __init__(self, dim: int) -> None:
+        self.dim = dim
+        self.int8 = faiss.IndexScalarQuantizer(
+            dim, faiss.ScalarQuantizer.QT_8bit_direct_signed, faiss.METRIC_INNER_PRODUCT)
+        self.bits = faiss.IndexBinaryFlat(_bit_dim(dim))
+
+    @property
+    def rows(self) -> int:
+        return int(self.int8.ntotal)
+
+    def add(self, scaled: np.ndarray) -> None:
+        self.int8.add(scaled)
+        self.bits.add(_sign_bits(scaled))
+
+    def remove(self, rows: np.ndarray) -> None:
+        self.int8.remove_ids(faiss.IDSelectorBatch(rows))
+        self.bits.remove_ids(faiss.IDSelectorBatch(rows))
+
+    def scan(self, scope: np.ndarray, query: np.ndarray, want: int,
+             binary: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``want`` best rows inside scope by 8-bit score: every code scanned, or,
+        with ``binary`` > 0, the ``binary`` nearest by sign bits re-ranked by code."""
+        params = faiss.SearchParameters()
+        bitmap = np.packbits(scope, bitorder="little")
+        params.sel = faiss.IDSelectorBitmap(len(scope), faiss.swig_ptr(bitmap))
+        if not binary:
+            scores, rows = self.int8.search(query, min(want, int(scope.sum())), params=params)
+            keep = rows[0] >= 0
+            return scores[0][keep], rows[0][keep]
+        _, near = self.bits.search(_sign_bits(query), binary, params=params)
+        near = near[0][near[0] >= 0]
+        codes = np.asarray(faiss.rev_swig_ptr(self.int8.codes.data(), self.rows * self.dim))
+        # QT_8bit_direct_signed keeps x + 128 in a byte
+        scores = (codes.reshape(self.rows, self.dim)[near].astype(np.float32) - 128) @ query[0]
+        best = np.argsort(-scores, kind="stable")[:want]
+        return scores[best], near[best]
+
+
 class DenseCodes:
-    """8-bit copies of the vectors, one row per index row, searched within a scope."""
+    """8-bit copies of the vectors (and their sign bits), one row per index row, searched
+    within a scope."""
 
     def __init__(self, dim: int) -> None:
         self.dim = dim
@@ -42,24 +86,22 @@ class DenseCodes:
         # span five of those each way, and the rare larger component is clipped (the
         # exact re-scoring makes up for it).
         self.scale = 127 * math.sqrt(dim) / 5
-        self._segments: list[faiss.IndexScalarQuantizer] = []
+        self._segments: list[_Segment] = []
 
     def __len__(self) -> int:
-        return sum(int(s.ntotal) for s in self._segments)
+        return sum(s.rows for s in self._segments)
 
     def nbytes(self) -> int:
-        return len(self) * self.dim
+        return len(self) * (self.dim + _bit_dim(self.dim) // 8)
 
     def add(self, vectors: np.ndarray) -> None:
         vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
         start = 0
         while start < len(vectors):
-            if not self._segments or self._segments[-1].ntotal >= SEGMENT_ROWS:
-                self._segments.append(faiss.IndexScalarQuantizer(
-                    self.dim, faiss.ScalarQuantizer.QT_8bit_direct_signed,
-                    faiss.METRIC_INNER_PRODUCT))
+            if not self._segments or self._segments[-1].rows >= SEGMENT_ROWS:
+                self._segments.append(_Segment(self.dim))
             last = self._segments[-1]
-            end = start + min(SEGMENT_ROWS - int(last.ntotal), 20_000)  # bounded temporaries
+            end = start + min(SEGMENT_ROWS - last.rows, 20_000)  # bounded temporaries
             last.add(self._scaled(vectors[start:end]))
             start = end
 
@@ -67,30 +109,38 @@ class DenseCodes:
         """Keep the rows where mask is True; later rows move down, as the index's do."""
         offset = 0
         for segment in self._segments:
-            size = int(segment.ntotal)
+            size = segment.rows
             gone = np.flatnonzero(~mask[offset:offset + size]).astype(np.int64)
             if len(gone):
-                segment.remove_ids(faiss.IDSelectorBatch(gone))
+                segment.remove(gone)
             offset += size
-        self._segments = [s for s in self._segments if s.ntotal] or self._segments[:1]
+        self._segments = [s for s in self._segments if s.rows] or self._segments[:1]
 
     def search(self, vector: np.ndarray, scope: np.ndarray, n: int) -> np.ndarray:
         """Positions of the ``OVERSAMPLE * n`` rows inside scope (a boolean mask, one entry
         per row) whose codes score highest, best first; the caller re-scores them."""
         want = OVERSAMPLE * n
         query = self._scaled(np.asarray(vector, dtype=np.float32).reshape(1, self.dim))
-        jobs: list[tuple[faiss.IndexScalarQuantizer, np.ndarray, int]] = []
-        offset = 0
+        jobs: list[tuple[_Segment, np.ndarray, int, int]] = []
+        offset, total = 0, int(scope.sum())
         for segment in self._segments:
-            size = int(segment.ntotal)
-            part = scope[offset:offset + size]
-            if part.any():
-                jobs.append((segment, part, offset))
-            offset += size
+            part = scope[offset:offset + segment.rows]
+            inside = int(part.sum())
+            if inside:
+                # a large scope: each segment's share of the Hamming candidates
+                binary = 0 if total < BINARY_FROM else \
+                    max(want, -(-BINARY_CANDIDATES * inside // total))
+                jobs.append((segment, part, offset, binary))
+            offset += segment.rows
         if not jobs or want <= 0:
             return np.zeros(0, dtype=np.int64)
-        found = [_scan(*jobs[0], query, want)] if len(jobs) == 1 else \
-            list(_pool.map(lambda job: _scan(job[0], job[1], job[2], query, want), jobs))
+
+        def scan(job: tuple[_Segment, np.ndarray, int, int]) -> tuple[np.ndarray, np.ndarray]:
+            segment, part, start, binary = job
+            scores, rows = segment.scan(part, query, want, binary)
+            return scores, rows + start
+
+        found = [scan(jobs[0])] if len(jobs) == 1 else list(_pool.map(scan, jobs))
         scores = np.concatenate([s for s, _ in found])
         rows = np.concatenate([r for _, r in found])
         return rows[np.argsort(-scores, kind="stable")[:want]]
@@ -99,11 +149,13 @@ class DenseCodes:
         return np.clip(np.rint(vectors * self.scale), -127, 127).astype(np.float32)
 
 
-def _scan(segment: faiss.IndexScalarQuantizer, scope: np.ndarray, offset: int,
-          query: np.ndarray, want: int) -> tuple[np.ndarray, np.ndarray]:
-    params = faiss.SearchParameters()
-    bitmap = np.packbits(scope, bitorder="little")
-    params.sel = faiss.IDSelectorBitmap(len(scope), faiss.swig_ptr(bitmap))
-    scores, rows = segment.search(query, min(want, int(scope.sum())), params=params)
-    keep = rows[0] >= 0
-    return scores[0][keep], rows[0][keep] + offset
+def _bit_dim(dim: int) -> int:
+    return (dim + 7) // 8 * 8
+
+
+def _sign_bits(vectors: np.ndarray) -> np.ndarray:
+    dim = vectors.shape[1]
+    bits = vectors > 0
+    if dim % 8:
+        bits = np.pad(bits, ((0, 0), (0, _bit_dim(dim) - dim)))
+    return np.packbits(bits, axis=1)

@@ -18,8 +18,8 @@ def _unit(n: int, dim: int, seed: int = 0) -> np.ndarray:
 
 def _clustered(n: int, dim: int, seed: int = 0) -> np.ndarray:
     """Groups of near neighbours, as embeddings of passages on shared topics are."""
+    centers = np.random.default_rng(0).standard_normal((150, dim)).astype(np.float32)
     rng = np.random.default_rng(seed)
-    centers = rng.standard_normal((max(n // 20, 1), dim)).astype(np.float32)
     v = centers[rng.integers(0, len(centers), n)] + 0.9 * rng.standard_normal((n, dim))
     return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
 
@@ -37,10 +37,15 @@ def _nearest(codes: DenseCodes, vectors: np.ndarray, q: np.ndarray, scope: np.nd
     return candidates[np.argsort(-(vectors[candidates] @ q))][:n]
 
 
-@pytest.mark.parametrize("segment_rows", [250_000, 700], ids=["one segment", "segments"])
-def test_the_nearest_rows_in_scope_match_exact_search(segment_rows: int,
+@pytest.mark.parametrize(("segment_rows", "binary_from"),
+                         [(250_000, 10**9), (700, 10**9), (250_000, 100), (700, 100)],
+                         ids=["8-bit scan", "8-bit scan in segments", "1-bit then 8-bit",
+                              "1-bit then 8-bit in segments"])
+def test_the_nearest_rows_in_scope_match_exact_search(segment_rows: int, binary_from: int,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dense, "SEGMENT_ROWS", segment_rows)
+    monkeypatch.setattr(dense, "BINARY_FROM", binary_from)
+    monkeypatch.setattr(dense, "BINARY_CANDIDATES", 600)
     vectors = _clustered(3000, 64)
     queries = _clustered(40, 64, seed=1)
     codes = DenseCodes(64)
@@ -60,8 +65,9 @@ def test_a_scope_of_one_row_finds_that_row_and_nothing_else(monkeypatch: pytest.
     vectors = _unit(500, 12)
     scope = np.zeros(500, dtype=bool)
     scope[417] = True
-    for segment_rows in (250_000, 100):
+    for segment_rows, binary_from in ((250_000, 10**9), (100, 10**9), (100, 1)):
         monkeypatch.setattr(dense, "SEGMENT_ROWS", segment_rows)
+        monkeypatch.setattr(dense, "BINARY_FROM", binary_from)
         codes = DenseCodes(12)
         codes.add(vectors)
         assert codes.search(vectors[3], scope, 5).tolist() == [417]
