@@ -19,7 +19,7 @@ def services(request: Request) -> Services:
 
 async def services_dep(request: Request) -> Services:
     """``services`` as a dependency: async, so FastAPI does not hop to a thread for it."""
-    return request.app.state.services
+    return services(request)
 
 
 async def caller(request: Request) -> Principal:
@@ -31,7 +31,8 @@ async def caller(request: Request) -> Principal:
 
 
 async def admin_caller(request: Request) -> Principal:
-    """``admin_principal`` as a dependency (see ``caller``)."""
+    """An admin caller; resolved before the body is read, so a non-admin gets 403 (not a
+    validation error about a body it was never allowed to send)."""
     who = await caller(request)
     who.require("admin")
     return who
@@ -85,10 +86,3 @@ async def body_gate(scope: Scope) -> tuple[int, str, str] | None:
         return exc.status, type(exc).__name__, exc.message
     return None
 
-
-def admin_principal(request: Request) -> Principal:
-    """An admin caller; resolved before the body is read, so a non-admin gets 403 (not a
-    validation error about a body it was never allowed to send)."""
-    who = principal(request)
-    who.require("admin")
-    return who

@@ -65,15 +65,16 @@ class _Segment:
         self.int8.remove_ids(faiss.IDSelectorBatch(rows))
         self.bits.remove_ids(faiss.IDSelectorBatch(rows))
 
-    def scan(self, scope: np.ndarray, query: np.ndarray, want: int,
+    def scan(self, scope: np.ndarray, inside: int, query: np.ndarray, want: int,
              binary: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ``want`` best rows inside scope by 8-bit score: every code scanned, or,
-        with ``binary`` > 0, the ``binary`` nearest by sign bits re-ranked by code."""
+        """The ``want`` best rows inside scope (``inside`` of them) by 8-bit score: every
+        code scanned, or, with ``binary`` > 0, the ``binary`` nearest by sign bits
+        re-ranked by code."""
         params = faiss.SearchParameters()
         bitmap = np.packbits(scope, bitorder="little")
         params.sel = faiss.IDSelectorBitmap(len(scope), faiss.swig_ptr(bitmap))
         if not binary:
-            scores, rows = self.int8.search(query, min(want, int(scope.sum())), params=params)
+            scores, rows = self.int8.search(query, min(want, inside), params=params)
             keep = rows[0] >= 0
             return scores[0][keep], rows[0][keep]
         _, near = self.bits.search(_sign_bits(query), binary, params=params)
@@ -130,7 +131,7 @@ class DenseCodes:
         per row) whose codes score highest, best first; the caller re-scores them."""
         want = OVERSAMPLE * n
         query = self._scaled(np.asarray(vector, dtype=np.float32).reshape(1, self.dim))
-        jobs: list[tuple[_Segment, np.ndarray, int, int]] = []
+        jobs: list[tuple[_Segment, np.ndarray, int, int, int]] = []
         offset, total = 0, int(scope.sum())
         for segment in self._segments:
             part = scope[offset:offset + segment.rows]
@@ -139,14 +140,15 @@ class DenseCodes:
                 # a large scope: each segment's share of the Hamming candidates
                 binary = 0 if total < BINARY_FROM else \
                     max(want, -(-BINARY_CANDIDATES * inside // total))
-                jobs.append((segment, part, offset, binary))
+                jobs.append((segment, part, inside, offset, binary))
             offset += segment.rows
         if not jobs or want <= 0:
             return np.zeros(0, dtype=np.int64)
 
-        def scan(job: tuple[_Segment, np.ndarray, int, int]) -> tuple[np.ndarray, np.ndarray]:
-            segment, part, start, binary = job
-            scores, rows = segment.scan(part, query, want, binary)
+        def scan(job: tuple[_Segment, np.ndarray, int, int, int]
+                 ) -> tuple[np.ndarray, np.ndarray]:
+            segment, part, inside, start, binary = job
+            scores, rows = segment.scan(part, inside, query, want, binary)
             return scores, rows + start
 
         found = [scan(jobs[0])] if len(jobs) == 1 else list(_pool.map(scan, jobs))

@@ -59,6 +59,10 @@ class SQLiteTraceStore:
         self.on_write_failure: Callable[[str], None] | None = None
 
     def _conn(self) -> sqlite3.Connection:
+        """The connection of this thread; every call but the writer's own first waits for
+        the traces still being written: whoever got a trace id sees that trace."""
+        if threading.current_thread() is not self._writer:
+            self._settle()
         return self.db.conn()
 
     def flush(self) -> None:
@@ -66,8 +70,6 @@ class SQLiteTraceStore:
         self._settle()
 
     def _settle(self, timeout_s: float = 60.0) -> None:
-        """Reads and other writes first wait for the traces still being written: whoever
-        got a trace id sees that trace, in this process."""
         if self._writer is None:
             return
         with self._cond:
@@ -92,8 +94,7 @@ class SQLiteTraceStore:
                         atexit.register(self._settle, 10.0)  # a clean exit loses none
                     self._cond.notify_all()
                     return
-        self._settle()  # in order after the traces already waiting
-        self._commit([trace])
+        self._commit([trace])  # _conn: in order after the traces already waiting
 
     def _write_behind(self) -> None:
         while True:
@@ -163,7 +164,6 @@ class SQLiteTraceStore:
         An update of earlier scores (same ids) passes ``roll_up=False`` so that the
         rollups do not count it twice.
         """
-        self._settle()
         conn = self._tx()
         try:
             self._insert_scores(conn, tenant, scores)
@@ -205,7 +205,6 @@ class SQLiteTraceStore:
     def query_vectors(self, tenant: str, since: float,
                       until: float | None = None) -> list[tuple[int, int, np.ndarray]]:
         """(hour, count, sum of query embeddings) rows, oldest first."""
-        self._settle()
         rows = self._conn().execute(
             "SELECT hour, count, sum FROM query_vectors WHERE tenant=? AND hour>=? AND hour<? "
             "ORDER BY hour", (tenant, int(since // 3600) * 3600, until or 1e12)).fetchall()
@@ -232,7 +231,6 @@ class SQLiteTraceStore:
     def upsert_feedback(self, tenant: str, trace_id: str, user_id: str,
                         fields: dict[str, Any]) -> bool:
         """Insert or update one user's feedback on a trace; True when it is new."""
-        self._settle()
         now = time.time()
         conn = self._tx()
         try:
@@ -255,7 +253,6 @@ class SQLiteTraceStore:
         return not exists
 
     def get_feedback(self, tenant: str, trace_id: str, user_id: str) -> dict[str, Any] | None:
-        self._settle()
         row = self._conn().execute(
             "SELECT trace_id, user_id, rating, rating_kind, comment, corrected_category, "
             "expected_sources, created_at, updated_at FROM feedback "
@@ -271,7 +268,6 @@ class SQLiteTraceStore:
     def get_trace(self, tenant: str, trace_id: str,
                   light: bool = False) -> dict[str, Any] | None:
         """The trace with its observations and scores (``light``: the summary alone)."""
-        self._settle()
         conn = self._conn()
         row = conn.execute("SELECT summary, has_feedback, rating FROM traces "
                            "WHERE tenant=? AND id=?", (tenant, trace_id)).fetchone()
@@ -291,7 +287,6 @@ class SQLiteTraceStore:
 
     def list_traces(self, tenant: str, f: TraceFilter, limit: int = 50,
                     offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-        self._settle()
         where: list[str] = ["tenant=?"]
         args: list[Any] = [tenant]
         for column, op, value in (
@@ -331,7 +326,6 @@ class SQLiteTraceStore:
     def rollups(self, tenant: str, series_prefix: str, since: float,
                 until: float | None = None) -> list[dict[str, Any]]:
         """Rollup rows of every series starting with ``series_prefix``, oldest first."""
-        self._settle()
         args: list[Any] = [tenant, series_prefix + "%", int(since // 60) * 60]
         sql = ("SELECT series, minute, count, sum, min, max, buckets FROM rollups "
                "WHERE tenant=? AND series LIKE ? AND minute >= ?")
@@ -348,7 +342,6 @@ class SQLiteTraceStore:
         """(series, time, count, sum, min, max, buckets) of a time range whose series start
         with one of the prefixes: one query on the (tenant, time, series) index, the
         series filtered here (cheaper than one range scan per prefix)."""
-        self._settle()
         table, column, width, index = (("rollups_hour", "hour", 3600, "rollups_hour_time")
                                        if hourly else
                                        ("rollups", "minute", 60, "rollups_tenant_time"))
@@ -366,7 +359,6 @@ class SQLiteTraceStore:
 
     def recent_feedback(self, tenant: str, limit: int = 20) -> list[dict[str, Any]]:
         """The latest feedback with its question and answer."""
-        self._settle()
         rows = self._conn().execute(
             "SELECT f.trace_id, f.rating, f.rating_kind, f.comment, f.corrected_category, "
             "f.updated_at, t.summary FROM feedback f LEFT JOIN traces t ON t.id = f.trace_id "
@@ -383,7 +375,6 @@ class SQLiteTraceStore:
 
     def corrections(self, tenant: str) -> list[tuple[str, str]]:
         """(question, corrected category) from every feedback that corrected a category."""
-        self._settle()
         rows = self._conn().execute(
             "SELECT f.corrected_category, t.summary FROM feedback f JOIN traces t "
             "ON t.id = f.trace_id WHERE f.tenant=? AND f.corrected_category IS NOT NULL",
@@ -398,7 +389,6 @@ class SQLiteTraceStore:
     def answered(self, tenant: str, since: float, until: float | None = None,
                  thumbs_down_only: bool = True) -> list[dict[str, Any]]:
         """Summaries of answered queries in a time range (only thumbs-down ones, by default)."""
-        self._settle()
         sql = ("SELECT DISTINCT t.summary FROM traces t JOIN scores s ON s.trace_id = t.id "
                "WHERE t.tenant=? AND t.name='query' AND t.start >= ?")
         args: list[Any] = [tenant, since]
@@ -411,14 +401,12 @@ class SQLiteTraceStore:
 
     def variant_rows(self, tenant: str, exp_id: str) -> list[tuple[str, float, str]]:
         """(variant, latency_ms, summary json) of every query trace in the experiment."""
-        self._settle()
         return [(r[0].split("/", 1)[1], r[1], r[2]) for r in self._conn().execute(
             "SELECT variant, latency_ms, summary FROM traces WHERE tenant=? AND variant >= ? "
             "AND variant < ? AND name='query'", (tenant, exp_id + "/", exp_id + "0"))]
 
     def variant_scores(self, tenant: str, exp_id: str, name: str) -> list[tuple[str, float]]:
         """(variant, value) of every score of that name on the experiment's traces."""
-        self._settle()
         return [(r[0].split("/", 1)[1], json.loads(r[1])["value"]) for r in self._conn().execute(
             "SELECT t.variant, s.data FROM scores s JOIN traces t ON t.id = s.trace_id "
             "WHERE t.tenant=? AND t.variant >= ? AND t.variant < ? AND s.name=?",
@@ -427,7 +415,6 @@ class SQLiteTraceStore:
     def delete_traces_before(self, before: float) -> int:
         """Retention: drop traces (with observations, scores and feedback, whose comments
         and user ids are personal data) that started before."""
-        self._settle()
         conn = self._tx()
         try:
             ids = [r[0] for r in conn.execute("SELECT id FROM traces WHERE start < ?",
@@ -445,7 +432,6 @@ class SQLiteTraceStore:
         return len(ids)
 
     def forget_document(self, tenant: str, doc_id: str) -> int:
-        self._settle()
         needle = '%"doc_id":' + _like(_json(doc_id)) + "%"
         conn = self._tx()
         try:

@@ -52,11 +52,10 @@ class Tracer:
             except Exception as exc:  # noqa: BLE001 - tracing must not fail the request
                 rec.stored = False  # the caller must not hand out this trace's id
                 self.store_failed(f"{type(exc).__name__}: {exc}")
-        # the query vector is stored for drift, never sent to the export process; the
-        # stored trace may still be being written, so the export gets a copy without it
-        trace = dataclasses.replace(trace, query_vector=None)
         if self.export is not None:
-            self.export.submit(trace)
+            # the query vector is stored for drift, never sent to the export process; the
+            # stored trace may still be being written, so the export gets a copy without it
+            self.export.submit(dataclasses.replace(trace, query_vector=None))
         return trace
 
     def store_failed(self, cause: str) -> None:
