@@ -56,7 +56,17 @@ GRAPH_BUILD_STEP = 2_000  # rows added at a time to a graph that is not searched
 GRAPH_TAIL = 50_000  # rows newer than the graph that a graph search scans beside it
 GRAPH_DEAD = 0.25  # share of a graph's rows deleted before it is rebuilt
 
-faiss.omp_set_num_threads(1)  # one query scans on one thread; queries run side by side
+
+
+def _one_thread() -> None:
+    """One query scans on one thread (queries run side by side). OpenMP's thread count is
+    per calling thread: a request's thread left at the default (one per core) forms a team
+    whose barrier waits for a core another process holds (measured: a third of an HTTP
+    request's time on a busy 2-core machine). Called wherever faiss is."""
+    faiss.omp_set_num_threads(1)
+
+
+_one_thread()
 _pool = ThreadPoolExecutor(SEARCH_THREADS, thread_name_prefix="dense-scan")
 
 
@@ -89,6 +99,7 @@ class _Segment:
         """The ``want`` best rows inside scope (``inside`` of them) by 8-bit score: every
         code scanned, or, with ``binary`` > 0, the ``binary`` nearest by sign bits
         re-ranked by code."""
+        _one_thread()
         params = faiss.SearchParameters()
         bitmap = np.packbits(scope, bitorder="little")
         params.sel = faiss.IDSelectorBitmap(len(scope), faiss.swig_ptr(bitmap))
@@ -156,6 +167,7 @@ class DenseCodes:
 
     def add(self, vectors: np.ndarray) -> None:
         vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        _one_thread()
         with self._state:
             start = 0
             while start < len(vectors):
@@ -172,6 +184,7 @@ class DenseCodes:
 
     def keep(self, mask: np.ndarray) -> None:
         """Keep the rows where mask is True; later rows move down, as the index's do."""
+        _one_thread()
         with self._state:
             offset = 0
             for segment in self._segments:
@@ -263,6 +276,7 @@ class DenseCodes:
             if len(self) - cut > GRAPH_TAIL:
                 return None
             bitmap = self._graph_scope(graph, scope, cut, scope_key)
+            _one_thread()
             params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
             params.efSearch = max(GRAPH_EF_SEARCH, 2 * want)
             params.sel = faiss.IDSelectorBitmap(len(graph.serials), faiss.swig_ptr(bitmap))
@@ -327,6 +341,7 @@ class DenseCodes:
     def _build(self) -> None:
         """The builder thread: extend the searched graph with new rows, or build a new
         one (not searched until it has every row) when there is none."""
+        _one_thread()  # the other core serves queries
         building: _Graph | None = None
         while not self._closed:
             self._wake.clear()
