@@ -114,10 +114,7 @@ def synthetic_chunks(start: int, stop: int, seed: int = 1) -> list[Chunk]:
 
 
 def _build_index(path: str, n: int) -> None:
-    from ragworks.index import dense
     from ragworks.index.local import LocalChunkIndex
-
-    dense.GRAPH_FROM = 10**12  # this process only writes the file: no graph
 
     vecs = synthetic_vectors(n, 384)
     index = LocalChunkIndex(path, dim=384)
@@ -134,7 +131,6 @@ def _serve_index(path: str, n: int) -> None:
     """A fresh process, as after a restart: load the embedder and the index, then search.
     Memory is read before the exact vectors for recall are made in this process."""
     from ragworks.embed import make_embedder
-    from ragworks.index import dense
     from ragworks.index.local import LocalChunkIndex
 
     embedder = make_embedder("minilm")
@@ -147,26 +143,16 @@ def _serve_index(path: str, n: int) -> None:
     texts = [" ".join(f"w{int(x)}" for x in rng.integers(0, 20000, 6)) for _ in range(120)]
     scope = Scope(tenant="t")
     index.search(texts[0], query_vecs[0], scope, 30)  # builds the BM25 matrix once
-    plans = ["scan"]
-    if n >= dense.GRAPH_FROM:
-        t0 = time.perf_counter()
-        if not index._dense.graph_ready(timeout=7200):
-            raise SystemExit("the graph was not built in two hours")
-        print(f"  graph over {n} rows ready {time.perf_counter() - t0:.0f} s after the load",
-              flush=True)
-        plans = ["graph", "scan"]
-    graph_from = dense.GRAPH_FROM
+    plans = ["scan"]  # one plan since the graph was taken out; the loop takes more
     times: dict[str, list[float]] = {plan: [] for plan in plans}
     dense_ids: dict[str, list[list[str]]] = {plan: [] for plan in plans}
     for text, vec in zip(texts[20:], query_vecs[20:], strict=True):
         for plan in plans:  # interleaved: the same load on both
-            dense.GRAPH_FROM = graph_from if plan == "graph" else 10**12
             t = time.perf_counter()
             hits = index.search(text, vec, scope, 30)
             times[plan].append((time.perf_counter() - t) * 1000)
             dense_ids[plan].append([h.chunk.id for h in sorted(
                 (h for h in hits if h.dense_rank), key=lambda h: h.dense_rank or 0)][:10])
-    dense.GRAPH_FROM = graph_from
     status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text()
                   .splitlines() if line.startswith(("VmRSS", "VmHWM")))
     codes = index._dense.nbytes() / 1e6

@@ -130,7 +130,6 @@ class LocalChunkIndex:
         self._readers = _Readers()  # entered under _lock, so no change starts in between
         self._masks: dict[tuple[str, str | None, int], np.ndarray] = {}  # scope -> rows
         self._seq = -1  # the last change-log entry applied in memory; -1: nothing loaded
-        self._dense = DenseCodes(dim)  # replaced by each full load
         self.full_loads = 0
         self._catch_up()
 
@@ -185,7 +184,6 @@ class LocalChunkIndex:
         dense.add(np.frombuffer(b"".join(blobs), dtype=np.float32))
         self._bm25.compact()
         with self._readers.changing():
-            self._dense.close()  # its graph builder (if any) stops
             self._dense = dense
         self._id_set = set(self._ids)
         self._docs = _objects(docs)
@@ -301,16 +299,16 @@ class LocalChunkIndex:
             self._catch_up()
             ids, dense = self._ids, self._dense
             mask = self._scope_mask(scope)
-            key = (scope.tenant, scope.collection, self._seq)
             t0 = time.time()
-            lexical = self._bm25.scores(query, mask, scope_key=key)  # merges lazily: locked
+            lexical = self._bm25.scores(  # merges added rows lazily: locked
+                query, mask, scope_key=(scope.tenant, scope.collection, self._seq))
             self._readers.enter()  # the codes' positions stay put until leave()
         try:
             if not mask.any():
                 return []
             lex_top = _top(lexical, np.flatnonzero(lexical > 0), n)
             t1 = time.time()
-            dense_top = dense.search(vector, mask, n, scope_key=key)
+            dense_top = dense.search(vector, mask, n)
         finally:
             self._readers.leave()
         lex_ids = [ids[p] for p in lex_top]
@@ -392,7 +390,6 @@ class LocalChunkIndex:
             return int((self._tenants == self._tenant_codes.of.get(tenant, -1)).sum())
 
     def close(self) -> None:
-        self._dense.close()
         self._db.close()
 
 
