@@ -80,39 +80,44 @@ def _fine(store: SQLiteTraceStore, now: float, n: int) -> None:
 def test_retries_backoff_and_a_hanging_hook_blocks_nothing(tmp_path: Path, hooks: Hooks) -> None:
     store = SQLiteTraceStore(tmp_path / "t.db")
     notifier = Notifier(attempts=4, backoff_s=0.1, timeout_s=2.0, egress=LOOPBACK_ALLOWED)
-    alerts = AlertService(store, notifier)
-    url = hooks.server.url
-    spec = {"metric": "error_rate", "aggregation": "rate", "window_s": 300, "threshold": 0.5,
-            "min_samples": 5, "for_s": 0}
-    hanging = alerts.create("acme", {**spec, "name": "errors (hanging hook)",
-                                     "webhooks": [f"{url}/hang"]})
-    flaky = alerts.create("acme", {**spec, "name": "errors (flaky hook)",
-                                   "webhooks": [f"{url}/flaky", f"{url}/slack"]})
-    now = time.time()
-    _errors(store, now, 10)
-    started = time.perf_counter()
-    assert alerts.evaluate_all(now) == 2
-    assert time.perf_counter() - started < 1.5  # the hanging hook runs on its own thread
-    assert alerts.get("acme", hanging["id"])["state"] == "firing"
-    deadline = time.time() + 10
-    while len(hooks.received) < 2 and time.time() < deadline:
-        time.sleep(0.05)
-    got = {name: body for name, body, _ in hooks.received}
-    assert set(got) == {"flaky", "slack"}
-    assert hooks.calls == 3  # two 503s, then delivered
-    body = got["slack"]
-    assert body["text"].startswith("[FIRING] errors (flaky hook)")  # Slack shows "text"
-    assert body["state"] == "firing" and body["rule_id"] == flaky["id"] and body["value"] == 1.0
-    assert notifier.sent >= 2
-    # silenced rules still change state but send nothing
-    alerts.silence("acme", flaky["id"], 3600, "ops")
-    hooks.received.clear()
-    _fine(store, now + 1000, 10)  # healthy traffic: the rule clears, then resolves
-    assert alerts.evaluate(alerts.get("acme", flaky["id"]), now + 1000) == "resolving"
-    assert alerts.evaluate(alerts.get("acme", flaky["id"]), now + 1061) == "resolved"
-    time.sleep(0.5)
-    assert not [r for r in hooks.received if r[0] in ("flaky", "slack")]
-    notifier.close()
+    try:  # closed even when an assertion fails: its sockets must not outlive it
+        alerts = AlertService(store, notifier)
+        url = hooks.server.url
+        spec = {"metric": "error_rate", "aggregation": "rate", "window_s": 300, "threshold": 0.5,
+                "min_samples": 5, "for_s": 0}
+        hanging = alerts.create("acme", {**spec, "name": "errors (hanging hook)",
+                                         "webhooks": [f"{url}/hang"]})
+        flaky = alerts.create("acme", {**spec, "name": "errors (flaky hook)",
+                                       "webhooks": [f"{url}/flaky", f"{url}/slack"]})
+        now = time.time()
+        _errors(store, now, 10)
+        started = time.perf_counter()
+        assert alerts.evaluate_all(now) == 2
+        assert time.perf_counter() - started < 1.5  # the hanging hook runs on its own thread
+        assert alerts.get("acme", hanging["id"])["state"] == "firing"
+        deadline = time.time() + 10
+        while len(hooks.received) < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        got = {name: body for name, body, _ in hooks.received}
+        assert set(got) == {"flaky", "slack"}
+        assert hooks.calls == 3  # two 503s, then delivered
+        body = got["slack"]
+        assert body["text"].startswith("[FIRING] errors (flaky hook)")  # Slack shows "text"
+        assert body["state"] == "firing" and body["rule_id"] == flaky["id"] and body["value"] == 1.0
+        # the hook server holds a body before its answer reaches the notifier, which counts then
+        while notifier.sent < 2 and time.time() < deadline + 10:
+            time.sleep(0.05)
+        assert notifier.sent >= 2
+        # silenced rules still change state but send nothing
+        alerts.silence("acme", flaky["id"], 3600, "ops")
+        hooks.received.clear()
+        _fine(store, now + 1000, 10)  # healthy traffic: the rule clears, then resolves
+        assert alerts.evaluate(alerts.get("acme", flaky["id"]), now + 1000) == "resolving"
+        assert alerts.evaluate(alerts.get("acme", flaky["id"]), now + 1061) == "resolved"
+        time.sleep(0.5)
+        assert not [r for r in hooks.received if r[0] in ("flaky", "slack")]
+    finally:
+        notifier.close()
 
 
 def test_a_dead_endpoint_is_given_up_after_the_retries(tmp_path: Path) -> None:
