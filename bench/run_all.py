@@ -143,40 +143,33 @@ def _serve_index(path: str, n: int) -> None:
     texts = [" ".join(f"w{int(x)}" for x in rng.integers(0, 20000, 6)) for _ in range(120)]
     scope = Scope(tenant="t")
     index.search(texts[0], query_vecs[0], scope, 30)  # builds the BM25 matrix once
-    plans = ["scan"]  # one plan since the graph was taken out; the loop takes more
-    times: dict[str, list[float]] = {plan: [] for plan in plans}
-    dense_ids: dict[str, list[list[str]]] = {plan: [] for plan in plans}
+    times, dense_ids = [], []
     for text, vec in zip(texts[20:], query_vecs[20:], strict=True):
-        for plan in plans:  # interleaved: the same load on both
-            t = time.perf_counter()
-            hits = index.search(text, vec, scope, 30)
-            times[plan].append((time.perf_counter() - t) * 1000)
-            dense_ids[plan].append([h.chunk.id for h in sorted(
-                (h for h in hits if h.dense_rank), key=lambda h: h.dense_rank or 0)][:10])
+        t = time.perf_counter()
+        hits = index.search(text, vec, scope, 30)
+        times.append((time.perf_counter() - t) * 1000)
+        dense_ids.append([h.chunk.id for h in sorted(
+            (h for h in hits if h.dense_rank), key=lambda h: h.dense_rank or 0)][:10])
     status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text()
                   .splitlines() if line.startswith(("VmRSS", "VmHWM")))
     codes = index._dense.nbytes() / 1e6
     # exact float32 search over the same vectors: the recall reference and the baseline
     vecs = synthetic_vectors(n, 384)
     in_scope = np.array([i % 5 != 0 for i in range(n)])
-    base: list[float] = []
-    found = dict.fromkeys(plans, 0)
-    for q, vec in enumerate(query_vecs[20:]):
+    base, found = [], 0
+    for vec, got in zip(query_vecs[20:], dense_ids, strict=True):
         t = time.perf_counter()
         scores = vecs @ vec
         scores[~in_scope] = -np.inf
         top = np.argpartition(-scores, 10)[:10]
         base.append((time.perf_counter() - t) * 1000)
-        for plan in plans:
-            found[plan] += len({f"c{i}" for i in top} & set(dense_ids[plan][q]))
-    for plan in plans:
-        print(f"retrieval @ {n} chunks, dense by {plan}: hybrid p50 "
-              f"{pct(times[plan], 50):.1f} ms, p95 {pct(times[plan], 95):.1f} ms (target p95 "
-              f"<= 10 ms at 100k, <= 25 ms at 1M); dense recall@10 against exact float32 "
-              f"search {found[plan] / (10 * len(base)):.3f} (target >= 0.99)", flush=True)
-    print(f"retrieval @ {n} chunks: numpy float32 dense-only baseline p50 {pct(base, 50):.1f} "
-          f"ms; index load {load:.1f} s; dense codes {codes:.0f} MB; process with embedder "
-          f"and index: RSS {status['VmRSS'].strip()}, peak {status['VmHWM'].strip()} "
+        found += len({f"c{i}" for i in top} & set(got))
+    print(f"retrieval @ {n} chunks: hybrid p50 {pct(times, 50):.1f} ms, p95 "
+          f"{pct(times, 95):.1f} ms (target p95 <= 10 ms at 100k, <= 25 ms at 1M); dense "
+          f"recall@10 against exact float32 search {found / (10 * len(dense_ids)):.3f} "
+          f"(target >= 0.99); numpy float32 dense-only baseline p50 {pct(base, 50):.1f} ms; "
+          f"index load {load:.1f} s; dense codes {codes:.0f} MB; process with embedder and "
+          f"index: RSS {status['VmRSS'].strip()}, peak {status['VmHWM'].strip()} "
           f"(target <= 600 MB at 100k)", flush=True)
 
 
@@ -217,12 +210,12 @@ def _wait_ready(conn: http.client.HTTPConnection, timeout_s: float = 300) -> Non
 
 
 def bench_http(tmp: Path, rounds: int = 200) -> None:
-    """The same questions three ways, interleaved: ``pipeline.run`` in this process, and POST
-    /api/v1/query to a server in its own process over loopback (one keep-alive connection,
-    the standard library's client: a heavier client would be timed as the server). The
-    use case (configuration and trace around the pipeline) is timed in this process too.
-    A pause after each request lets the server write its trace behind the answer, as it
-    does between a user's questions."""
+    """The same questions three ways, interleaved: ``pipeline.run`` and the use case
+    (configuration and trace around the pipeline) in this process, and POST /api/v1/query to
+    a server in its own process on the same data, over loopback (one keep-alive connection,
+    the standard library's client: a heavier client would be timed as the server). A pause
+    after each request lets the server write its trace behind the answer, as it does between
+    a user's questions."""
     import json
     import subprocess
 

@@ -39,7 +39,6 @@ BINARY_FROM = 400_000  # scopes this large scan 1-bit codes first, then 8-bit ca
 BINARY_CANDIDATES = 5_000  # nearest by Hamming distance, re-ranked by their 8-bit codes
 
 
-
 def _one_thread() -> None:
     """One query scans on one thread (queries run side by side). OpenMP's thread count is
     per calling thread: a request's thread left at the default (one per core) forms a team
