@@ -99,8 +99,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_middleware(RequestContext, metrics=svc.metrics)
     app.add_middleware(Probes, checks=lambda: readiness_checks(svc),  # outermost
                        wait_s=settings.ready_timeout_s)
-    app.include_router(documents_router, responses=api_errors.ERROR_RESPONSES)
+    # the hot path first: a request is matched against the routes in this order
     app.include_router(query_router, responses=api_errors.ERROR_RESPONSES)
+    app.include_router(documents_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(traces_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(feedback_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(keys_router, responses=api_errors.ERROR_RESPONSES)

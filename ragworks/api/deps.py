@@ -23,11 +23,19 @@ async def services_dep(request: Request) -> Services:
 
 
 async def caller(request: Request) -> Principal:
-    """``principal`` as a dependency. The body gate has usually authenticated already;
-    only a key or session still to look up goes to a thread (it reads the record store)."""
+    """``principal`` as a dependency. The body gate has usually authenticated already."""
     if getattr(request.state, "principal", None) is None:
-        await anyio.to_thread.run_sync(authenticate, request)
+        await _authenticate(request)
     return principal(request)
+
+
+async def _authenticate(request: Request) -> Principal:
+    """``authenticate`` from the event loop: at once when the record store is local (an
+    indexed read of a file, tens of microseconds), else on a thread (a network round trip
+    must not stall the loop). Measured on 2 cores, the thread hop alone cost 0.4-0.5 ms."""
+    if services(request).records.local:
+        return authenticate(request)
+    return await anyio.to_thread.run_sync(authenticate, request)
 
 
 async def admin_caller(request: Request) -> Principal:
@@ -81,7 +89,7 @@ async def body_gate(scope: Scope) -> tuple[int, str, str] | None:
     """For the body limit: refuse a caller before its body is read (None: go on)."""
     request = Request(scope)
     try:
-        await anyio.to_thread.run_sync(authenticate, request)
+        await _authenticate(request)
     except RagworksError as exc:
         return exc.status, type(exc).__name__, exc.message
     return None

@@ -105,6 +105,8 @@ class DynamoTable:
 
 
 class DynamoRecordStore:
+    local = False  # every lookup is a round trip to DynamoDB
+
     def __init__(self, spec: str, client: Any = None, create: bool = True) -> None:
         prefix = spec.removeprefix("dynamodb://").strip("/")
         if not prefix:

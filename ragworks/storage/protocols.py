@@ -35,7 +35,13 @@ class RecordStore(Protocol):
     ``insert_document`` returns False, and writes nothing, when a document with
     the same id exists already: concurrent ingestion of the same content makes
     exactly one document.
+
+    ``local`` says whether a lookup is answered on this machine (a file, no network round
+    trip): the web server then checks a caller's key on its event loop instead of handing
+    the lookup to a thread, which costs more than the lookup itself.
     """
+
+    local: bool
 
     def insert_document(self, doc: Document) -> bool: ...
 

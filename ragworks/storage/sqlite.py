@@ -72,6 +72,9 @@ def _doc(row: Sequence[object]) -> Document:
 
 
 class SQLiteRecordStore:
+    #: a key lookup reads a local file in WAL mode (readers never wait for the writer)
+    local = True
+
     def __init__(self, path: str | Path) -> None:
         self.db = SQLiteFile(path)
         self.path = self.db.path

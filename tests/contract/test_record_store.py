@@ -30,6 +30,13 @@ class TestRecordStore(RecordStoreContract):
         yield s
         s.close()
 
+    def test_only_a_store_on_this_machine_says_it_is_local(self, store: RecordStore) -> None:
+        # the web server checks keys on its event loop only for a local store: a lookup
+        # that crosses the network must not stall every other request
+        from ragworks.storage.sqlite import SQLiteRecordStore
+
+        assert store.local is isinstance(store, SQLiteRecordStore)
+
 
 def test_dynamodb_throttling_is_retried(aws: AWS) -> None:
     from botocore.awsrequest import AWSResponse

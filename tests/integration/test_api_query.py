@@ -120,6 +120,22 @@ def test_malformed_body_is_422(c: httpx.Client) -> None:
     assert c.post("/api/v1/query", json={"query": "wrong field"}).status_code == 422
 
 
+def test_the_body_is_documented_and_a_stranger_hears_401_before_any_body_check(
+        c: httpx.Client) -> None:
+    # the route reads its body itself (one parse): OpenAPI still says what it takes
+    body = c.get("/openapi.json").json()["paths"]["/api/v1/query"]["post"]["requestBody"]
+    schema = body["content"]["application/json"]["schema"]
+    assert schema["required"] == ["question"] and "include_hits" in schema["properties"]
+    no_key = {"authorization": "", "content-type": "application/json"}
+    for payload in (b"{not json", b'{"question": "When?"}', b""):
+        resp = c.post("/api/v1/query", content=payload, headers=no_key)
+        assert resp.status_code == 401, (payload, resp.text)
+    # wrong types are named by field, as FastAPI names them
+    bad = c.post("/api/v1/query", json={"question": "x", "tags": "not-a-list"}).json()
+    assert bad["error"] == "BadInput" and "tags" in bad["detail"]
+    assert bad["errors"][0]["loc"][:2] == ["body", "tags"]
+
+
 def test_health_and_ready(c: httpx.Client) -> None:
     assert c.get("/healthz").json()["status"] == "ok"
     assert c.get("/readyz").json()["ready"] is True
