@@ -38,6 +38,7 @@ from ragworks.api.routes_jobs import router as jobs_router
 from ragworks.api.routes_keys import router as keys_router
 from ragworks.api.routes_ops import readiness_checks
 from ragworks.api.routes_ops import router as ops_router
+from ragworks.api.routes_query import QueryShortcut
 from ragworks.api.routes_query import router as query_router
 from ragworks.api.routes_traces import router as traces_router
 from ragworks.services import Services
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.dev_key = svc.bootstrap_key()
     app.state.quota = KeyQuota(settings.rate_limit_per_minute, settings.rate_limit_burst)
     api_errors.install(app)
+    app.add_middleware(QueryShortcut)  # innermost: behind every limit below
     app.add_middleware(BodyLimit, default=settings.max_json_bytes, gate=body_gate, caps=[
         # multipart framing adds a little to an upload: 64 KiB on top of the file limit
         ("/api/v1/documents", settings.max_upload_bytes + 65536),
