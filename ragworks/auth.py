@@ -80,8 +80,9 @@ class Keyring:
     def authenticate(self, key: str | None) -> Principal:
         if not key:
             raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
-        found = self.records.get_api_key(hash_key(key))
+        key_hash = hash_key(key)
+        found = self.records.get_api_key(key_hash)
         if found is None:
             raise Unauthorized("invalid API key")
         tenant, scopes, name = found
-        return Principal(tenant, scopes, name, hash_key(key)[:KEY_ID_LEN])
+        return Principal(tenant, scopes, name, key_hash[:KEY_ID_LEN])
