@@ -136,6 +136,26 @@ def test_the_body_is_documented_and_a_stranger_hears_401_before_any_body_check(
     assert bad["errors"][0]["loc"][:2] == ["body", "tags"]
 
 
+def test_the_query_shortcut_keeps_what_every_request_gets(corpus_server: LiveServer,
+                                                           c: httpx.Client) -> None:
+    # served before FastAPI's routing: request id, security headers, metrics by route,
+    # scope checks and error answers are still those of every other route
+    resp = c.post("/api/v1/query", json={"question": "What does error E102 mean?"},
+                  headers={"x-request-id": "probe-42"})
+    assert resp.status_code == 200 and resp.headers["x-request-id"] == "probe-42"
+    assert "frame-ancestors 'none'" in resp.headers["content-security-policy"]
+    metrics = httpx.get(f"{corpus_server.url}/metrics").text
+    assert 'ragworks_http_requests_total{method="POST",route="/api/v1/query",status="200"}' \
+        in metrics
+    reader = corpus_server.services.keys.create("default", ["ingest"], "no-query")
+    with corpus_server.client(reader) as r:
+        denied = r.post("/api/v1/query", json={"question": "When?"})
+    assert denied.status_code == 403 and "'query' scope" in denied.json()["detail"]
+    bad = c.post("/api/v1/query", json={"question": "When?", "collection": "../etc"})
+    assert bad.status_code == 422 and bad.json()["error"] == "BadInput"
+    assert c.get("/api/v1/query").status_code == 405
+
+
 def test_health_and_ready(c: httpx.Client) -> None:
     assert c.get("/healthz").json()["status"] == "ok"
     assert c.get("/readyz").json()["ready"] is True
