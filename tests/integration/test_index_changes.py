@@ -49,6 +49,25 @@ def test_a_reader_sees_adds_and_deletes_without_loading_again(tmp_path: Path) ->
     assert (reader.full_loads, writer.full_loads) == (1, 1)
 
 
+def test_rows_read_by_a_search_are_never_served_after_they_change(tmp_path: Path) -> None:
+    """A search keeps the rows it read until the index changes: the same chunk ids written
+    again by another process (a document deleted and uploaded again under another name)
+    are read afresh."""
+    writer, reader = LocalChunkIndex(tmp_path, DIM), LocalChunkIndex(tmp_path, DIM)
+    chunks, vectors = _doc("alpha")
+    writer.add(chunks, vectors)
+    first = reader.search("alpha words", vectors[0], Scope(tenant="t"), 5)
+    assert {h.chunk.source for h in first} == {"alpha.txt"}
+    assert reader.search("alpha words", vectors[0], Scope(tenant="t"), 5) == first
+    writer.delete_document("t", "alpha")
+    writer.add([c.model_copy(update={"source": "renamed.txt"}) for c in chunks], vectors)
+    again = reader.search("alpha words", vectors[0], Scope(tenant="t"), 5)
+    assert [h.chunk.id for h in again] == [h.chunk.id for h in first]
+    assert {h.chunk.source for h in again} == {"renamed.txt"}
+    writer.delete_document("t", "alpha")
+    assert reader.search("alpha words", vectors[0], Scope(tenant="t"), 5) == []
+
+
 def test_a_reused_row_id_is_neither_lost_nor_doubled(tmp_path: Path) -> None:
     """Deleting the newest rows lets SQLite hand their row ids out again."""
     writer, reader = LocalChunkIndex(tmp_path, DIM), LocalChunkIndex(tmp_path, DIM)
