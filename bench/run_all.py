@@ -238,10 +238,11 @@ def _wait_ready(conn: http.client.HTTPConnection, timeout_s: float = 300) -> Non
 
 
 def bench_http(tmp: Path, rounds: int = 200) -> None:
-    """The same questions three ways, interleaved: ``pipeline.run`` and the use case
-    (configuration and trace around the pipeline) in this process, and POST /api/v1/query to
-    a server in its own process on the same data, over loopback (one keep-alive connection,
-    the standard library's client: a heavier client would be timed as the server). A pause
+    """The same questions four ways, interleaved: ``pipeline.run`` and the use case
+    (configuration and trace around the pipeline) in this process, and POST /api/v1/query
+    and POST /floor (see ``_http_server``) to a server in its own process on the same data,
+    over loopback (one keep-alive connection, the standard library's client: a heavier
+    client would be timed as the server). A pause
     after each request lets the server write its trace behind the answer, as it does between
     a user's questions."""
     import json

@@ -54,11 +54,12 @@ class QueryResponse(BaseModel):
         hits = [HitOut(chunk_id=h.chunk.id, doc_id=h.chunk.doc_id, source=h.chunk.source,
                        title=h.chunk.title, section=h.chunk.section, text=h.chunk.text,
                        start=h.chunk.start, end=h.chunk.end, lexical=round(h.lexical, 4),
-                       dense=round(h.dense, 4), fused=h.fused) for h in a.hits]
+                       dense=round(h.dense, 4), fused=h.fused)
+                for h in a.hits] if include_hits else None  # built only when asked for
         return cls(answer=a.answer, citations=list(a.citations), category=a.category,
                    confidence=a.confidence, plan=a.plan, covered=a.covered,
                    latency_ms=a.latency_ms, stage_ms=a.stage_ms, model=a.model,
-                   trace_id=a.trace_id, hits=hits if include_hits else None)
+                   trace_id=a.trace_id, hits=hits)
 
 
 class IngestResponse(BaseModel):
