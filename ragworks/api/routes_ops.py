@@ -67,6 +67,9 @@ def readiness_checks(svc: Services) -> dict[str, str]:
         except Exception as exc:  # noqa: BLE001 - readiness reports, never raises
             checks[name] = f"error: {type(exc).__name__}"
     checks["storage_writes"] = svc.write_health()  # a full or read-only disk is not ready
+    export = svc.tracer.export
+    if export is not None:  # said, but telemetry never takes the server out of service
+        checks["export"] = export.status()
     return checks
 
 

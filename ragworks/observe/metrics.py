@@ -26,12 +26,18 @@ class _ExportCollector(Collector):
                                    labels=["exporter"])
         exported = GaugeMetricFamily("ragworks_export_sent", "Traces exported",
                                      labels=["exporter"])
+        restarts = GaugeMetricFamily("ragworks_export_restarts",
+                                     "Export children restarted after dying", labels=["exporter"])
+        lost = GaugeMetricFamily("ragworks_export_lost",
+                                 "Traces lost with an export child that died", labels=["exporter"])
         for name, s in self.stats().items():
             depth.add_metric([name], s["queue_depth"])
             dropped.add_metric([name], s["dropped"])
             failed.add_metric([name], s["failed"])
             exported.add_metric([name], s["exported"])
-        yield from (depth, dropped, failed, exported)
+            restarts.add_metric([name], s.get("restarts", 0))
+            lost.add_metric([name], s.get("lost", 0))
+        yield from (depth, dropped, failed, exported, restarts, lost)
 
 
 class Metrics:
