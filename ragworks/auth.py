@@ -34,6 +34,11 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def key_id(key: str) -> str:
+    """A key's id: the first 12 hex digits of its hash. Names may repeat; ids do not."""
+    return hash_key(key)[:KEY_ID_LEN]
+
+
 class Keyring:
     def __init__(self, records: RecordStore) -> None:
         self.records = records

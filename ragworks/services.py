@@ -22,7 +22,7 @@ from ragworks.embed import Embedder, make_embedder
 from ragworks.embed.cache import VectorCache
 from ragworks.evaluate.datasets import DatasetStore, SQLiteDatasetStore
 from ragworks.evaluate.runs import RunStore, SQLiteRunStore
-from ragworks.experiments.service import ExperimentService
+from ragworks.experiments.service import OVERRIDES, ExperimentService
 from ragworks.experiments.store import ExperimentStore, SQLiteExperimentStore
 from ragworks.feedback.service import FeedbackService
 from ragworks.generate import Answerer, ChatModel
@@ -297,6 +297,8 @@ class Services:
     def pipeline_for(self, overrides: dict[str, Any]) -> QueryPipeline:
         """The pipeline with an experiment variant's (or the promoted) overrides applied.
         The last few are kept (least recently used out); their models are shared."""
+        # a configuration stored before a name was withdrawn (classifier_path) is ignored
+        overrides = {k: v for k, v in overrides.items() if k in OVERRIDES}
         if not overrides:
             return self.pipeline
         key = json.dumps(overrides, sort_keys=True)
@@ -305,11 +307,14 @@ class Services:
             if cached is not None:
                 self._variants.move_to_end(key)
                 return cached
-        s = self.settings.model_copy(update=overrides)
+        named = overrides.get("classifier")
+        s = self.settings.model_copy(update={k: v for k, v in overrides.items()
+                                             if k != "classifier"})
         answerer = self.answerer if s.llm == self.settings.llm \
             else make_answerer(s, self.sentence_vectors, self.chat)
-        classifier = self.classifier if s.classifier_path == self.settings.classifier_path \
-            else QueryClassifier.load(Path(s.classifier_path or ""), self.sentence_vectors)
+        classifier = self.classifier if named is None else QueryClassifier.load(
+            self.settings.data_dir / "classifier.npz" if named == "trained" else None,
+            self.sentence_vectors)
         built = QueryPipeline(
             classifier=classifier,
             planner=Planner(s.top_k, s.min_confidence, s.prompt_version),

@@ -93,9 +93,31 @@ def login_page(next: str = "/admin/dashboard") -> Response:  # noqa: A002
     return render("login.html", title="Log in", next=next, error=None)
 
 
+def cross_site(request: Request) -> bool:
+    """A form posted from another site (login CSRF, forced logout). Browsers say where a
+    request comes from (Sec-Fetch-Site, Origin); a client that says neither (curl, a
+    script) is not a browser tricked by a page, and is let through."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    host = request.headers.get("host", "")
+    return origin == "null" or origin.split("://", 1)[-1].rstrip("/") != host
+
+
+def _refused_cross_site() -> HTMLResponse:
+    return render("error.html", 403, title="Forbidden", status="403 Forbidden",
+                  message="This form was sent from another site; log in from this server's "
+                          "own /admin/login page.")
+
+
 @router.post("/login", response_model=None)
 def login(request: Request, key: str = Form(""), next: str = Form("/admin/dashboard")  # noqa: A002
           ) -> Response:
+    if cross_site(request):
+        return _refused_cross_site()
     svc = services(request)
     target = next if next.startswith("/admin") and "//" not in next else "/admin/dashboard"
     try:
@@ -115,6 +137,8 @@ def login(request: Request, key: str = Form(""), next: str = Form("/admin/dashbo
 @router.post("/logout", response_model=None)
 def logout(request: Request) -> Response:
     """Ends the session on the server too: the cookie, even if copied, is refused."""
+    if cross_site(request):
+        return _refused_cross_site()
     svc = services(request)
     session = read_cookie(svc.session_secret, request.cookies.get(COOKIE))
     if session is not None:

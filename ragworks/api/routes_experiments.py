@@ -73,4 +73,5 @@ def results(exp_id: str, who: Principal = Depends(admin_caller),
 def promote(exp_id: str, body: Promotion, who: Principal = Depends(admin_caller),
             svc: Services = Depends(services_dep)) -> dict:
     """Make the variant's overrides the tenant's default configuration (recorded)."""
-    return svc.experiments.promote(who.tenant, exp_id, body.variant, f"key:{who.key_name}")
+    return svc.experiments.promote(who.tenant, exp_id, body.variant, f"key:{who.key_name}",
+                                   can_answer=svc.pipeline_for)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from ragworks.api.deps import admin_caller, services_dep
-from ragworks.auth import SCOPES, Principal
+from ragworks.auth import SCOPES, Principal, key_id
 from ragworks.errors import BadInput
 from ragworks.services import Services
 
@@ -33,8 +33,8 @@ def create_key(body: NewKey, who: Principal = Depends(admin_caller),
         key = svc.keys.create(who.tenant, body.scopes, body.name)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
-    listed = next(k for k in svc.keys.list(who.tenant) if k["name"] == body.name)
-    return {"key": key, "id": listed["id"], "name": body.name, "scopes": body.scopes}
+    # the id of this key, never looked up by name: names may repeat
+    return {"key": key, "id": key_id(key), "name": body.name, "scopes": body.scopes}
 
 
 @router.delete("/{key_id}")

@@ -66,6 +66,7 @@ def experiment_promote(exp_id: str = EXP_ID,
                        tenant: str = TENANT,
                        who: str = typer.Option("cli", help="Recorded as the promoter.")) -> None:
     """Make a variant's overrides the default configuration (recorded with who and when)."""
-    exp = _services().experiments.promote(tenant, exp_id, variant, who)
+    svc = _services()
+    exp = svc.experiments.promote(tenant, exp_id, variant, who, can_answer=svc.pipeline_for)
     sys.stdout.write(json.dumps(exp, indent=2) + "\n")
 

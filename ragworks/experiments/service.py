@@ -20,7 +20,6 @@ import secrets
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -46,8 +45,11 @@ def _bool(value: Any) -> bool:
 _bool.__name__ = "boolean"
 OVERRIDES: dict[str, Any] = {
     "dense_weight": float, "top_k": int, "min_relevance": float, "llm": str,
-    "min_confidence": float, "classifier_path": str, "prompt_version": str, "rerank": _bool,
+    "min_confidence": float, "classifier": str, "prompt_version": str, "rerank": _bool,
     "chunking_profile": str}
+#: classifiers a variant may name: the one that ships, or the one `ragworks classifier
+#: train` wrote into the data folder. Never a path: the API must not name server files.
+CLASSIFIERS = ("shipped", "trained")
 
 
 _LLM = re.compile(r"extractive|scripted|local:(smollm2|qwen2\.5-0\.5b|qwen2\.5-1\.5b)"
@@ -68,9 +70,9 @@ def check_overrides(overrides: dict[str, Any],
         except (TypeError, ValueError):
             raise BadInput(f"override {key!r} must be a {kind.__name__}") from None
     _check_values(out)
-    if "classifier_path" in out and not Path(out["classifier_path"]).is_file():
-        raise BadInput(f"classifier_path {out['classifier_path']!r} is not a file "
-                       "(train one with `ragworks classifier train`)")
+    if "classifier" in out and out["classifier"] not in CLASSIFIERS:
+        raise BadInput(f"classifier must be one of {', '.join(CLASSIFIERS)} (a trained one "
+                       "comes from `ragworks classifier train`)")
     if "prompt_version" in out and out["prompt_version"] not in prompt_versions():
         raise BadInput(f"prompt_version {out['prompt_version']!r} does not exist "
                        f"(known: {', '.join(prompt_versions())})")
@@ -215,17 +217,29 @@ class ExperimentService:
         return {"decision": decision, "p_value": c.p_value, "always_valid_p": c.always_valid_p,
                 "test": c.test, "lift": c.lift, "diff": c.diff, "ci": [c.ci_low, c.ci_high]}
 
-    def promote(self, tenant: str, exp_id: str, variant: str, who: str) -> dict[str, Any]:
+    def promote(self, tenant: str, exp_id: str, variant: str, who: str,
+                can_answer: Callable[[dict[str, Any]], object] | None = None) -> dict[str, Any]:
+        """Make the variant's overrides the tenant's configuration: exactly those (so
+        promoting the control restores the defaults). ``can_answer`` builds what would
+        answer with them; a configuration that cannot answer is refused here, before any
+        question meets it, and the configuration in force stays."""
         exp = self.get(tenant, exp_id)
         chosen = next((v for v in exp["variants"] if v["name"] == variant), None)
         if chosen is None:
             raise BadInput(f"experiment has no variant {variant!r}")
+        overrides = check_overrides(chosen["overrides"], self.built_profiles)
+        if can_answer is not None:
+            try:
+                can_answer(overrides)
+            except Exception as exc:  # noqa: BLE001 - any failure means: do not promote
+                raise BadInput(f"variant {variant!r} cannot answer: "
+                               f"{type(exc).__name__}: {exc}"[:500]) from None
         if exp["status"] == "running":
             exp["stopped_at"] = time.time()
         exp.update(status="promoted", promoted={"variant": variant, "by": who,
                                                 "at": time.time()})
         self.store.save(tenant, exp)
         self.store.update_active_config(
-            tenant, lambda current: {**current, **chosen["overrides"]}, who,
+            tenant, lambda current: dict(overrides), who,
             {"experiment": exp_id, "variant": variant})
         return exp
