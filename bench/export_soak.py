@@ -114,7 +114,7 @@ def main() -> None:
 
 def _kill_export_child(client: httpx.Client) -> float:
     """Kill the server's export child and time until a new one runs and /readyz says so."""
-    before = _children_named("ragworks-export")
+    before = _children_named("export")
     if not before:
         print("  no export child found to kill")
         return float("nan")
@@ -122,7 +122,7 @@ def _kill_export_child(client: httpx.Client) -> float:
         os.kill(pid, signal.SIGKILL)
     t = time.monotonic()
     while time.monotonic() - t < 30:
-        now = set(_children_named("ragworks-export")) - set(before)
+        now = set(_children_named("export")) - set(before)
         if now and "restarted" in str(client.get("/readyz").json()["checks"].get("export")):
             return time.monotonic() - t
         time.sleep(0.05)
@@ -130,21 +130,21 @@ def _kill_export_child(client: httpx.Client) -> float:
 
 
 def _children_named(marker: str) -> list[int]:
-    """Processes of this machine whose environment marks them as the soak server's
-    export child (multiprocessing names only the Python object, so the cmdline is read)."""
+    """The soak server's export child: its descendant (through the fork server) that runs
+    at the export child's niceness (the sandbox's parse workers are descendants too)."""
+    from ragworks.observe.export_process import EXPORT_NICE
+
     out = []
     server = os.environ.get("RAGWORKS_SOAK_SERVER", "")
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            status = (entry / "status").read_text()
-            cmd = (entry / "cmdline").read_bytes()
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if b"multiprocessing" in cmd and b"forkserver" not in cmd and _ancestor(entry, server):
-            if marker and "State:\tZ" not in status:
-                out.append(int(entry.name))
+        if fields[0] != "Z" and int(fields[16]) == EXPORT_NICE and _ancestor(entry, server):
+            out.append(int(entry.name))
     return out
 
 

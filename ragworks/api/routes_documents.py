@@ -12,6 +12,7 @@ from ragworks.api.deps import caller, services_dep
 from ragworks.api.schemas import MAX_OFFSET, DocumentList, IngestResponse
 from ragworks.auth import Principal
 from ragworks.errors import BadInput, EmptyDocument, NotFound, PayloadTooLarge
+from ragworks.ingest.precheck import as_utf8, safe_name
 from ragworks.ingest.sniff import sniff
 from ragworks.models import Document, content_hash
 from ragworks.services import Services
@@ -51,10 +52,11 @@ async def upload(response: Response, file: UploadFile = File(...),
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLarge(f"upload is over the limit of {limit} bytes")
-    name = (file.filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
+    name = safe_name(file.filename or "upload")
     if background:
         if not data:
             raise EmptyDocument(f"{name}: the file is empty")
+        data = as_utf8(data)
         sniff(data, name)  # a wrong type is refused now, not in the worker
         doc_id = content_hash(who.tenant, collection, data)
         blob = f"uploads/{who.tenant}/{doc_id}"

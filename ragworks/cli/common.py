@@ -56,11 +56,14 @@ def _files(paths: list[Path]) -> list[Path]:
     for p in paths:
         if p.is_dir():
             inside = sorted(f for f in p.rglob("*") if f.is_file())
-            found += [f for f in inside if f.suffix.lower() in SUPPORTED_EXTENSIONS]
+            # a name without an extension (README, copyright) is tried: its content decides
+            found += [f for f in inside if f.suffix.lower() in SUPPORTED_EXTENSIONS
+                      or (not f.suffix and not f.name.startswith("."))]
             for f in inside:
-                if f.suffix.lower() not in SUPPORTED_EXTENSIONS and not f.name.startswith("."):
+                if f.suffix and f.suffix.lower() not in SUPPORTED_EXTENSIONS and \
+                        not f.name.startswith("."):
                     err.print(f"[yellow]not ingested[/yellow] {f.relative_to(p)}: "
-                              f"{f.suffix or 'no extension'} is not a supported type "
+                              f"{f.suffix} is not a supported type "
                               f"({', '.join(sorted(SUPPORTED_EXTENSIONS))})", highlight=False)
         elif p.is_file():
             found.append(p)

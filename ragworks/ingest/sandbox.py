@@ -5,7 +5,9 @@ never a hung or crashed service. Workers are reused between files (a fresh
 process per file cost ~20 ms, a fifth of ingestion time on small files) and a
 worker that timed out, crashed or hit its memory limit is replaced.
 
-At most ``limit_workers(n)`` files are parsed at once in the whole process (eight
+At most ``limit_workers(n)`` files of one tenant are parsed at once, with one slot
+more for the other tenants (`FairSlots`: one tenant's heavy files never queue another's
+small one); uploads beyond that wait (eight
 uploads at once wait for a worker instead of starting eight). The time limit
 counts the parse only: a worker says it is ready before a file is sent to it,
 so a slow start on a busy machine never costs a file; a file whose worker timed
@@ -14,10 +16,12 @@ out or died is tried once more on a fresh worker before it fails loudly.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import queue
 import resource
 import threading
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 
 from ragworks import errors
@@ -26,7 +30,7 @@ from ragworks.models import ParsedDocument
 
 _CTX = mp.get_context("forkserver")
 _CTX.set_forkserver_preload(["ragworks.ingest.loaders", "pypdf", "docx", "selectolax.lexbor"])
-WORKERS = 2
+WORKERS = 3  # two for one tenant, one more for the others
 
 
 def _serve(conn: Connection, mem_mb: int) -> None:
@@ -106,24 +110,83 @@ def _give_back(worker: _Worker) -> None:
 
 #: how long a worker may take to start on a busy machine (not counted as parsing)
 START_TIMEOUT_S = 120.0
-_slots = threading.BoundedSemaphore(WORKERS)
-_slots_size = WORKERS
+
+
+class FairSlots:
+    """Parse slots shared by tenants. One tenant holds at most ``per_tenant`` at once, and
+    there is one slot more than that: a tenant's heavy files never queue another
+    tenant's small one. A free slot goes to the waiting tenant that holds fewest, then in
+    order of arrival.
+
+        slots = FairSlots(per_tenant=2)
+        with slots.held("acme"):
+            ...
+    """
+
+    def __init__(self, per_tenant: int) -> None:
+        self.per_tenant = max(1, per_tenant)
+        self.size = self.per_tenant + 1
+        self._cond = threading.Condition()
+        self._held: dict[str, int] = {}
+        self._waiting: list[tuple[int, str]] = []
+        self._seq = 0
+
+    def _turn(self, ticket: tuple[int, str]) -> bool:
+        if sum(self._held.values()) >= self.size:
+            return False
+        eligible = [t for t in self._waiting if self._held.get(t[1], 0) < self.per_tenant]
+        if not eligible:
+            return False
+        best = min(eligible, key=lambda t: (self._held.get(t[1], 0), t[0]))
+        return best == ticket
+
+    def acquire(self, tenant: str) -> None:
+        with self._cond:
+            self._seq += 1
+            ticket = (self._seq, tenant)
+            self._waiting.append(ticket)
+            try:
+                self._cond.wait_for(lambda: self._turn(ticket))
+            finally:
+                self._waiting.remove(ticket)
+            self._held[tenant] = self._held.get(tenant, 0) + 1
+            self._cond.notify_all()
+
+    def release(self, tenant: str) -> None:
+        with self._cond:
+            self._held[tenant] -= 1
+            if not self._held[tenant]:
+                del self._held[tenant]
+            self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def held(self, tenant: str) -> Iterator[None]:
+        self.acquire(tenant)
+        try:
+            yield
+        finally:
+            self.release(tenant)
+
+
+_slots = FairSlots(WORKERS)
 
 
 def limit_workers(n: int) -> None:
-    """At most ``n`` files parsed at once in this process (the RAGWORKS_PARSE_WORKERS)."""
-    global _slots, _slots_size, WORKERS
+    """At most ``n`` files of one tenant parsed at once in this process, and one more of
+    other tenants (RAGWORKS_PARSE_WORKERS)."""
+    global _slots, WORKERS
     n = max(1, n)
-    if n != _slots_size:
-        _slots, _slots_size, WORKERS = threading.BoundedSemaphore(n), n, n
+    if n != _slots.per_tenant:
+        _slots, WORKERS = FairSlots(n), n + 1
 
 
 def parse_isolated(
-    data: bytes, filename: str, media_type: str, timeout_s: float, mem_mb: int
+    data: bytes, filename: str, media_type: str, timeout_s: float, mem_mb: int,
+    tenant: str = "",
 ) -> ParsedDocument:
     """Parse in a worker process; raises ParseTimeout when the parse itself takes longer
     than timeout_s twice (on two workers), BadInput when the parser dies twice."""
-    with _slots:
+    with _slots.held(tenant):
         try:
             msg = _attempt(data, filename, media_type, timeout_s, mem_mb)
         except (errors.ParseTimeout, _WorkerDied):

@@ -29,6 +29,7 @@ from ragworks.index.local import text_hash
 from ragworks.index.protocol import ChunkIndex
 from ragworks.ingest import screen
 from ragworks.ingest.chunker import PROFILES, chunk_document
+from ragworks.ingest.precheck import as_utf8, check_before_parse, safe_name
 from ragworks.ingest.sandbox import limit_workers, parse_isolated
 from ragworks.ingest.sniff import sniff
 from ragworks.models import Chunk, Document, ParsedDocument, content_hash
@@ -87,6 +88,7 @@ class Ingestor:
     def ingest(self, data: bytes, filename: str, tenant: str,
                collection: str = "default") -> IngestResult:
         """Example: ``ingestor.ingest(Path("a.md").read_bytes(), "a.md", "acme")``."""
+        data, filename = as_utf8(data), safe_name(filename)
         doc_id = self._doc_id(data, filename, tenant, collection)
         with self._lock("name", tenant, collection, filename), \
                 self._lock("doc", tenant, doc_id):
@@ -148,6 +150,7 @@ class Ingestor:
     def prepare(self, data: bytes, filename: str, tenant: str,
                 collection: str) -> Prepared | IngestResult:
         """Sniff, parse (sandboxed) and chunk; an IngestResult when there is nothing to do."""
+        data, filename = as_utf8(data), safe_name(filename)
         doc_id = self._doc_id(data, filename, tenant, collection)
         media_type = sniff(data, filename)
         existing = self.records.get_document(tenant, doc_id)
@@ -160,8 +163,9 @@ class Ingestor:
                 self._drop_other_versions(existing)
             return IngestResult(existing, "unchanged")
         # (a record whose chunks are missing, after a crash mid-ingest, is indexed again)
+        check_before_parse(data, filename, media_type, self.settings.max_document_chars)
         parsed = parse_isolated(data, filename, media_type, self.settings.parse_timeout_s,
-                                self.settings.parse_memory_mb)
+                                self.settings.parse_memory_mb, tenant)
         chars = len(parsed.body)
         if chars > self.settings.max_document_chars:
             raise PayloadTooLarge(
@@ -228,7 +232,7 @@ class Ingestor:
         if parsed is None:
             parsed = parse_isolated(self.blobs.get(f"{doc.tenant}/{doc.id}/raw"), doc.source,
                                     doc.media_type, self.settings.parse_timeout_s,
-                                    self.settings.parse_memory_mb)
+                                    self.settings.parse_memory_mb, doc.tenant)
         budget, overlap = PROFILES[name]
         chunks = chunk_document(parsed, doc_id=doc.id, tenant=doc.tenant,
                                 collection=doc.collection, source=doc.source,
