@@ -27,6 +27,8 @@ MAX_HTML_DEPTH = 2000
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
+_CONTAINERS = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"II*\x00",
+               b"MM\x00*", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!", b"ID3", b"\xd0\xcf\x11\xe0")
 _TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
 #: elements that never close, or whose end tag HTML lets one leave out
 _OPEN_ENDED = frozenset(b"area base br col embed hr img input link meta param source track "
@@ -55,6 +57,8 @@ def as_utf8(data: bytes) -> bytes:
     except UnicodeDecodeError as exc:
         if exc.start >= len(data) - 3 and exc.reason == "unexpected end of data":
             return data  # a character cut at the end: still UTF-8
+    if data.startswith(_CONTAINERS):
+        return data  # a PDF, a zip (docx) or an image is never text in another encoding
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
