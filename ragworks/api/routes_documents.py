@@ -97,7 +97,10 @@ def get_document(doc_id: str, who: Principal = Depends(caller),
 
 
 @router.delete("/{doc_id}", response_model=Document)
-def delete_document(doc_id: str, who: Principal = Depends(caller),
+def delete_document(doc_id: str, erase: bool = Query(
+                        False, description="also redact the sentences of stored answers "
+                        "and traces that quote the document"),
+                    who: Principal = Depends(caller),
                     svc: Services = Depends(services_dep)) -> Document:
     who.require("ingest")
-    return svc.ingestor.delete(who.tenant, doc_id)
+    return svc.ingestor.delete(who.tenant, doc_id, erase=erase)

@@ -27,7 +27,7 @@ import numpy as np
 from ragworks.index.dense import DenseCodes
 from ragworks.index.lexical import BM25
 from ragworks.models import Chunk, Hit, Scope, content_hash, embed_text
-from ragworks.storage.sqlite import SQLiteFile, rollback
+from ragworks.storage.sqlite import SQLiteFile, checkpoint, rollback
 
 _COLS = "id, doc_id, tenant, collection, source, title, section, text, start, end, ordinal"
 _LOAD = "SELECT id, doc_id, tenant, collection, title, section, text, vector FROM chunks"
@@ -296,7 +296,9 @@ class LocalChunkIndex:
                 conn.execute("INSERT INTO changes (tenant, doc_id) VALUES (?,?)", (tenant, doc_id))
             return removed
 
-        return self._write(delete)
+        removed = self._write(delete)
+        checkpoint(self._conn())  # the chunks' text must not live on in the -wal file
+        return removed
 
     # -- reads -----------------------------------------------------------------------------
 

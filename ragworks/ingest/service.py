@@ -76,7 +76,7 @@ class Ingestor:
         self.stopping = threading.Event()
         #: told (tenant, doc id) after a document is deleted (or replaced by a new
         #: version): the traces take its passages out of their prompts
-        self.on_deleted: Callable[[str, str], object] | None = None
+        self.on_deleted: Callable[[str, str, list[str]], object] | None = None
         limit_workers(settings.parse_workers)
 
     def _lock(self, *key: str) -> threading.RLock:
@@ -281,14 +281,21 @@ class Ingestor:
                 vectors[i] = cached[h]
         return vectors, fresh
 
-    def delete(self, tenant: str, doc_id: str) -> Document:
+    def delete(self, tenant: str, doc_id: str, erase: bool = False) -> Document:
         """Chunks first, then blobs, then the record: a crash midway leaves a listed
         document that a second delete finishes, never chunks without a document. Of
-        concurrent deletes of one document, one succeeds and the others get NotFound."""
+        concurrent deletes of one document, one succeeds and the others get NotFound.
+        Traces forget the passages their prompts quoted; with ``erase`` their answers
+        also lose the sentences that quote the document."""
         with self._lock("doc", tenant, doc_id):
             doc = self.records.get_document(tenant, doc_id)
             if doc is None:
                 raise NotFound(f"no document {doc_id!r}")
+            text = [c.text for c in self.index.chunks_of(tenant, doc_id)] if erase else []
+            if text and self.on_deleted is not None:
+                # first, so that a failure leaves the document to delete again; once more
+                # below for the answers given while the chunks were being removed
+                self.on_deleted(tenant, doc_id, text)
             self.index.delete_document(tenant, doc_id)
             for index in self.profiles().values():
                 index.delete_document(tenant, doc_id)
@@ -298,7 +305,7 @@ class Ingestor:
                 raise NotFound(f"no document {doc_id!r}")  # another process was first
         if self.on_deleted is not None:
             try:
-                self.on_deleted(tenant, doc_id)
+                self.on_deleted(tenant, doc_id, text)
             except Exception:  # noqa: BLE001 - the document is gone; retention clears the rest
                 log.exception("forget_document_failed", tenant=tenant, doc_id=doc_id)
         return doc

@@ -8,7 +8,8 @@ third backend can run against itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -78,6 +79,77 @@ def forget_in(observations: list[dict[str, Any]], doc_id: str) -> bool:
     return changed
 
 
+REDACTED = "[removed: quoted a deleted document]"
+SHINGLE = 5  # words in a row that a redacted sentence shares with the deleted text
+_WORD = re.compile(r"\w+")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def shingles(texts: Iterable[str]) -> set[tuple[str, ...]]:
+    """Every run of ``SHINGLE`` words (lower-cased) of the texts."""
+    out: set[tuple[str, ...]] = set()
+    for text in texts:
+        words = _WORD.findall(text.lower())
+        out.update(tuple(words[i:i + SHINGLE]) for i in range(len(words) - SHINGLE + 1))
+    return out
+
+
+def _quotes(sentence: str, marks: set[tuple[str, ...]]) -> bool:
+    words = _WORD.findall(sentence.lower())
+    return any(tuple(words[i:i + SHINGLE]) in marks for i in range(len(words) - SHINGLE + 1))
+
+
+def redact(value: Any, marks: set[tuple[str, ...]]) -> tuple[Any, bool]:
+    """``value`` (a string, or lists and dicts of them) with every sentence that shares
+    ``SHINGLE`` words in a row with the deleted text replaced by ``REDACTED``; and
+    whether anything changed."""
+    if isinstance(value, str):
+        if len(value) < SHINGLE * 2 or not marks:
+            return value, False
+        parts = _SENTENCE.split(value)
+        kept: list[str] = []
+        found = False
+        for part in parts:
+            if not _quotes(part, marks):
+                kept.append(part)
+                continue
+            found = True
+            if not kept or kept[-1] != REDACTED:  # one note for a run of quoting sentences
+                kept.append(REDACTED)
+        if not found:
+            return value, False
+        return " ".join(kept), True
+    if isinstance(value, list):
+        pairs = [redact(v, marks) for v in value]
+        return [v for v, _ in pairs], any(c for _, c in pairs)
+    if isinstance(value, dict):
+        changed = False
+        out = {}
+        for k, v in value.items():
+            out[k], c = redact(v, marks)
+            changed = changed or c
+        return out, changed
+    return value, False
+
+
+#: what erasing looks at: what the user was told and what the trace shows of the model
+ERASED_FIELDS = ("output", "metadata")
+
+
+def erase_in(summary: dict[str, Any], observations: list[dict[str, Any]],
+             marks: set[tuple[str, ...]]) -> bool:
+    """Redact the deleted text from a trace's answer and from what its observations
+    kept of it (outputs, withdrawn sentences); in place; True when anything changed.
+    The question is the user's own words and stays."""
+    changed = False
+    for part in [summary, *observations]:
+        for field in ERASED_FIELDS:
+            if field in part:
+                part[field], c = redact(part[field], marks)
+                changed = changed or c
+    return changed
+
+
 def _removed(value: Any) -> bool:
     return isinstance(value, dict) and set(value) == {"removed"}
 
@@ -97,9 +169,11 @@ class TraceStore(Protocol):
 
     def delete_traces_before(self, before: float) -> int: ...
 
-    def forget_document(self, tenant: str, doc_id: str) -> int:
+    def forget_document(self, tenant: str, doc_id: str, erase: Sequence[str] = ()) -> int:
         """A document was deleted: remove its passages from the prompts of the traces that
-        retrieved it (see ``forget_in``); returns how many traces changed."""
+        retrieved it (see ``forget_in``); with ``erase`` (the document's text) also redact
+        the sentences of their answers that quote it (``erase_in``), so that a trace search
+        no longer finds it. Returns how many traces changed."""
         ...
 
     def flush(self) -> None:

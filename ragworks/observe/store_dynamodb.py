@@ -41,10 +41,12 @@ from ragworks.observe.rollups import (
 from ragworks.observe.store import (
     RollupRow,
     TraceFilter,
+    erase_in,
     forget_in,
     retrieved_docs,
     search_words,
     searchable,
+    shingles,
 )
 from ragworks.storage.dynamodb import DynamoRecordStore, batch_write, pack, query_items, unpack
 
@@ -415,22 +417,42 @@ class DynamoTraceStore:
         return [(i["variant"]["S"].split("/", 1)[1], float(i["value"]["N"]))
                 for i in query_items(self.db, self.table, f"VS#{tenant}#{exp_id}#{name}")]
 
-    def forget_document(self, tenant: str, doc_id: str) -> int:
+    def forget_document(self, tenant: str, doc_id: str, erase: Sequence[str] = ()) -> int:
+        marks = shingles(erase)
         kwargs: dict[str, Any] = {
             "TableName": self.table, "KeyConditionExpression": "pk = :p",
-            "FilterExpression": "contains(docs, :d)", "ProjectionExpression": "pk, sk, obs",
+            "FilterExpression": "contains(docs, :d)",
+            "ProjectionExpression": "pk, sk, obs, summary, variant",
             "ExpressionAttributeValues": {":p": {"S": f"TR#{tenant}"}, ":d": {"S": doc_id}}}
         changed = 0
         while True:
             resp = self.db.query(**kwargs)
             for item in resp.get("Items", []):
                 observations = unpack(item["obs"])
-                if forget_in(observations, doc_id):
+                summary = json.loads(item["summary"]["S"])
+                forgot = forget_in(observations, doc_id)
+                erased = bool(marks) and erase_in(summary, observations, marks)
+                if not (forgot or erased):
+                    continue
+                values: dict[str, Any] = {":o": pack(observations)}
+                update = "SET obs = :o"
+                if erased:
+                    values.update({":s": {"S": json.dumps(summary, default=str)},
+                                   ":t": {"S": searchable(summary) or " "}})
+                    update += ", summary = :s, #text = :t"
+                self.db.update_item(
+                    TableName=self.table, Key={"pk": item["pk"], "sk": item["sk"]},
+                    UpdateExpression=update, ExpressionAttributeValues=values,
+                    **({"ExpressionAttributeNames": {"#text": "text"}} if erased else {}))
+                variant = item.get("variant", {}).get("S", "")
+                if erased and "/" in variant:  # the experiment's copy of the summary
                     self.db.update_item(
-                        TableName=self.table, Key={"pk": item["pk"], "sk": item["sk"]},
-                        UpdateExpression="SET obs = :o",
-                        ExpressionAttributeValues={":o": pack(observations)})
-                    changed += 1
+                        TableName=self.table,
+                        Key={"pk": {"S": f"VR#{tenant}#{variant.split('/', 1)[0]}"},
+                             "sk": item["sk"]},
+                        UpdateExpression="SET summary = :s",
+                        ExpressionAttributeValues={":s": values[":s"]})
+                changed += 1
             if "LastEvaluatedKey" not in resp:
                 return changed
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]

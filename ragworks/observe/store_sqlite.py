@@ -17,8 +17,15 @@ import structlog
 
 from ragworks.observe.model import Score, Trace
 from ragworks.observe.rollups import WIDTHS, Cell, score_points, trace_points, traffic
-from ragworks.observe.store import RollupRow, TraceFilter, forget_in, search_words
-from ragworks.storage.sqlite import SQLiteFile, rollback
+from ragworks.observe.store import (
+    RollupRow,
+    TraceFilter,
+    erase_in,
+    forget_in,
+    search_words,
+    shingles,
+)
+from ragworks.storage.sqlite import SQLiteFile, checkpoint, rollback
 
 __all__ = ["SQLiteTraceStore", "TraceFilter"]
 
@@ -431,8 +438,9 @@ class SQLiteTraceStore:
             raise
         return len(ids)
 
-    def forget_document(self, tenant: str, doc_id: str) -> int:
+    def forget_document(self, tenant: str, doc_id: str, erase: Sequence[str] = ()) -> int:
         needle = '%"doc_id":' + _like(_json(doc_id)) + "%"
+        marks = shingles(erase)
         conn = self._tx()
         try:
             ids = [r[0] for r in conn.execute(
@@ -443,15 +451,22 @@ class SQLiteTraceStore:
             for trace_id in ids:
                 observations = [json.loads(r[0]) for r in conn.execute(
                     "SELECT data FROM observations WHERE trace_id=?", (trace_id,))]
-                if forget_in(observations, doc_id):  # only the generations change
+                summary = json.loads(conn.execute("SELECT summary FROM traces WHERE id=?",
+                                                  (trace_id,)).fetchone()[0])
+                forgot = forget_in(observations, doc_id)
+                erased = bool(marks) and erase_in(summary, observations, marks)
+                if forgot or erased:
                     conn.executemany("UPDATE observations SET data=? WHERE id=?",
-                                     [(_json(o), o["id"]) for o in observations
-                                      if o.get("type") == "generation"])
+                                     [(_json(o), o["id"]) for o in observations])
                     changed += 1
+                if erased:
+                    conn.execute("UPDATE traces SET summary=? WHERE id=?",
+                                 (_json(summary), trace_id))
             conn.execute("COMMIT")
         except BaseException:
             rollback(conn)
             raise
+        checkpoint(conn)
         return changed
 
     def close(self) -> None:

@@ -30,7 +30,20 @@ def connect(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=30000")
     conn.execute("PRAGMA foreign_keys=ON")
+    # deleted rows are overwritten with zeros, not left in free pages for a reader of the file
+    conn.execute("PRAGMA secure_delete=ON")
     return conn
+
+
+def checkpoint(conn: sqlite3.Connection) -> bool:
+    """Copy the WAL into the database and empty it, so that deleted text does not live on
+    in the -wal file; best effort (False when a reader still holds an old snapshot: the
+    next checkpoint, SQLite's own included, finishes it)."""
+    try:
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    except sqlite3.OperationalError:  # locked by a writer: SQLite checkpoints later
+        return False
+    return not busy
 
 
 def rollback(conn: sqlite3.Connection) -> None:

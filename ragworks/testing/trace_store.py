@@ -162,3 +162,44 @@ class TraceStoreContract:
         assert "secret text of doc_gone" in json.dumps(prompt("other", other))  # its own tenant
         got = store.get_trace("acme", gone.id)
         assert got["output"] == gone.output  # the answer the user was given stays
+
+    def test_erasing_a_document_redacts_the_answers_that_quote_it(self, store: Any) -> None:
+        now = time.time()
+        secret = ("The vault combination for the Harrow office is kept by the night porter. "
+                  "Badges are renewed every March.")
+
+        def traced(n: int, doc: str, answer: str, variant: str = "") -> Any:
+            t = make_trace(n, now - n, variant=variant,
+                           input={"question": "who keeps the vault combination?"})
+            t.output = {"answer": answer, "citations": ["vault.md"]}
+            for o in t.observations:
+                if o.name == "retrieve":
+                    o.output = [{"chunk_id": f"{doc}:0", "doc_id": doc, "source": "vault.md"}]
+                if o.type == "generation":
+                    o.input = [{"role": "user", "content": f"[1] {secret}"}]
+                    o.output = answer
+                    o.metadata = {"withdrawn": ["The vault combination for the Harrow "
+                                                "office is kept by the night porter."]}
+            return t
+
+        quoting = traced(1, "doc_vault", "Hello. The vault combination for the Harrow office "
+                         "is kept by the night porter [1]. Ask at the desk.", variant="exp_v/a")
+        other = traced(2, "doc_other", "The vault combination for the Harrow office is kept "
+                       "by the night porter [1].")
+        for t in (quoting, other):
+            store.save_trace(t)
+
+        def found(words: str) -> list[str]:
+            return [r["id"] for r in settle(store).list_traces("acme",
+                                                                TraceFilter(text=words))[0]]
+
+        assert set(found("night porter")) == {quoting.id, other.id}
+        assert store.forget_document("acme", "doc_vault", erase=[secret]) == 1
+        assert found("night porter") == [other.id]  # only a trace that retrieved it changes
+        got = store.get_trace("acme", quoting.id)
+        answer = got["output"]["answer"]
+        assert "porter" not in answer and answer.startswith("Hello.") \
+            and answer.endswith("Ask at the desk.") and "[removed" in answer
+        assert "porter" not in json.dumps(got["observations"])
+        assert got["input"]["question"] == "who keeps the vault combination?"  # the user's own
+        assert store.forget_document("acme", "doc_vault", erase=[secret]) == 0

@@ -108,3 +108,48 @@ def test_latin1_utf16_and_extensionless_text_are_read(live: LiveServer) -> None:
         assert "café" in hits["answer"] or any("café" in h["text"] for h in hits["hits"])
         binary = c.post("/api/v1/documents", files={"file": ("blob", bytes(range(256)) * 20)})
         assert binary.status_code == 415
+
+
+SECRET_DOC = ("Vault procedures\n\nThe quartermaster vault code is rotated by Ilse Brandt "
+              "every second Tuesday. Visitors sign the blue ledger at the front desk.\n")
+
+
+def _files_containing(folder: Path, needle: bytes) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if p.is_file() and needle in p.read_bytes())
+
+
+def test_erasing_a_document_removes_its_text_from_answers_searches_and_the_wal(
+        tmp_path: Path) -> None:
+    needle = b"Ilse Brandt"
+    with LiveServer(make_settings(tmp_path)) as live, live.client() as c:
+        kept = c.post("/api/v1/documents", files={"file": ("ledger.txt", b"Visitors sign "
+                      b"the blue ledger. The ledger lives in the front desk drawer.\n")})
+        assert kept.status_code == 201, kept.text
+        up = c.post("/api/v1/documents", files={"file": ("vault.txt", SECRET_DOC.encode())})
+        assert up.status_code == 201, up.text
+        doc_id = up.json()["document"]["id"]
+        asked = [c.post("/api/v1/query", json={"question": q}).json() for q in (
+            "Who rotates the quartermaster vault code?", "How often is the vault code rotated?")]
+        assert all("Brandt" in a["answer"] for a in asked), asked
+        assert c.get("/api/v1/traces", params={"q": "Ilse Brandt"}).json()["total"] == 2
+
+        # a plain delete keeps the answers the users were given (and says so in the README)
+        plain = c.post("/api/v1/documents", files={"file": ("copy.txt", SECRET_DOC.encode()
+                                                            + b"copy\n")}).json()
+        assert c.delete(f"/api/v1/documents/{plain['document']['id']}").status_code == 200
+
+        gone = c.delete(f"/api/v1/documents/{doc_id}", params={"erase": "true"})
+        assert gone.status_code == 200 and gone.json()["id"] == doc_id
+        assert c.get("/api/v1/traces", params={"q": "Ilse Brandt"}).json()["total"] == 0
+        for a in asked:
+            trace = c.get(f"/api/v1/traces/{a['trace_id']}").json()
+            assert "Brandt" not in str(trace), trace
+            assert "[removed" in trace["output"]["answer"]
+        assert c.get("/api/v1/documents/" + doc_id).status_code == 404
+        again = c.delete(f"/api/v1/documents/{doc_id}", params={"erase": "true"})
+        assert again.status_code == 404
+        assert c.get("/api/v1/documents").json()["total"] >= 1  # the other one stays
+        # and no database file, -wal included, still holds the text
+        assert _files_containing(tmp_path, needle) == [], _files_containing(tmp_path, needle)
+        assert c.post("/api/v1/query", json={"question": "Where is the blue ledger?"}
+                      ).json()["covered"] is True
