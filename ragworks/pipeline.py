@@ -121,8 +121,9 @@ class QueryPipeline:
                 if unmatched:
                     cover.output["unmatched_names"] = unmatched
         rec.trace.category = category
+        dropped: list[str] = []  # the text of passages the screen kept out
         if covered and hits and self.screen_passages == "exclude":
-            hits = self._screened(hits, rec)
+            hits, dropped = self._screened(hits, rec)
             covered = bool(hits)  # only attacks were found: nothing to answer from
         text, model, gen = "", self.answerer.name, None
         if not covered:
@@ -136,6 +137,8 @@ class QueryPipeline:
         cited_hits = hits if covered else []
         text, citations = citations_for(attribute(text, cited_hits), cited_hits)
         foreign = screen.foreign_urls(text, [h.chunk.text for h in cited_hits])
+        foreign += [u for u in screen.urls(text) if u not in foreign
+                    and any(u in p for p in dropped)]  # never a link an attack carried
         for url in foreign:  # a link must come verbatim from a passage the answer cites
             text = text.replace(url, "[link removed]")
         if foreign:
@@ -156,10 +159,11 @@ class QueryPipeline:
         yield "answer", answer
 
     @staticmethod
-    def _screened(hits: list[Hit], rec: TraceRecorder) -> list[Hit]:
-        """The hits without passages that try to instruct the model; what was dropped,
-        and why, goes on the trace."""
-        kept, dropped = [], []
+    def _screened(hits: list[Hit], rec: TraceRecorder) -> tuple[list[Hit], list[str]]:
+        """The hits without passages that try to instruct the model, and the text of
+        those dropped; what was dropped, and why, goes on the trace."""
+        kept: list[Hit] = []
+        dropped: list[dict] = []
         for h in hits:
             why = screen.reasons(h.chunk.text)
             if why:
@@ -169,7 +173,7 @@ class QueryPipeline:
                 kept.append(h)
         if dropped:
             rec.trace.metadata["screened_passages"] = dropped
-        return kept
+        return kept, [h.chunk.text for h in hits if h not in kept]
 
     def _generate(self, question: str, hits: list[Hit], plan: Plan, gen: Observation,
                   pieces: list[str]) -> Iterator[tuple[str, object]]:

@@ -180,7 +180,8 @@ class Ingestor:
                 f"{self.settings.max_document_chunks} (RAGWORKS_MAX_DOCUMENT_CHUNKS)")
         if not chunks:
             raise EmptyDocument(f"{filename}: no text could be extracted")
-        flags = tuple(dict.fromkeys(r for c in chunks for r in screen.reasons(c.text)))
+        flags = tuple(dict.fromkeys(r for found in screen.reasons_all([c.text for c in chunks])
+                                    for r in found))
         doc = Document(id=doc_id, tenant=tenant, collection=collection, source=filename,
                        title=parsed.title, media_type=media_type,
                        content_hash=content_hash(data), size_bytes=len(data),
