@@ -498,6 +498,19 @@ def train(attacks: list[str], benign_texts: list[str], c: float = 4.0) -> dict[s
     return {"weights": model.coef_[0].astype(np.float16), "bias": np.float32(model.intercept_[0])}
 
 
+def choose_threshold(model: dict[str, np.ndarray], dev_texts: list[str]) -> float:
+    """The lowest threshold at which rules and model together flag at most 1.5 % of the
+    dev passages (the target on held-out documentation is 2 %)."""
+    scores = np.array([screen.score(t, model) for t in dev_texts])
+    by_rules = np.array([bool(screen.rule_reasons(t)) for t in dev_texts])
+    threshold = float(max(scores[np.isfinite(scores)], default=0.0))
+    for candidate in sorted(scores[~by_rules & np.isfinite(scores)], reverse=True):
+        if (by_rules | (scores > candidate)).mean() > 0.015:
+            break
+        threshold = float(candidate)
+    return threshold
+
+
 def figures(passages_: list[str], attacks: list[tuple[str, str, str]], hosts: list[str],
             rng: random.Random, use_model: bool = True) -> dict[str, float]:
     """Attack success (the share of attacks, alone and inside a real passage, that the
@@ -535,24 +548,24 @@ def report(dev: list[str], test: list[str]) -> dict[str, dict[str, float]]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--report", action="store_true", help="figures of the shipped model only")
+    ap.add_argument("--threshold", action="store_true",
+                    help="choose the shipped model's threshold again on dev (no training)")
     args = ap.parse_args()
-    if not args.report:
+    if args.threshold:
+        with np.load(screen.MODEL_PATH) as f:
+            model = {"weights": f["weights"], "bias": f["bias"]}
+        dev_texts = load_jsonl(HERE / "benign_dev.jsonl")
+        np.savez_compressed(screen.MODEL_PATH, threshold=np.float32(
+            choose_threshold(model, dev_texts)), **model)
+        screen.reload()
+    elif not args.report:
         rows = benign()
         for part in ("dev", "test"):
             (HERE / f"benign_{part}.jsonl").write_text("".join(
                 json.dumps(r, ensure_ascii=False) + "\n" for r in rows[part]))
         attacks = train_attacks()
         model = train(attacks, [r["text"] for r in rows["train"]])
-        # the threshold: the lowest at which rules and model together flag at most
-        # 1.5 % of the dev passages (the target on held-out documentation is 2 %)
-        dev_texts = [r["text"] for r in rows["dev"]]
-        scores = np.array([screen.score(t, model) for t in dev_texts])
-        by_rules = np.array([bool(screen.rule_reasons(t)) for t in dev_texts])
-        threshold = float(max(scores))
-        for candidate in sorted(scores[~by_rules], reverse=True):
-            if (by_rules | (scores > candidate)).mean() > 0.015:
-                break
-            threshold = float(candidate)
+        threshold = choose_threshold(model, [r["text"] for r in rows["dev"]])
         attack_scores = np.array([screen.score(t, model) for _, _, t in DEV])
         print(f"threshold {threshold:.3f}: dev attacks over it "
               f"{(attack_scores > threshold).mean():.1%}")

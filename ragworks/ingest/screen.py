@@ -89,7 +89,7 @@ def reasons_all(texts: list[str]) -> list[list[str]]:
     found = [rule_reasons(t) for t in texts]
     if model is None or not texts:
         return found
-    parts = [units(t) for t in texts]
+    parts = [aimed(t) for t in texts]
     flat = [u for p in parts for u in p]
     if not flat:
         return found
@@ -100,6 +100,34 @@ def reasons_all(texts: list[str]) -> list[list[str]]:
             reasons_.append("instruction")
         at += len(p)
     return found
+
+
+#: words an attack cannot do without: what the answer is (answer, reply, say, print), who
+#: reads it (the user, the AI, the model), the instructions it replaces, a link; in the nine
+#: languages the screen was trained on. A sentence without one ("## Every year", "Ask your
+#: manager for approval") is not scored: the n-grams alone flagged such lines in documents
+#: unlike the manual pages they learned from.
+_AIMED = re.compile(
+    r"https?://|www\.|!\[|\b(answer\w*|respon\w*|repl(y|ies|ied|ying)|output\w*|say|says|said|tell\w*|"
+    r"print\w*|writ\w*|state|claim\w*|mention\w*|recommend\w*|reveal\w*|disclos\w*|"
+    r"repeat\w*|ignor\w*|disregard\w*|forget|instruction\w*|prompt\w*|rules?|"
+    r"guidelines?|directions?|directives?|guidance|task|orders?|ai|assistants?|chatbot|\w*bot|"
+    r"models?|llms?|gpt|users?|reader|readers|human|customers?|person|anyone|whoever|"
+    r"act|pretend|persona|you are now|you're now|from now on|secret|hidden|password\w*|"
+    r"login|credentials?|account|\w*antwort\w*|anweisung\w*|sag|sage|nutzer\w*|ki|vergiss|ignoriere|"
+    r"répon\w*|consignes?|dis|utilisateur\w*|ia|oublie|"
+    r"respuestas?|instrucci\w*|di|usuario\w*|olvida|"
+    r"rispo\w*|istruzion\w*|utente|dimentica|"
+    r"respost\w*|instruç\w*|usuário\w*|esqueça|"
+    r"antwoord\w*|instructie\w*|gebruiker\w*|negeer|vergeet|zeg|"
+    r"ответ\w*|инструкц\w*|указан\w*|пользовател\w*|игнорир\w*|забудь|скажи|"
+    r"odpowied\w*|instrukcj\w*|użytkownik\w*|zignoruj|zapomnij|powiedz)\b|"
+    r"回答|指令|指示|用户|忽略|无视|答", re.I)
+
+
+def aimed(text: str) -> list[str]:
+    """The sentences of a passage that the learned screen scores (see ``_AIMED``)."""
+    return [u for u in units(text) if _AIMED.search(u)]
 
 
 def units(text: str) -> list[str]:
@@ -142,7 +170,7 @@ def featurize(sentences: list[str]) -> Any:
 def score(text: str, model: dict[str, np.ndarray] | None = None) -> float:
     """The learned screen's score of a passage: its highest sentence's logit."""
     model = model if model is not None else _model()
-    parts = units(text)
+    parts = aimed(text)
     if model is None or not parts:
         return float("-inf")
     logits = featurize(parts) @ model["weights"].astype(np.float32) + float(model["bias"])
