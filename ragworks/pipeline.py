@@ -40,6 +40,13 @@ def _hit_summary(h: Hit) -> dict:
             "dense": round(h.dense, 4), "fused": h.fused}
 
 
+def _source(n: int, h: Hit) -> dict:
+    """A passage the answer is written from, as the ``sources`` event shows it."""
+    return {"n": n, "source": h.chunk.source, "section": h.chunk.section,
+            "doc_id": h.chunk.doc_id, "chunk_id": h.chunk.id, "start": h.chunk.start,
+            "end": h.chunk.end}
+
+
 @dataclass
 class QueryPipeline:
     classifier: QueryClassifier
@@ -125,6 +132,8 @@ class QueryPipeline:
         if covered and hits and self.screen_passages == "exclude":
             hits, dropped = self._screened(hits, rec)
             covered = bool(hits)  # only attacks were found: nothing to answer from
+        if covered and hits:  # what the answer is written from, before a word of it
+            yield "sources", [_source(n, h) for n, h in enumerate(hits, 1)]
         text, model, gen = "", self.answerer.name, None
         if not covered:
             text = NOT_COVERED
@@ -160,20 +169,28 @@ class QueryPipeline:
 
     @staticmethod
     def _screened(hits: list[Hit], rec: TraceRecorder) -> tuple[list[Hit], list[str]]:
-        """The hits without passages that try to instruct the model, and the text of
-        those dropped; what was dropped, and why, goes on the trace."""
+        """The hits with the sentences that try to instruct the model blanked out (a
+        passage left with nothing to say is dropped), and the text kept out; what was
+        kept out, and why, goes on the trace."""
         kept: list[Hit] = []
-        dropped: list[dict] = []
+        out: list[str] = []
+        screened: list[dict] = []
         for h in hits:
-            why = screen.reasons(h.chunk.text)
-            if why:
-                dropped.append({"chunk_id": h.chunk.id, "source": h.chunk.source,
-                                "reasons": why})
-            else:
+            text, flagged, why = screen.quarantine(h.chunk.text)
+            if not flagged:
                 kept.append(h)
-        if dropped:
-            rec.trace.metadata["screened_passages"] = dropped
-        return kept, [h.chunk.text for h in hits if h not in kept]
+                continue
+            out.extend(flagged)
+            whole = len(text.split()) < 3
+            screened.append({"chunk_id": h.chunk.id, "source": h.chunk.source,
+                             "reasons": list(why), "sentences": len(flagged),
+                             "passage_dropped": whole})
+            if not whole:
+                kept.append(h.model_copy(update={"chunk": h.chunk.model_copy(
+                    update={"text": text})}))
+        if screened:
+            rec.trace.metadata["screened_passages"] = screened
+        return kept, out
 
     def _generate(self, question: str, hits: list[Hit], plan: Plan, gen: Observation,
                   pieces: list[str]) -> Iterator[tuple[str, object]]:

@@ -518,14 +518,20 @@ def figures(passages_: list[str], attacks: list[tuple[str, str, str]], hosts: li
     def flagged(text: str) -> bool:
         return bool(screen.reasons(text) if use_model else screen.rule_reasons(text))
 
-    missed = 0
+    def left(text: str, inside: str) -> bool:  # an aimed sentence of the attack is still read
+        kept = screen.quarantine(inside)[0] if use_model else inside
+        return any(" ".join(u.split()) in " ".join(kept.split()) for u in screen.aimed(text))
+
+    missed = survived = 0
     for _, _, text in attacks:
         host = rng.choice(hosts)
         cut = host.find("\n\n", len(host) // 2)
         inside = host[:cut] + "\n\n" + text + host[cut:] if cut > 0 else host + " " + text
         missed += (not flagged(text)) + (not flagged(inside))
+        survived += left(text, inside)
     false = sum(flagged(p) for p in passages_)
     return {"attack_success": missed / (2 * len(attacks)), "false_flags": false / len(passages_),
+            "read_after_quarantine": survived / len(attacks),
             "attacks": len(attacks), "passages": len(passages_)}
 
 
@@ -541,7 +547,8 @@ def report(dev: list[str], test: list[str]) -> dict[str, dict[str, float]]:
             out[f"{name} {part}"] = f
             print(f"{name:20s} {part:4s}  attack success {f['attack_success']:6.1%} "
                   f"({f['attacks']} attacks, alone and inside a passage)   false flags "
-                  f"{f['false_flags']:6.2%} ({f['passages']} real passages)")
+                  f"{f['false_flags']:6.2%} ({f['passages']} real passages)   an attack "
+                  f"sentence still read {f['read_after_quarantine']:6.1%}")
     return out
 
 

@@ -102,6 +102,39 @@ def reasons_all(texts: list[str]) -> list[list[str]]:
     return found
 
 
+@lru_cache(maxsize=8192)
+def quarantine(text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """A passage with the sentences that instruct the model blanked out, those sentences,
+    and why. Blanks keep every offset (the rest of the passage is still cited where it
+    stands); a passage whose rule match spans sentences, or whose sentences cannot be
+    found again, comes back empty: all of it is kept out."""
+    found = rule_reasons(text)
+    if not found and not aimed(text):
+        return text, (), ()
+    parts = units(text)
+    model = _model()
+    scored = [u for u in parts if _AIMED.search(u) and _prose(u)]
+    over: set[str] = set()
+    if model is not None and scored:
+        logits = featurize(scored) @ model["weights"].astype(np.float32) + float(model["bias"])
+        over = {u for u, v in zip(scored, logits, strict=True)
+                if float(v) > float(model["threshold"])}
+    flagged = [u for u in parts if u in over or rule_reasons(u)]
+    why = list(dict.fromkeys(found + (["instruction"] if over else [])))
+    if not flagged:
+        return (text, (), ()) if not found else ("", (text,), tuple(why))
+    out, at = list(text), 0
+    for u in flagged:
+        m = re.compile(r"\s+".join(map(re.escape, u.split()))).search(text, at)
+        if m is None:
+            return "", (text,), tuple(why)
+        for i in range(m.start(), m.end()):
+            if not text[i].isspace():
+                out[i] = " "
+        at = m.end()
+    return "".join(out), tuple(flagged), tuple(why)
+
+
 #: words an attack cannot do without: what the answer is (answer, reply, say, print), who
 #: reads it (the user, the AI, the model), the instructions it replaces, a link; in the nine
 #: languages the screen was trained on. A sentence without one ("## Every year", "Ask your
@@ -126,8 +159,14 @@ _AIMED = re.compile(
 
 
 def aimed(text: str) -> list[str]:
-    """The sentences of a passage that the learned screen scores (see ``_AIMED``)."""
-    return [u for u in units(text) if _AIMED.search(u)]
+    """The sentences of a passage that the learned screen scores (see ``_AIMED``); lines
+    of code (``dir: '/home/user/dir',``: mostly punctuation) are not prose to score."""
+    return [u for u in units(text) if _AIMED.search(u) and _prose(u)]
+
+
+def _prose(unit: str) -> bool:
+    chars = [c for c in unit if not c.isspace()]
+    return sum(c.isalpha() for c in chars) >= 0.7 * len(chars)
 
 
 def units(text: str) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ragworks.ingest.screen import foreign_urls, reasons
+from ragworks.ingest.screen import foreign_urls, quarantine, reasons
 from tests.conftest import LiveServer
 from tests.integration.test_api_documents import upload
 
@@ -34,6 +34,16 @@ def test_attacks_are_flagged(text: str) -> None:
 @pytest.mark.parametrize("text", BENIGN)
 def test_ordinary_manual_text_is_not(text: str) -> None:
     assert reasons(text) == []
+
+
+def test_quarantine_blanks_the_attack_and_keeps_the_rest_where_it_stands() -> None:
+    text = WOBBLETON.decode()
+    kept, flagged, why = quarantine(text)
+    assert len(kept) == len(text) and "instruction" in why
+    assert "PWNED" not in kept and "evil.example" not in kept and len(flagged) == 2
+    for fact in ("40 litres a minute", "hold the reset key for five seconds"):
+        assert kept.index(fact) == text.index(fact)  # offsets of the rest unchanged
+    assert quarantine(INSTALL.decode()) == (INSTALL.decode(), (), ())
 
 
 def test_foreign_urls() -> None:
@@ -108,6 +118,10 @@ def test_a_reworded_attack_is_flagged_and_its_link_never_reaches_an_answer(
         body = c.post("/api/v1/query", json={"question": "How do I install the toolkit?"}
                       ).json()
         assert body["covered"] and "make install" in body["answer"]
+        # the attack's sentences are blanked, not the passage: its real fact still answers
+        body = c.post("/api/v1/query", json={"question": "How do I reset the wobbleton "
+                                             "password?"}).json()
+        assert "five seconds" in body["answer"] and "evil.example" not in body["answer"], body
 
 
 def test_the_screen_meets_its_targets_on_held_out_attacks_and_documentation() -> None:
@@ -128,6 +142,8 @@ def test_the_screen_meets_its_targets_on_held_out_attacks_and_documentation() ->
     assert len(passages) >= 1000 and len(build.TEST) >= 40
     got = build.figures(passages, build.TEST, passages, random.Random(5))
     assert got["attack_success"] <= build.TARGETS["attack_success"], got
+    # the pipeline blanks flagged sentences: what of an attack a reader still gets
+    assert got["read_after_quarantine"] <= build.TARGETS["attack_success"], got
     assert got["false_flags"] <= build.TARGETS["false_flags"], got
     before = build.figures(passages, build.TEST, passages, random.Random(5), use_model=False)
     assert before["attack_success"] > 0.5  # what the rules alone let through
