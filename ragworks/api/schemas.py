@@ -15,7 +15,7 @@ class QueryRequest(BaseModel):
     question: str = Field(description="The question, in plain language.")
     collection: str | None = Field(None, description="Search only this collection.")
     include_hits: bool = Field(False, description="Return the retrieved chunks with scores.")
-    stream: bool = Field(False, description="Stream server-sent events: tokens, then citations.")
+    stream: bool = Field(False, description="Server-sent events: sources, tokens, citations.")
     user_id: str | None = Field(None, max_length=200, description="Who asks (for traces).")
     session_id: str | None = Field(None, max_length=200, description="Conversation id.")
     tags: list[str] = Field(default_factory=list, max_length=10, description="Trace tags.")

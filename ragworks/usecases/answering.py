@@ -108,23 +108,32 @@ def answer_stream(svc: Services, question: str, asking: Asking,
                   ) -> Iterator[tuple[str, object]]:
     """("token", text) as the answer is released, then ("answer", Answer); the trace is
     finished before the answer is yielded (``after`` may score it first; ``started`` hears
-    the trace id at once). A RagworksError finishes the trace as an error and is raised."""
+    the trace id at once). A RagworksError finishes the trace as an error and is raised;
+    a client that goes away (the generator is closed) leaves a trace saying so."""
     question = validate_question(question, svc.settings.max_question_chars)
     pipeline, label = configured(svc, asking)
     rec = _start(svc, asking, label)
     if started is not None:
         started(rec.trace_id)
+    finished = False
     try:
         for kind, value in pipeline.stream(question, asking.scope, asking.include_hits, rec):
             if isinstance(value, Answer):
                 if after is not None:
                     after(value, rec)
                 _finish(svc, rec, None)
+                finished = True
                 yield kind, _handed_out(value, rec)
             else:
                 yield kind, value
     except RagworksError as exc:
         _finish(svc, rec, exc)
+        raise
+    except GeneratorExit:  # the client went away (or pressed Stop): the question is traced
+        if not finished:
+            rec.trace.metadata["stopped"] = "the client went away before the answer was whole"
+            svc.metrics.observe_trace(svc.tracer.finish(rec, "error",
+                                                        "Stopped: the client went away"))
         raise
 
 

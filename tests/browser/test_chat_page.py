@@ -99,3 +99,53 @@ def test_a_failed_request_says_so_and_can_be_retried(browser: Browser,
     page.click("#retry")
     expect(page.locator("#answer")).to_contain_text("24 hours", timeout=20_000)
     page.close()
+
+
+class _Slow:
+    """An answerer that writes one word a second (as a slow local model would)."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner, self.name = inner, "slow-test"
+
+    def answer(self, question: str, hits: list, plan: object, usage: object):  # type: ignore[no-untyped-def]
+        import time
+
+        yield "Guest codes"
+        for _ in range(90):
+            time.sleep(1.0)
+            yield " and"
+
+
+def test_the_reader_sees_the_sources_and_the_time_while_waiting_and_can_stop(
+        browser: Browser, server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+    import time
+
+    from ragworks.observe.store import TraceFilter
+
+    svc = server.services
+    real = svc.pipeline_for
+    monkeypatch.setattr(svc, "pipeline_for", lambda overrides: dataclasses.replace(
+        real(overrides), answerer=_Slow(real(overrides).answerer), fallback=None))
+    page = browser.new_page()
+    page.goto(f"{server.url}/#key=rw_test_admin_key")
+    page.fill("#q", "How long is a guest Wi-Fi code valid for visitors?")
+    page.click("button[type=submit]")
+    # the passages first, named, before a word of the answer
+    expect(page.locator("#reading li").first).to_contain_text("wifi-guest-access.txt",
+                                                              timeout=20_000)
+    expect(page.locator("#answer")).to_contain_text("Guest codes", timeout=20_000)
+    expect(page.locator("#stage")).to_contain_text("writing")
+    expect(page.locator("#elapsed")).not_to_have_text("0 s", timeout=10_000)
+    assert page.input_value("#q") == ""  # the box is free for the next question
+    page.click("#stop")
+    expect(page.locator(".error")).to_contain_text("Stopped.")
+    # the server hears the client go away: the question is traced, not lost
+    deadline, found = time.monotonic() + 60, []
+    while time.monotonic() < deadline and not found:
+        rows, _ = svc.traces.list_traces("default", TraceFilter(status="error"))
+        found = [r for r in rows if "Stopped" in (r.get("status_message") or "")
+                 or "Stopped" in str(r)]
+        time.sleep(0.5)
+    assert found, "no trace of the stopped question"
+    page.close()

@@ -101,7 +101,11 @@ def test_stream_sends_tokens_then_citations(c: httpx.Client) -> None:
             elif line.startswith("data: "):
                 events.append((name, json.loads(line[6:])))
     kinds = [k for k, _ in events]
-    assert kinds[0] == "token" and kinds[-2:] == ["citations", "done"]
+    # what the answer is written from comes first, before a word of it
+    assert kinds[0] == "sources" and kinds[1] == "token" and kinds[-2:] == ["citations", "done"]
+    sources = events[0][1]
+    assert [s["n"] for s in sources] == list(range(1, len(sources) + 1))
+    assert any(s["source"] == "wifi-guest-access.txt" for s in sources), sources
     streamed = "".join(d["text"] for k, d in events if k == "token")
     done = events[-1][1]
     assert "24 hours" in streamed and done["citations"] == events[-2][1]

@@ -69,10 +69,20 @@ async function ask(question) {
   archive();
   const out = document.getElementById('out');
   out.dataset.question = question;
-  out.innerHTML = `<div class="question">${esc(question)}</div><div class="answer" id="answer">…</div>`;
+  out.innerHTML = `<div class="question">${esc(question)}</div><div class="answer" id="answer">…</div>
+    <div class="meta" id="waiting"><span id="elapsed">0 s</span> · <span id="stage">finding sources</span>
+      <button type="button" id="stop">Stop</button></div>
+    <ul class="sources reading" id="reading"></ul>`;
   localStorage.setItem('ragworks-key', keyBox.value);
   const abort = new AbortController();
+  let stopped = false;
   const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+  const began = Date.now();
+  const tick = setInterval(() => {  // what the reader waits for, and for how long
+    const el = document.getElementById('elapsed');
+    if (el) el.textContent = `${Math.round((Date.now() - began) / 1000)} s`;
+  }, 1000);
+  document.getElementById('stop').addEventListener('click', () => { stopped = true; abort.abort(); });
   try {
     const resp = await fetch('/api/v1/query', { method: 'POST', signal: abort.signal,
       headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + keyBox.value},
@@ -89,22 +99,31 @@ async function ask(question) {
       let i; while ((i = buf.indexOf('\n\n')) >= 0) {
         const block = buf.slice(0, i); buf = buf.slice(i + 2);
         const ev = (block.match(/^event: (.*)$/m) || [])[1]; const data = JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || 'null');
-        if (ev === 'token') { live += data.text; document.getElementById('answer').textContent = live; }
+        if (ev === 'token') { live += data.text; document.getElementById('answer').textContent = live;
+                              const st = document.getElementById('stage'); if (st) st.textContent = 'writing'; }
+        else if (ev === 'sources') {  // the passages the answer is written from, before it
+          document.getElementById('reading').innerHTML = data.map(c =>
+            `<li>[${c.n}] ${esc(c.source)}${c.section ? ' — ' + esc(c.section) : ''}</li>`).join('');
+          const st = document.getElementById('stage'); if (st) st.textContent = `reading ${data.length} sources`;
+        }
         else if (ev === 'done') { finished = true; render(data); }
         else if (ev === 'error') { finished = true; failed(data.detail, question); }
       }
     }
     if (!finished) failed('The answer was cut off (the connection closed).', question);
   } catch (e) {
-    failed(e.name === 'AbortError' ? `No answer within ${TIMEOUT_MS / 1000} s.`
+    failed(stopped ? 'Stopped.' : e.name === 'AbortError' ? `No answer within ${TIMEOUT_MS / 1000} s.`
                                    : 'The server did not answer (is it running?).', question);
   } finally {
     clearTimeout(timer);
+    clearInterval(tick);
   }
 }
 document.getElementById('ask').addEventListener('submit', ev => {
   ev.preventDefault();
-  const q = document.getElementById('q').value.trim();
+  const box = document.getElementById('q');
+  const q = box.value.trim();
+  box.value = '';  // the question stays on the page, above its answer
   if (q) ask(q);
 });
 document.getElementById('new-chat').addEventListener('click', () => {
