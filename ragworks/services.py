@@ -46,6 +46,7 @@ from ragworks.route.planner import Planner
 from ragworks.settings import DEFAULT_DEV_KEY, Settings
 from ragworks.storage import BlobStore, RecordStore, open_blob_store, open_record_store
 from ragworks.storage.sqlite import SQLiteFile
+from ragworks.turns import Turns
 
 if TYPE_CHECKING:
     from ragworks.alerts.service import AlertService
@@ -120,6 +121,11 @@ def make_answerer(settings: Settings, vectors: VectorCache | None = None,
 @dataclass
 class Services:
     settings: Settings
+
+    @cached_property
+    def turns(self) -> Turns:
+        """Users' questions ahead of background use of the model (``ragworks/turns.py``)."""
+        return Turns()
 
     @cached_property
     def records(self) -> RecordStore:

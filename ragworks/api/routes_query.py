@@ -89,6 +89,8 @@ async def query(request: Request) -> Response:
                     yield _sse("token", {"text": value})
                 elif kind == "sources":  # within milliseconds: retrieval is done
                     yield _sse("sources", value)
+                elif kind == "quote":  # verbatim sentences while a model writes
+                    yield _sse("quote", {"text": value})
                 elif isinstance(value, Answer):
                     out = QueryResponse.of(value, body.include_hits).model_dump(mode="json")
                     yield _sse("citations", out["citations"])

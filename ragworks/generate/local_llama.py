@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ragworks import turns
 from ragworks.errors import BackendError
 from ragworks.generate import Usage
 
@@ -130,6 +131,7 @@ class LlamaChatModel:
                     messages=list(messages), max_tokens=max_tokens, temperature=0.0,
                     top_k=1, repeat_penalty=1.0, stop=list(stop) or None, stream=True)
                 for chunk in chunks:
+                    turns.check()  # background work gives way to a user between tokens
                     piece = chunk["choices"][0]["delta"].get("content") or ""
                     if not piece:
                         continue
@@ -160,6 +162,7 @@ class LlamaChatModel:
         first_no = llm.tokenize(no.encode(), add_bos=False, special=False)[0]
         from llama_cpp import llama_get_logits
 
+        turns.check()
         with self._run_lock:
             try:
                 old = list(llm.input_ids[:llm.n_tokens])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 
+from ragworks import turns
 from ragworks.generate import Usage
 
 
@@ -33,4 +34,5 @@ class ScriptedChatModel:
             usage.output_tokens = len(words)
             usage.first_token_ms = 0.0
         for i, word in enumerate(words):
+            turns.check()  # as the local model does: background work gives way to users
             yield word if i == 0 else " " + word

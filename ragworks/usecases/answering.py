@@ -11,6 +11,7 @@ instead and is never enrolled in an experiment.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -22,6 +23,7 @@ from ragworks.models import Answer, Scope
 from ragworks.observe.recorder import TraceRecorder
 from ragworks.pipeline import QueryPipeline
 from ragworks.services import Services
+from ragworks.turns import GaveWay, background
 
 log = structlog.get_logger(__name__)
 
@@ -41,6 +43,9 @@ class Asking:
     overrides: dict[str, Any] | None = None
     trace_name: str = "query"
     trace_input: dict[str, Any] = field(default_factory=dict)
+    #: background work (the warm-up): gives the model way to users' questions, and an
+    #: answer it gave up is not traced (it is asked again)
+    background: bool = False
 
     @property
     def scope(self) -> Scope:
@@ -116,6 +121,9 @@ def answer_stream(svc: Services, question: str, asking: Asking,
     if started is not None:
         started(rec.trace_id)
     finished = False
+    turn = ExitStack()
+    if not asking.background:  # counted in from the start: background work makes room
+        turn.enter_context(svc.turns.user())
     try:
         for kind, value in pipeline.stream(question, asking.scope, asking.include_hits, rec):
             if isinstance(value, Answer):
@@ -130,11 +138,13 @@ def answer_stream(svc: Services, question: str, asking: Asking,
         _finish(svc, rec, exc)
         raise
     except GeneratorExit:  # the client went away (or pressed Stop): the question is traced
-        if not finished:
+        if not finished and not asking.background:
             rec.trace.metadata["stopped"] = "the client went away before the answer was whole"
             svc.metrics.observe_trace(svc.tracer.finish(rec, "error",
                                                         "Stopped: the client went away"))
         raise
+    finally:
+        turn.close()
 
 
 def answer(svc: Services, question: str, asking: Asking,
@@ -148,17 +158,27 @@ def answer(svc: Services, question: str, asking: Asking,
 
 
 def ask_sample_questions(svc: Services) -> int:
-    """Ask the packaged sample questions once (real traces, so the dashboard has data)."""
+    """Ask the packaged sample questions once (real traces, so the dashboard has data),
+    as background work: each waits until no user has asked for a while, and one a user
+    interrupts is asked again."""
     from ragworks.observe.store import TraceFilter
 
     if svc.traces.list_traces("default", TraceFilter(name="query"), limit=1)[1]:
         return 0
     path = resources.files("ragworks") / "samples" / "questions.txt"
     questions = [q for q in path.read_text().splitlines() if q.strip()]
-    for n, question in enumerate(questions):
-        try:
-            answer(svc, question, Asking(tenant="default", user_id=f"sample-user-{n % 4}",
-                                         tags=("sample",)))
-        except Exception as exc:  # noqa: BLE001 - a sample failing must not stop the server
-            log.warning("sample_question_failed", question=question, error=str(exc))
+    pending = list(enumerate(questions))
+    with background(svc.turns):  # only while no user asks; gives way mid-answer
+        while pending:
+            svc.turns.wait_idle()
+            n, question = pending[0]
+            try:
+                answer(svc, question, Asking(tenant="default", user_id=f"sample-user-{n % 4}",
+                                             tags=("sample",), background=True))
+            except GaveWay:
+                log.info("sample_question_gave_way", question=question)
+                continue  # asked again once the users are served
+            except Exception as exc:  # noqa: BLE001 - a sample failing must not stop the server
+                log.warning("sample_question_failed", question=question, error=str(exc))
+            pending.pop(0)
     return len(questions)

@@ -14,7 +14,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "ragworks"
 
 LAYERS: list[tuple[str, set[str]]] = [
-    ("foundation", {"models", "errors", "settings", "logs", "threadserver", "__init__"}),
+    ("foundation", {"models", "errors", "settings", "logs", "threadserver", "turns",
+                    "__init__"}),
     ("storage", {"storage"}),
     ("observability", {"observe"}),
     ("embedding, indexes, queues", {"embed", "index", "jobs"}),

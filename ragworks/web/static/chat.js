@@ -35,7 +35,9 @@ function archive() {  // the answer on screen joins the conversation above (no i
 function render(body) {
   const out = document.getElementById('out');
   const {text, items} = shown(body);
-  out.innerHTML = `<div class="question">${esc(out.dataset.question || '')}</div>
+  const quote = document.getElementById('quote');  // what was shown is never taken back
+  const kept = quote && !quote.hidden ? quote.outerHTML : '';
+  out.innerHTML = `<div class="question">${esc(out.dataset.question || '')}</div>${kept}
     <div class="answer" id="answer">${text}</div>
     <div class="meta" id="meta">category: ${body.category} (${(body.confidence*100).toFixed(0)}%) · model: ${esc(body.model)} · ${body.latency_ms.toFixed(0)} ms</div>
     <ul class="sources" id="sources">${items}</ul>
@@ -69,7 +71,9 @@ async function ask(question) {
   archive();
   const out = document.getElementById('out');
   out.dataset.question = question;
-  out.innerHTML = `<div class="question">${esc(question)}</div><div class="answer" id="answer">…</div>
+  out.innerHTML = `<div class="question">${esc(question)}</div>
+    <blockquote class="quote" id="quote" hidden><span class="label">From the sources, word for word</span><span id="quote-text"></span></blockquote>
+    <div class="answer" id="answer">…</div>
     <div class="meta" id="waiting"><span id="elapsed">0 s</span> · <span id="stage">finding sources</span>
       <button type="button" id="stop">Stop</button></div>
     <ul class="sources reading" id="reading"></ul>`;
@@ -101,6 +105,10 @@ async function ask(question) {
         const ev = (block.match(/^event: (.*)$/m) || [])[1]; const data = JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || 'null');
         if (ev === 'token') { live += data.text; document.getElementById('answer').textContent = live;
                               const st = document.getElementById('stage'); if (st) st.textContent = 'writing'; }
+        else if (ev === 'quote') {  // verbatim sentences shown while the model writes; they stay
+          document.getElementById('quote-text').textContent = data.text;
+          document.getElementById('quote').hidden = false;
+        }
         else if (ev === 'sources') {  // the passages the answer is written from, before it
           document.getElementById('reading').innerHTML = data.map(c =>
             `<li>[${c.n}] ${esc(c.source)}${c.section ? ' — ' + esc(c.section) : ''}</li>`).join('');
