@@ -91,6 +91,12 @@ class Settings(BaseSettings):
         description="RAGWORKS_MODEL_DIR: where local model files are joined from their "
         "part packages (once; verified by sha256).")
     llm_max_tokens: int = Field(160, description="RAGWORKS_LLM_MAX_TOKENS: answer length cap.")
+    llm_context_words: int = Field(
+        0, ge=0, le=2000, description="RAGWORKS_LLM_CONTEXT_WORDS: words of each passage a "
+        "local model reads (0: its default, 150); see bench/answer_latency.py.")
+    llm_focus: bool = Field(
+        False, description="RAGWORKS_LLM_FOCUS: a local model reads each passage's best "
+        "sentences within that budget, not its first words.")
     openai_base_url: str = Field(
         "", description="RAGWORKS_OPENAI_BASE_URL: e.g. http://127.0.0.1:8080/v1"
     )

@@ -140,6 +140,36 @@ class ExtractiveAnswerer:
         if usage is not None:
             usage.output_tokens = len(text.split())
 
+    def focus(self, question: str, hits: Sequence[Hit], words: int) -> list[str]:
+        """Each passage cut to about ``words`` words: its sentences that score best for
+        the question, in reading order ("..." where some were left out). A model reads
+        what matters instead of the first ``words`` words; a passage that fits stays."""
+        units = [u for n, h in enumerate(hits, 1) for u in units_of(h.chunk.text, n)]
+        if units:
+            self._score(question, units, hits)
+        out = []
+        for n, h in enumerate(hits, 1):
+            own = [u for u in units if u.hit == n]
+            if len(h.chunk.text.split()) <= words or not own:
+                out.append(" ".join(h.chunk.text.split()[:words]))
+                continue
+            keep: list[Unit] = []
+            used = 0
+            for u in sorted(own, key=lambda u: -u.score):
+                size = len(u.text.split())
+                if keep and used + size > words:
+                    continue
+                keep.append(u)
+                used += size
+            keep.sort(key=lambda u: u.pos)
+            text, last = "", -1
+            for u in keep:
+                gap = " ... " if last >= 0 and u.pos != last + 1 else " "
+                text = f"{text}{gap if text else ''}{' '.join(u.text.split())}"
+                last = u.pos
+            out.append(text)
+        return out
+
     def _score(self, question: str, units: list[Unit], hits: Sequence[Hit]) -> None:
         q = set(tokenize(question))
         docs = [set(tokenize(u.text)) for u in units]

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from ragworks.generate import ChatModel, Usage
 from ragworks.generate.prompts import load_prompt
 from ragworks.models import Hit, Plan
 
 
-def format_context(hits: Sequence[Hit], max_words: int) -> str:
+def format_context(hits: Sequence[Hit], max_words: int,
+                   texts: Sequence[str] | None = None) -> str:
+    """The numbered passages of a prompt: ``texts`` (chosen sentences) where given,
+    else each passage's first ``max_words`` words."""
     lines = []
     for n, hit in enumerate(hits, 1):
         words = hit.chunk.text.split()
-        text = " ".join(words[:max_words]) + (" ..." if len(words) > max_words else "")
+        text = texts[n - 1] if texts is not None else \
+            " ".join(words[:max_words]) + (" ..." if len(words) > max_words else "")
         where = hit.chunk.source + (f", {hit.chunk.section}" if hit.chunk.section else "")
         lines.append(f"[{n}] ({where}) {text}")
     return "\n".join(lines)
@@ -27,7 +31,11 @@ class LLMAnswerer:
     """
 
     def __init__(self, chat: ChatModel, max_tokens: int = 160, max_contexts: int = 4,
-                 max_context_words: int = 90) -> None:
+                 max_context_words: int = 90,
+                 focus: Callable[[str, Sequence[Hit], int], list[str]] | None = None) -> None:
+        #: ``focus(question, hits, words)``: the sentences of each passage that matter
+        #: (``ExtractiveAnswerer.focus``), so that the prompt is short
+        self.focus = focus
         self.chat = chat
         self.name = chat.name
         self.max_tokens = max_tokens
@@ -35,7 +43,9 @@ class LLMAnswerer:
         self.max_context_words = max_context_words
 
     def messages(self, question: str, hits: Sequence[Hit], plan: Plan) -> list[dict[str, str]]:
-        context = format_context(hits[: self.max_contexts], self.max_context_words)
+        shown = hits[: self.max_contexts]
+        texts = self.focus(question, shown, self.max_context_words) if self.focus else None
+        context = format_context(shown, self.max_context_words, texts)
         return [
             {"role": "system", "content": load_prompt(plan.prompt, "system")},
             {"role": "user", "content": load_prompt(plan.prompt, "user").format(

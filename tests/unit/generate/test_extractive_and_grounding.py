@@ -137,3 +137,21 @@ def test_the_gate_asks_the_verifier_about_sentences_the_rules_pass() -> None:
     assert "".join(shown).strip() == "Employees get 27 days of vacation. [1]"
     assert judge.calls == 2 and gate.margins == [-3.0, 5.0]
     assert "judge finds it unsupported" in gate.withdrawn[0]["problems"][0]
+
+
+def test_focus_keeps_the_sentences_that_matter_in_reading_order() -> None:
+    def filler(a: int, b: int) -> str:
+        return " ".join(f"Paragraph filler sentence number {i} says nothing." for i in range(a, b))
+
+    long = hit(f"{filler(0, 12)} The secondary caregiver receives 8 weeks of paid leave. "
+               f"{filler(12, 24)}", "leave.md")
+    extractive = ExtractiveAnswerer(VectorCache(HashEmbedder()))
+    got = extractive.focus("How many weeks does the secondary caregiver receive?",
+                           [long, VACATION], 30)
+    assert "secondary caregiver receives 8 weeks" in got[0]
+    assert len([w for w in got[0].split() if w != "..."]) <= 30 and "..." in got[0]  # gaps shown
+    assert got[1] == " ".join(VACATION.chunk.text.split())  # a passage that fits stays
+    kept = [s for s in got[0].replace("...", " ").split(".") if s.strip()]
+    order = [long.chunk.text.index(s.strip()) for s in kept]
+    assert order == sorted(order)  # in the passage's own order
+    assert extractive.focus("anything", [], 30) == []
