@@ -101,6 +101,7 @@ class LlamaChatModel:
         self.threads = threads
         self.n_ctx = n_ctx
         self._llm: Any = None
+        self.prefix_cache_bytes = 1 << 30
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
 
@@ -115,6 +116,13 @@ class LlamaChatModel:
             path = model_path(self.key, self.model_dir)
             self._llm = Llama(model_path=str(path), n_ctx=self.n_ctx, n_threads=self.threads,
                               n_threads_batch=self.threads, verbose=False, seed=0)
+            if self.prefix_cache_bytes:
+                from llama_cpp import LlamaRAMCache
+
+                # the model's state after each answer is kept: the next prompt's longest
+                # shared prefix (the system text and instructions, read at 50-75 tokens/s)
+                # is loaded instead of read again, also after the verifier used the context
+                self._llm.set_cache(LlamaRAMCache(capacity_bytes=self.prefix_cache_bytes))
 
     def count_tokens(self, text: str) -> int:
         self.load()
