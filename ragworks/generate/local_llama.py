@@ -101,7 +101,10 @@ class LlamaChatModel:
         self.threads = threads
         self.n_ctx = n_ctx
         self._llm: Any = None
-        self.prefix_cache_bytes = 1 << 30
+        #: off: measured in the pipeline (bench/answer_latency.py, 8 questions) it lost
+        #: 0.5-1.4 s an answer (saving the state after each answer is on the answer's path)
+        #: although a bare short prompt gained 1 s; set to e.g. 1 << 30 to try it
+        self.prefix_cache_bytes = 0
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
 
