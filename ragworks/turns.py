@@ -38,19 +38,31 @@ class Turns:
         self._cond = threading.Condition()
         self._active = 0
         self._last_user = float("-inf")
+        self._ticket = 0
+        self._tickets: list[int] = []
         self.gave_way = 0  # how often background work made room (for tests and metrics)
 
     @contextmanager
-    def user(self) -> Iterator[None]:
+    def user(self) -> Iterator[int]:
+        """Count a user's question in while it runs; yields its ticket (see ``ahead``)."""
         with self._cond:
             self._active += 1
+            self._ticket += 1
+            ticket = self._ticket
+            self._tickets.append(ticket)
         try:
-            yield
+            yield ticket
         finally:
             with self._cond:
                 self._active -= 1
+                self._tickets.remove(ticket)
                 self._last_user = time.monotonic()
                 self._cond.notify_all()
+
+    def ahead(self, ticket: int) -> int:
+        """How many users' questions that came earlier are still running."""
+        with self._cond:
+            return sum(t < ticket for t in self._tickets)
 
     def busy(self) -> bool:
         """A user question is running (or waiting for the model)."""

@@ -91,6 +91,8 @@ async def query(request: Request) -> Response:
                     yield _sse("sources", value)
                 elif kind == "quote":  # verbatim sentences while a model writes
                     yield _sse("quote", {"text": value})
+                elif kind == "queued":  # how many questions the model answers first
+                    yield _sse("queued", value)
                 elif isinstance(value, Answer):
                     out = QueryResponse.of(value, body.include_hits).model_dump(mode="json")
                     yield _sse("citations", out["citations"])

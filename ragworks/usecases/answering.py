@@ -122,10 +122,15 @@ def answer_stream(svc: Services, question: str, asking: Asking,
         started(rec.trace_id)
     finished = False
     turn = ExitStack()
+    ticket = 0
     if not asking.background:  # counted in from the start: background work makes room
-        turn.enter_context(svc.turns.user())
+        ticket = turn.enter_context(svc.turns.user())
     try:
         for kind, value in pipeline.stream(question, asking.scope, asking.include_hits, rec):
+            if kind == "sources" and ticket and pipeline.answerer.name != "extractive" \
+                    and (ahead := svc.turns.ahead(ticket)):
+                rec.trace.metadata["queued_behind"] = ahead
+                yield "queued", {"ahead": ahead}  # the model answers one question at a time
             if isinstance(value, Answer):
                 if after is not None:
                     after(value, rec)

@@ -75,3 +75,18 @@ def test_the_warm_up_runs_when_the_users_are_done_and_asks_every_question(
     questions = [q for q in (resources.files("ragworks") / "samples" / "questions.txt")
                  .read_text().splitlines() if q.strip()]
     assert total == len(questions) and all(r["status"] == "ok" for r in rows)
+
+
+def test_a_question_behind_another_hears_its_place(svc: Services) -> None:
+    from ragworks.usecases import answer_stream
+
+    question = "How long is a guest Wi-Fi code valid?"
+    with svc.turns.user():  # someone else's question holds the model
+        kinds = list(answer_stream(svc, question, Asking(tenant="default")))
+    queued = [v for k, v in kinds if k == "queued"]
+    assert queued == [{"ahead": 1}]
+    assert [k for k, _ in kinds].index("queued") < [k for k, _ in kinds].index("token")
+    # alone, nobody is ahead: no such event, the second time too
+    for _ in range(2):
+        assert "queued" not in [k for k, _ in answer_stream(svc, question,
+                                                            Asking(tenant="default"))]

@@ -105,6 +105,10 @@ async function ask(question) {
         const ev = (block.match(/^event: (.*)$/m) || [])[1]; const data = JSON.parse((block.match(/^data: (.*)$/m) || [])[1] || 'null');
         if (ev === 'token') { live += data.text; document.getElementById('answer').textContent = live;
                               const st = document.getElementById('stage'); if (st) st.textContent = 'writing'; }
+        else if (ev === 'queued') {
+          const st = document.getElementById('stage');
+          if (st) st.textContent = `waiting: ${data.ahead} question${data.ahead > 1 ? 's' : ''} ahead`;
+        }
         else if (ev === 'quote') {  // verbatim sentences shown while the model writes; they stay
           document.getElementById('quote-text').textContent = data.text;
           document.getElementById('quote').hidden = false;
