@@ -170,13 +170,17 @@ class QueryPipeline:
         self._score(rec, answer, hits, citations, gen, question)
         yield "answer", answer
 
+    @property
+    def writes_with_model(self) -> bool:
+        """A model writes the answers (slowly; checked against the extractive fallback)."""
+        return self.fallback is not None and self.answerer.name != self.fallback.name
+
     def _quote(self, question: str, hits: list[Hit], plan: Plan,
                rec: TraceRecorder) -> str:
         """A model reads for seconds before its first word: the best sentences of the
         passages, verbatim (verified by construction, found in milliseconds), are shown
         meanwhile and stay beside the model's answer ("" with no model, or nothing)."""
-        if self.fallback is None or self.answerer.name == self.fallback.name \
-                or plan.mode == "none":
+        if self.fallback is None or not self.writes_with_model or plan.mode == "none":
             return ""
         with rec.span("quote") as span:
             quote = "".join(self.fallback.answer(question, hits, plan, Usage())).strip()
@@ -214,8 +218,7 @@ class QueryPipeline:
         gen.model = self.answerer.name
         name, _, version = plan.prompt.rpartition("_v")
         gen.prompt_name, gen.prompt_version = (name, version) if name else (plan.prompt, "")
-        verify = plan.mode != "none" and self.fallback is not None \
-            and self.answerer.name != self.fallback.name
+        verify = plan.mode != "none" and self.writes_with_model
         raw: list[str] = []
         second = self.verifier if verify else None
         gate = SentenceGate(self.grounding, hits, question, second)

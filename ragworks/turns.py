@@ -36,7 +36,6 @@ class Turns:
     def __init__(self, idle_s: float = 10.0) -> None:
         self.idle_s = idle_s
         self._cond = threading.Condition()
-        self._active = 0
         self._last_user = float("-inf")
         self._ticket = 0
         self._tickets: list[int] = []
@@ -46,7 +45,6 @@ class Turns:
     def user(self) -> Iterator[int]:
         """Count a user's question in while it runs; yields its ticket (see ``ahead``)."""
         with self._cond:
-            self._active += 1
             self._ticket += 1
             ticket = self._ticket
             self._tickets.append(ticket)
@@ -54,7 +52,6 @@ class Turns:
             yield ticket
         finally:
             with self._cond:
-                self._active -= 1
                 self._tickets.remove(ticket)
                 self._last_user = time.monotonic()
                 self._cond.notify_all()
@@ -66,7 +63,7 @@ class Turns:
 
     def busy(self) -> bool:
         """A user question is running (or waiting for the model)."""
-        return self._active > 0
+        return bool(self._tickets)
 
     def wait_idle(self, stop: threading.Event | None = None) -> bool:
         """Block until no user question has run for ``idle_s``; False when ``stop`` is set."""
@@ -75,7 +72,7 @@ class Turns:
                 if stop is not None and stop.is_set():
                     return False
                 quiet = time.monotonic() - self._last_user
-                if not self._active and quiet >= self.idle_s:
+                if not self._tickets and quiet >= self.idle_s:
                     return True
                 self._cond.wait(timeout=min(1.0, max(0.05, self.idle_s - quiet)))
 

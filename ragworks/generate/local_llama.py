@@ -101,10 +101,6 @@ class LlamaChatModel:
         self.threads = threads
         self.n_ctx = n_ctx
         self._llm: Any = None
-        #: off: measured in the pipeline (bench/answer_latency.py, 8 questions) it lost
-        #: 0.5-1.4 s an answer (saving the state after each answer is on the answer's path)
-        #: although a bare short prompt gained 1 s; set to e.g. 1 << 30 to try it
-        self.prefix_cache_bytes = 0
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
 
@@ -119,13 +115,6 @@ class LlamaChatModel:
             path = model_path(self.key, self.model_dir)
             self._llm = Llama(model_path=str(path), n_ctx=self.n_ctx, n_threads=self.threads,
                               n_threads_batch=self.threads, verbose=False, seed=0)
-            if self.prefix_cache_bytes:
-                from llama_cpp import LlamaRAMCache
-
-                # the model's state after each answer is kept: the next prompt's longest
-                # shared prefix (the system text and instructions, read at 50-75 tokens/s)
-                # is loaded instead of read again, also after the verifier used the context
-                self._llm.set_cache(LlamaRAMCache(capacity_bytes=self.prefix_cache_bytes))
 
     def count_tokens(self, text: str) -> int:
         self.load()

@@ -93,7 +93,7 @@ def reasons_all(texts: list[str]) -> list[list[str]]:
     flat = [u for p in parts for u in p]
     if not flat:
         return found
-    logits = featurize(flat) @ model["weights"].astype(np.float32) + float(model["bias"])
+    logits = _logits(model, flat)
     at = 0
     for reasons_, p in zip(found, parts, strict=True):
         if p and float(np.max(logits[at:at + len(p)])) > float(model["threshold"]):
@@ -116,7 +116,7 @@ def quarantine(text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     scored = [u for u in parts if _AIMED.search(u) and _prose(u)]
     over: set[str] = set()
     if model is not None and scored:
-        logits = featurize(scored) @ model["weights"].astype(np.float32) + float(model["bias"])
+        logits = _logits(model, scored)
         over = {u for u, v in zip(scored, logits, strict=True)
                 if float(v) > float(model["threshold"])}
     flagged = [u for u in parts if u in over or rule_reasons(u)]
@@ -198,6 +198,12 @@ def _vectorizers() -> tuple[Any, Any]:
     return chars, words
 
 
+def _logits(model: dict[str, np.ndarray], sentences: list[str]) -> np.ndarray:
+    """The learned screen's logit of each sentence."""
+    return np.asarray(featurize(sentences) @ model["weights"].astype(np.float32)
+                      + float(model["bias"]))
+
+
 def featurize(sentences: list[str]) -> Any:
     """The sparse features of sentences (characters, then words)."""
     from scipy.sparse import hstack
@@ -212,7 +218,7 @@ def score(text: str, model: dict[str, np.ndarray] | None = None) -> float:
     parts = aimed(text)
     if model is None or not parts:
         return float("-inf")
-    logits = featurize(parts) @ model["weights"].astype(np.float32) + float(model["bias"])
+    logits = _logits(model, parts)
     return float(np.max(logits))
 
 

@@ -127,7 +127,7 @@ def answer_stream(svc: Services, question: str, asking: Asking,
         ticket = turn.enter_context(svc.turns.user())
     try:
         for kind, value in pipeline.stream(question, asking.scope, asking.include_hits, rec):
-            if kind == "sources" and ticket and pipeline.answerer.name != "extractive" \
+            if kind == "sources" and ticket and pipeline.writes_with_model \
                     and (ahead := svc.turns.ahead(ticket)):
                 rec.trace.metadata["queued_behind"] = ahead
                 yield "queued", {"ahead": ahead}  # the model answers one question at a time
