@@ -3,6 +3,13 @@
     .venv/bin/python bench/grounding.py              # claim-level check vs the old word share
     .venv/bin/python bench/grounding.py --verifier local:qwen2.5-1.5b --margins m.json
                                                      # + the local model's second opinion
+    .venv/bin/python bench/grounding.py --verifier local:qwen2.5-1.5b --in-context \
+        --every 3 --margins mc.json                  # asked inside the answer's context
+
+``--in-context`` asks the check as the service asks it while the model writes: after the
+answerer's own prompt (the four passages, the question) and the answer, as the next turn
+(``verify.IN_CONTEXT``), so only the check is read per sentence. ``--every N`` keeps every
+Nth question (both of its pairs): the full prompt costs 10-15 s per question here.
 
 A pair is flagged when the check finds an ungrounded sentence; the positive
 class is "wrong". Prints precision and recall of wrong answers, per kind of
@@ -52,6 +59,40 @@ def evaluate(pairs: list[dict], flag) -> dict:  # type: ignore[no-untyped-def]
 
 
 _MARK = __import__("re").compile(r"\[(\d{1,2})\]")
+
+
+def _in_context_margins(pairs: list[dict], spec: str, path: Path | None) -> list[float]:
+    """Each answer scored by the in-context check after the answerer's real prompt."""
+    cached = json.loads(path.read_text()) if path and path.exists() else {}
+    todo = sorted((p for p in pairs if _key(p) not in cached), key=lambda p: p["question"])
+    if todo:
+        from ragworks.generate.llm import LLMAnswerer
+        from ragworks.generate.local_llama import _template, next_turn
+        from ragworks.generate.verify import IN_CONTEXT
+        from ragworks.models import Plan
+        from ragworks.services import make_chat
+        from ragworks.settings import Settings
+
+        settings = Settings(llm_threads=2)
+        chat = make_chat(settings, spec)
+        answerer = LLMAnswerer(chat, max_contexts=4,  # type: ignore[arg-type]
+                               max_context_words=settings.llm_context_words or 150)
+        plan = Plan(category="factoid", mode="hybrid", top_k=4,
+                    prompt=f"answer_{settings.prompt_version}")
+        for i, p in enumerate(todo, 1):
+            messages = answerer.messages(p["question"], _hits(p["passages"]), plan)
+            answer = p["answer"].strip()
+            prompt = (_template(messages) + "<|im_start|>assistant\n" + answer
+                      + next_turn(IN_CONTEXT.format(sentence=answer)))
+            cached[_key(p)] = chat.margin_after(prompt, "SUPPORTED",  # type: ignore[attr-defined]
+                                                "UNSUPPORTED")
+            if i % 10 == 0:
+                print(f"  in-context verifier: {i}/{len(todo)}", flush=True)
+                if path:
+                    path.write_text(json.dumps(cached))
+        if path:
+            path.write_text(json.dumps(cached))
+    return [cached[_key(p)] for p in pairs]
 
 
 def _margins(pairs: list[dict], spec: str, path: Path | None) -> list[float]:
@@ -129,8 +170,14 @@ def main() -> None:
     parser.add_argument("--show", type=int, default=0, help="print N misclassified pairs")
     parser.add_argument("--verifier", default="", help="e.g. local:qwen2.5-1.5b")
     parser.add_argument("--margins", type=Path, default=None, help="cache of the margins")
+    parser.add_argument("--in-context", action="store_true",
+                        help="the check as asked inside the answer's context")
+    parser.add_argument("--every", type=int, default=1, help="every Nth question only")
     args = parser.parse_args()
     pairs = [json.loads(line) for line in args.pairs.read_text().splitlines() if line.strip()]
+    if args.every > 1:
+        kept = sorted({p["question"] for p in pairs})[::args.every]
+        pairs = [p for p in pairs if p["question"] in set(kept)]
     checker = GroundingChecker(VectorCache(make_embedder("minilm")))
     t0 = time.perf_counter()
     claim = evaluate(pairs, lambda a, h, q: not checker.check(a, h, q).grounded)
@@ -143,9 +190,11 @@ def main() -> None:
         heuristic = [not checker.check(p["answer"], _hits(p["passages"]), p["question"]).grounded
                      for p in pairs]
         started = time.perf_counter()
-        margins = _margins(pairs, args.verifier, args.margins)
+        margins = (_in_context_margins if args.in_context else _margins)(
+            pairs, args.verifier, args.margins)
         per_pair = (time.perf_counter() - started) * 1000 / len(pairs)
-        print(json.dumps({"detector": f"claim-level check OR {args.verifier} margin",
+        how = "in-context margin" if args.in_context else "margin"
+        print(json.dumps({"detector": f"claim-level check OR {args.verifier} {how}",
                           **combined_report(pairs, heuristic, margins),
                           "verifier_ms_per_answer": round(per_pair, 1)}))
     shown = 0

@@ -72,6 +72,10 @@ class QueryPipeline:
     #: a second opinion on each model sentence (the local model: generate/verify.py); the
     #: model's answer is then released once it is whole and every sentence is verified
     verifier: Verifier | None = None
+    #: ask the verifier inside the answer's own context while the model writes the next
+    #: sentence (sentences stream); off: bench/grounding.py --in-context measured its
+    #: margins at AUC 0.56 (the model approves its own sentences)
+    verify_in_context: bool = False
 
     def run(self, question: str, scope: Scope, include_hits: bool = False,
             trace: TraceRecorder | None = None) -> Answer:
@@ -224,8 +228,8 @@ class QueryPipeline:
         gate = SentenceGate(self.grounding, hits, question, second)
         try:
             stream = self.answerer.answer(question, hits, plan, usage)
-            for piece in _released(stream, gate if verify else None, raw,
-                                   whole=second is not None):
+            for piece in _released(stream, gate if verify else None, raw, usage,
+                                   self.verify_in_context):
                 pieces.append(piece)
                 yield "token", piece
         except BackendError as exc:
@@ -296,22 +300,35 @@ class QueryPipeline:
 
 
 def _released(stream: Iterator[str], gate: SentenceGate | None, raw: list[str],
-              whole: bool = False) -> Iterator[str]:
+              usage: Usage, in_context: bool = False) -> Iterator[str]:
     """What of a model's stream is shown: everything (no gate), or the sentences the gate
-    lets through as they complete; with ``whole``, the stream is read to its end first
-    (the verifier needs the model, which the stream holds)."""
-    for piece in stream:
-        raw.append(piece)
-        if gate is None:
-            yield piece
-        elif not whole:
-            yield from gate.feed(piece)
-            if gate.stopped:
-                return  # a sentence failed: the rest of the model's text is withdrawn
-    if gate is not None:
-        if whole:
-            yield from gate.feed("".join(raw))
-        yield from gate.finish()
+    lets through as they complete. With ``in_context``, a gate with a verifier checks each
+    sentence inside the model's own context (the ``probe`` the stream offers from its
+    start) while the model is paused; otherwise (or when the model offers none) the stream
+    is read to its end first (the verifier needs the model, which the stream holds). A
+    failed sentence ends the model's stream."""
+    whole = False
+    try:
+        for n, piece in enumerate(stream):
+            raw.append(piece)
+            if gate is None:
+                yield piece
+                continue
+            if n == 0 and gate.verifier is not None:
+                gate.probe = usage.extra.get("probe") if in_context else None
+                whole = gate.probe is None
+            if not whole:
+                yield from gate.feed(piece)
+                if gate.stopped:
+                    return  # a sentence failed: the rest of the model's text is withdrawn
+        if gate is not None:
+            if whole:
+                yield from gate.feed("".join(raw))
+            yield from gate.finish()
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()  # the model is free again at once, not when the stream is collected
 
 
 def default_fallback() -> Answerer:

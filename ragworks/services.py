@@ -172,7 +172,8 @@ class Services:
         model = self.chat(s.llm)
         if not isinstance(model, MarginModel):
             return None
-        return ModelVerifier(model, s.verify_threshold)
+        return ModelVerifier(model, s.verify_threshold,
+                             context_threshold=s.verify_context_threshold)
 
     def write_failed(self, cause: str) -> None:
         """A write to storage failed (disk full, read-only): readiness says so for a while."""
@@ -230,6 +231,7 @@ class Services:
             prices=dict(self.settings.prices), count_tokens=count_tokens,
             screen_passages=self.settings.screen_passages,
             verifier=self.verifier_for(self.settings),
+            verify_in_context=self.settings.verify_in_context,
         )
 
     def coverage_for(self, profile: str) -> CoverageCalibrator:
@@ -331,7 +333,7 @@ class Services:
             coverage=self.coverage_for(s.chunking_profile),
             fallback=ExtractiveAnswerer(self.sentence_vectors), prices=dict(s.prices),
             count_tokens=count_tokens, screen_passages=s.screen_passages,
-            verifier=self.verifier_for(s))
+            verifier=self.verifier_for(s), verify_in_context=s.verify_in_context)
         with self._variants_lock:
             cached = self._variants.setdefault(key, built)
             self._variants.move_to_end(key)

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ragworks.embed.cache import VectorCache
-from ragworks.generate.verify import Verifier
+from ragworks.generate.verify import Asker, Verifier
 from ragworks.index.lexical import tokenize
 from ragworks.ingest.segment import sentence_spans
 from ragworks.models import Hit
@@ -311,6 +311,9 @@ class SentenceGate:
         self.checker, self.hits, self.question = checker, hits, question
         #: a second opinion (the local model) on sentences the rules let through
         self.verifier = verifier
+        #: the answer's own model context (local_llama.Probe), set once the stream starts:
+        #: the verifier then asks inside it instead of reading the passages again
+        self.probe: Asker | None = None
         self.margins: list[float] = []
         self.buffer = ""
         self.stopped = False
@@ -377,11 +380,20 @@ class SentenceGate:
         assert self.verifier is not None
         passages = [self.hits[n - 1].chunk.text for n in cited if 1 <= n <= len(self.hits)] \
             or [h.chunk.text for h in self.hits]
-        margin = self.verifier.margin(self.question, passages, _MARKER.sub("", sentence).strip())
+        margin = None
+        if self.probe is not None:  # asked inside the answer's context: nothing read again
+            marked = sentence.strip() if _MARKER.search(sentence) or not cited else \
+                f"{sentence.strip()} [{cited[0]}]"
+            margin = self.verifier.in_context(self.probe, marked)
+            threshold = self.verifier.context_threshold
+        if margin is None:
+            margin = self.verifier.margin(self.question, passages,
+                                          _MARKER.sub("", sentence).strip())
+            threshold = self.verifier.threshold
         self.margins.append(round(margin, 3))
-        if margin > self.verifier.threshold:
+        if margin > threshold:
             return (f"{self.verifier.name} finds it unsupported by {_cite(cited)} "
-                    f"(margin {margin:.2f} > {self.verifier.threshold:g})")
+                    f"(margin {margin:.2f} > {threshold:g})")
         return None
 
     def _recite(self, text: str) -> str | None:

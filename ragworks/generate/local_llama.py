@@ -89,6 +89,46 @@ def model_path(key: str, model_dir: Path) -> Path:
     return target
 
 
+def _template(messages: Sequence[dict[str, str]]) -> str:
+    """Qwen's chat markup (ChatML), as the GGUF's own template writes it."""
+    return "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
+
+
+def next_turn(user: str) -> str:
+    """What follows an assistant's (partial) reply to put ``user`` to it as the next turn."""
+    return f"<|im_end|>\n<|im_start|>user\n{user}<|im_end|>\n<|im_start|>assistant\n"
+
+
+class Probe:
+    """A question put to the model *inside* one answer's context, while it is written or
+    just after: what the model read for the answer (the passages, the sentences so far)
+    is not read again, only the question's own tokens are.
+
+        margin = probe.ask("Is it SUPPORTED or UNSUPPORTED?", "SUPPORTED", "UNSUPPORTED")
+
+    ``ask`` returns None once the context is gone (another request used the model since).
+    Called from the thread that consumes the stream, between two of its pieces."""
+
+    def __init__(self, model: LlamaChatModel, epoch: int) -> None:
+        self.model, self.epoch = model, epoch
+        #: the stream is running and holds the model (it is paused at a piece)
+        self.live = True
+        self.asked = 0
+
+    def ask(self, user: str, yes: str, no: str) -> float | None:
+        """The margin of ``no`` over ``yes`` for the assistant's reply to ``user``, asked
+        as the next turn after the answer so far."""
+        text = next_turn(user)
+        if self.live:
+            self.asked += 1
+            return self.model._probe(text, yes, no)
+        with self.model._run_lock:
+            if self.model._epoch != self.epoch:
+                return None
+            self.asked += 1
+            return self.model._probe(text, yes, no)
+
+
 class LlamaChatModel:
     """A local instruct model behind the ChatModel protocol (greedy, one request at a time)."""
 
@@ -103,6 +143,8 @@ class LlamaChatModel:
         self._llm: Any = None
         self._load_lock = threading.Lock()
         self._run_lock = threading.Lock()
+        #: counts uses of the context: a Probe is valid while its stream's count is current
+        self._epoch = 0
 
     def load(self) -> None:
         with self._load_lock:
@@ -126,6 +168,10 @@ class LlamaChatModel:
         started = time.perf_counter()
         produced = ""
         with self._run_lock:
+            self._epoch += 1
+            probe = Probe(self, self._epoch)
+            if usage is not None:  # the verifier checks sentences in this context
+                usage.extra["probe"] = probe
             try:
                 chunks = self._llm.create_chat_completion(
                     messages=list(messages), max_tokens=max_tokens, temperature=0.0,
@@ -141,6 +187,8 @@ class LlamaChatModel:
                     yield piece
             except (RuntimeError, ValueError) as exc:
                 raise BackendError(f"local model failed: {exc}") from None
+            finally:
+                probe.live = False
         if usage is not None:
             prompt = "".join(m["content"] for m in messages)
             usage.input_tokens = self.count_tokens(prompt)
@@ -151,19 +199,19 @@ class LlamaChatModel:
         """logit(first token of ``no``) - logit(first token of ``yes``) for the assistant's
         reply to ``messages``: one forward pass over the prompt, nothing generated. The
         prompt's common prefix with the previous call (the system message) is reused."""
+        return self.margin_after(_template(messages) + "<|im_start|>assistant\n", yes, no)
+
+    def margin_after(self, prompt: str, yes: str, no: str) -> float:
+        """The margin of ``no`` over ``yes`` as the next token after ``prompt`` (chat
+        markup included); the common prefix with what the context holds is not read again."""
         self.load()
         llm = self._llm
-        prompt = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n"
-                         for m in messages) + "<|im_start|>assistant\n"
         tokens = llm.tokenize(prompt.encode(), add_bos=False, special=True)
         if len(tokens) >= self.n_ctx:
             tokens = tokens[-(self.n_ctx - 1):]
-        first_yes = llm.tokenize(yes.encode(), add_bos=False, special=False)[0]
-        first_no = llm.tokenize(no.encode(), add_bos=False, special=False)[0]
-        from llama_cpp import llama_get_logits
-
         turns.check()
         with self._run_lock:
+            self._epoch += 1
             try:
                 old = list(llm.input_ids[:llm.n_tokens])
                 same = 0
@@ -171,11 +219,35 @@ class LlamaChatModel:
                     same += 1
                 llm.n_tokens = same
                 llm.eval(tokens[same:])
-                logits = np.ctypeslib.as_array(llama_get_logits(llm.ctx),
-                                               shape=(llm.n_vocab(),))
-                return float(logits[first_no] - logits[first_yes])
+                return self._margin(yes, no)
             except (RuntimeError, ValueError) as exc:
                 raise BackendError(f"local model failed: {exc}") from None
+
+    def _margin(self, yes: str, no: str) -> float:
+        from llama_cpp import llama_get_logits
+
+        llm = self._llm
+        first_yes = llm.tokenize(yes.encode(), add_bos=False, special=False)[0]
+        first_no = llm.tokenize(no.encode(), add_bos=False, special=False)[0]
+        logits = np.ctypeslib.as_array(llama_get_logits(llm.ctx), shape=(llm.n_vocab(),))
+        return float(logits[first_no] - logits[first_yes])
+
+    def _probe(self, text: str, yes: str, no: str) -> float:
+        """The margin after ``text`` appended to the context as it stands; the context is
+        then put back as it was (the appended tokens are dropped from the KV cache)."""
+        llm = self._llm
+        kept = llm.n_tokens
+        tokens = llm.tokenize(text.encode(), add_bos=False, special=True)
+        if kept + len(tokens) >= self.n_ctx:
+            raise BackendError("no room left in the context for the check")
+        try:
+            llm.eval(tokens)
+            return self._margin(yes, no)
+        except (RuntimeError, ValueError) as exc:
+            raise BackendError(f"local model failed: {exc}") from None
+        finally:
+            llm.n_tokens = kept
+            llm._ctx.kv_cache_seq_rm(-1, kept, -1)
 
     def close(self) -> None:
         with self._load_lock:

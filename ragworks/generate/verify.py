@@ -9,12 +9,16 @@ the first tokens of "UNSUPPORTED" and "SUPPORTED". A sentence is flagged when th
 heuristic flags it *or* that margin passes ``threshold`` (chosen on
 ``evals/grounding/pairs.jsonl``; see ``bench/grounding.py --verifier``).
 
-It needs the model to itself, so the pipeline uses it after a local model has finished
-its answer (the answer is then released sentence by sentence, verified), never while
-it streams.
+While the local model writes, each finished sentence is checked *in the answer's own
+context* (``in_context``): the question "is this sentence SUPPORTED by the passage it
+cites?" is appended to what the model has read and written so far (a ``Probe`` of the
+llama.cpp context), scored, and taken back out of the KV cache. Only the check's 40-70
+tokens are read, not the passages again, so sentences are released while the next one is
+written. ``margin`` (a fresh read of the passage) is for models without such a context.
 
     verifier = ModelVerifier(chat)                    # a loaded LlamaChatModel
     verifier.margin(question, [passage], sentence)    # > 0: leans "unsupported"
+    verifier.in_context(probe, sentence)              # the same, inside the answer's context
 """
 
 from __future__ import annotations
@@ -27,11 +31,25 @@ SYSTEM = ("You verify answers against a source passage. An answer is SUPPORTED o
           "and meaning (including 'not'). Otherwise it is UNSUPPORTED. Reply with one word.")
 
 
+#: the check asked inside the answer's context ({sentence} carries its citation marker)
+IN_CONTEXT = ("Check one sentence of your answer: \"{sentence}\"\n"
+              "It is SUPPORTED only if the passage it cites states everything it says, with "
+              "the same numbers, names, options and meaning (including 'not'); otherwise it "
+              "is UNSUPPORTED. Reply with one word: SUPPORTED or UNSUPPORTED.")
+
+
 class Verifier(Protocol):
     name: str
     threshold: float
+    context_threshold: float
 
     def margin(self, question: str, passages: Sequence[str], answer: str) -> float: ...
+
+    def in_context(self, probe: Asker, sentence: str) -> float | None: ...
+
+
+class Asker(Protocol):
+    def ask(self, user: str, yes: str, no: str) -> float | None: ...
 
 
 @runtime_checkable
@@ -41,8 +59,11 @@ class MarginModel(Protocol):
 
 
 class ModelVerifier:
-    def __init__(self, model: MarginModel, threshold: float = 1.0, name: str = "") -> None:
+    def __init__(self, model: MarginModel, threshold: float = 1.0, name: str = "",
+                 context_threshold: float = 1.0) -> None:
         self.model, self.threshold = model, threshold
+        #: the threshold of ``in_context`` margins (another prompt, another scale)
+        self.context_threshold = context_threshold
         self.name = name or getattr(model, "name", "model")
 
     def margin(self, question: str, passages: Sequence[str], answer: str) -> float:
@@ -51,6 +72,12 @@ class ModelVerifier:
         return self.model.first_token_margin(
             [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}],
             yes="SUPPORTED", no="UNSUPPORTED")
+
+    def in_context(self, probe: Asker, sentence: str) -> float | None:
+        """The margin of "UNSUPPORTED" for ``sentence`` asked inside the answer's context
+        (None when that context is gone)."""
+        return probe.ask(IN_CONTEXT.format(sentence=sentence.strip()), yes="SUPPORTED",
+                         no="UNSUPPORTED")
 
     def unsupported(self, question: str, passages: Sequence[str], answer: str) -> bool:
         return self.margin(question, passages, answer) > self.threshold
