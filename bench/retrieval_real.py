@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import tempfile
 from pathlib import Path
 
@@ -24,26 +23,19 @@ CORPUS = ROOT / "evals/realdocs/corpus"
 
 
 def _score(rankings: list[list[str]], gold: list[set[str]]) -> dict[str, float]:
-    from ragworks.evaluate.retrieval import ndcg_at, recall_at
+    from retrieval_corpora import score  # type: ignore[import-not-found]
 
-    n = len(gold)
-    return {"ndcg@10": round(sum(ndcg_at(r, g) for r, g in zip(rankings, gold,
-                                                                 strict=True)) / n, 4),
-            "recall@5": round(sum(recall_at(r, g, 5) for r, g in zip(rankings, gold,
-                                                                       strict=True)) / n, 4)}
+    return score(rankings, gold)  # type: ignore[no-any-return]
 
 
 def plain_baseline(questions: list[str], gold: list[set[str]]) -> dict[str, float]:
+    from retrieval_corpora import windows  # type: ignore[import-not-found]
+
     from ragworks.embed import make_embedder
 
     embedder = make_embedder("minilm")
-    windows, sources = [], []
-    for path in sorted(CORPUS.iterdir()):
-        words = re.findall(r"\S+", path.read_text(errors="replace"))
-        for i in range(0, max(len(words), 1), 200):
-            windows.append(" ".join(words[i:i + 200]))
-            sources.append(path.name)
-    matrix = embedder.embed(windows)
+    texts, sources = windows([CORPUS])
+    matrix = embedder.embed(texts)
     rankings = []
     for vector in embedder.embed(questions):
         order = np.argsort(-(matrix @ vector))[:10]

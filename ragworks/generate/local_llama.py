@@ -118,15 +118,14 @@ class Probe:
     def ask(self, user: str, yes: str, no: str) -> float | None:
         """The margin of ``no`` over ``yes`` for the assistant's reply to ``user``, asked
         as the next turn after the answer so far."""
-        text = next_turn(user)
-        if self.live:
-            self.asked += 1
-            return self.model._probe(text, yes, no)
+        if self.live:  # the paused stream holds the model's lock for us
+            return self._ask(user, yes, no)
         with self.model._run_lock:
-            if self.model._epoch != self.epoch:
-                return None
-            self.asked += 1
-            return self.model._probe(text, yes, no)
+            return self._ask(user, yes, no) if self.model._epoch == self.epoch else None
+
+    def _ask(self, user: str, yes: str, no: str) -> float:
+        self.asked += 1
+        return self.model._probe(next_turn(user), yes, no)
 
 
 class LlamaChatModel:
