@@ -18,7 +18,7 @@ from ragworks.errors import BackendError
 from ragworks.generate import Answerer, Usage
 from ragworks.generate.citations import attribute, citations_for
 from ragworks.generate.extractive import ExtractiveAnswerer
-from ragworks.generate.grounding import GroundingChecker, SentenceGate
+from ragworks.generate.grounding import GroundingChecker, SentenceGate, is_refusal
 from ragworks.generate.verify import Verifier
 from ragworks.ingest import screen
 from ragworks.models import Answer, Citation, Hit, Plan, Scope
@@ -93,6 +93,57 @@ class QueryPipeline:
         started = time.perf_counter()
         stage: dict[str, float] = {}
 
+        category, confidence, plan, hits, covered = self._routed(question, scope, rec)
+        rec.trace.category = category
+        dropped: list[str] = []  # the text of passages the screen kept out
+        if covered and hits and self.screen_passages == "exclude":
+            hits, dropped = self._screened(hits, rec)
+            covered = bool(hits)  # only attacks were found: nothing to answer from
+        if covered and hits:  # what the answer is written from, before a word of it
+            yield "sources", [_source(n, h) for n, h in enumerate(hits, 1)]
+            quote = self._quote(question, hits, plan, rec)
+            if quote:
+                yield "quote", quote
+        text, model, gen = "", self.answerer.name, None
+        if not covered:
+            text = NOT_COVERED
+            yield "token", text
+        else:
+            pieces: list[str] = []
+            with rec.span("generate", as_type="generation") as gen:
+                yield from self._generate(question, hits, plan, gen, pieces)
+            text, model = "".join(pieces).strip(), gen.model
+            if is_refusal(text):  # the model read the passages and found no answer
+                text, covered, category = NOT_COVERED, False, "out_of_scope"
+                rec.trace.metadata["refused_by"] = gen.model
+        cited_hits = hits if covered else []
+        text, citations = citations_for(attribute(text, cited_hits), cited_hits)
+        foreign = screen.foreign_urls(text, [h.chunk.text for h in cited_hits])
+        foreign += [u for u in screen.urls(text) if u not in foreign
+                    and any(u in p for p in dropped)]  # never a link an attack carried
+        for url in foreign:  # a link must come verbatim from a passage the answer cites
+            text = text.replace(url, "[link removed]")
+        if foreign:
+            rec.trace.metadata["removed_links"] = len(foreign)
+        for obs in rec.trace.observations:
+            if obs.parent_id is None:
+                stage[obs.name] = obs.latency_ms
+        answer = Answer(
+            answer=text, citations=citations, category=category,
+            confidence=round(confidence, 4), plan=plan, covered=covered,
+            latency_ms=round((time.perf_counter() - started) * 1000, 2), stage_ms=stage,
+            hits=tuple(hits) if include_hits else (), model=model, trace_id=rec.trace_id,
+        )
+        rec.trace.output = {"answer": text, "citations": [c.source for c in citations]}
+        rec.trace.metadata.update(covered=covered, model=model, plan=plan.category,
+                                  fallback_plan=plan.fallback)
+        self._score(rec, answer, hits, citations, gen, question)
+        yield "answer", answer
+
+    def _routed(self, question: str, scope: Scope, rec: TraceRecorder,
+                ) -> tuple[str, float, Plan, list[Hit], bool]:
+        """Classify, plan, retrieve, and decide whether the documents cover the question:
+        (category, confidence, plan, hits, covered)."""
         with rec.span("classify", input=question) as span:
             ranked = self.classifier.ranked(question)
             category, confidence = ranked[0]
@@ -131,48 +182,7 @@ class QueryPipeline:
                                 "threshold": round(threshold, 4), "category": category}
                 if unmatched:
                     cover.output["unmatched_names"] = unmatched
-        rec.trace.category = category
-        dropped: list[str] = []  # the text of passages the screen kept out
-        if covered and hits and self.screen_passages == "exclude":
-            hits, dropped = self._screened(hits, rec)
-            covered = bool(hits)  # only attacks were found: nothing to answer from
-        if covered and hits:  # what the answer is written from, before a word of it
-            yield "sources", [_source(n, h) for n, h in enumerate(hits, 1)]
-            quote = self._quote(question, hits, plan, rec)
-            if quote:
-                yield "quote", quote
-        text, model, gen = "", self.answerer.name, None
-        if not covered:
-            text = NOT_COVERED
-            yield "token", text
-        else:
-            pieces: list[str] = []
-            with rec.span("generate", as_type="generation") as gen:
-                yield from self._generate(question, hits, plan, gen, pieces)
-            text, model = "".join(pieces).strip(), gen.model
-        cited_hits = hits if covered else []
-        text, citations = citations_for(attribute(text, cited_hits), cited_hits)
-        foreign = screen.foreign_urls(text, [h.chunk.text for h in cited_hits])
-        foreign += [u for u in screen.urls(text) if u not in foreign
-                    and any(u in p for p in dropped)]  # never a link an attack carried
-        for url in foreign:  # a link must come verbatim from a passage the answer cites
-            text = text.replace(url, "[link removed]")
-        if foreign:
-            rec.trace.metadata["removed_links"] = len(foreign)
-        for obs in rec.trace.observations:
-            if obs.parent_id is None:
-                stage[obs.name] = obs.latency_ms
-        answer = Answer(
-            answer=text, citations=citations, category=category,
-            confidence=round(confidence, 4), plan=plan, covered=covered,
-            latency_ms=round((time.perf_counter() - started) * 1000, 2), stage_ms=stage,
-            hits=tuple(hits) if include_hits else (), model=model, trace_id=rec.trace_id,
-        )
-        rec.trace.output = {"answer": text, "citations": [c.source for c in citations]}
-        rec.trace.metadata.update(covered=covered, model=model, plan=plan.category,
-                                  fallback_plan=plan.fallback)
-        self._score(rec, answer, hits, citations, gen, question)
-        yield "answer", answer
+        return category, confidence, plan, hits, covered
 
     @property
     def writes_with_model(self) -> bool:
@@ -249,7 +259,14 @@ class QueryPipeline:
             gen.metadata["withdrawn"] = gate.withdrawn
         if gate.margins:
             gen.metadata["verifier_margins"] = gate.margins
-        if verify and not "".join(pieces).strip() and self.fallback is not None \
+        if verify and is_refusal(text) and not "".join(pieces).strip():
+            # an honest refusal stays one: the extractive answer would be the passages'
+            # nearest sentence, unrelated to the question ("Berlin office" for weather)
+            gen.metadata["refused"] = True
+            gen.metadata.pop("withdrawn", None)  # refused, not withdrawn
+            pieces[:] = [NOT_COVERED]
+            yield "token", NOT_COVERED
+        elif verify and not "".join(pieces).strip() and self.fallback is not None \
                 and gen.model != self.fallback.name:
             # nothing of the model's answer held up: the extractive answer is shown instead
             gen.metadata["replaced_answer"] = text

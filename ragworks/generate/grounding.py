@@ -410,6 +410,12 @@ class SentenceGate:
 _REFUSAL = re.compile(r"documents do not cover|passages do not (answer|contain|cover)", re.I)
 
 
+def is_refusal(text: str) -> bool:
+    """The answer says the documents do not answer the question (the prompt's wording)."""
+    first = next(iter(sentence_spans(text)), None)
+    return first is not None and _REFUSAL.search(text[first[0]:first[1]]) is not None
+
+
 def _with_markers(text: str) -> list[tuple[int, int]]:
     """Sentence spans with a following bare citation marker joined to its sentence."""
     spans: list[tuple[int, int]] = []

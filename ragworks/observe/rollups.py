@@ -137,7 +137,11 @@ def _points(trace: Trace) -> list[tuple[str, float]]:
     if trace.variant:
         points.append((f"variant.{trace.variant}.requests", 1.0))
         points.append((f"latency.variant.{trace.variant}", trace.latency_ms))
-    if trace.metadata.get("covered") is False:
+    # not covered: every refusal, and every answer the model could not write (the
+    # extractive fallback's sentences stood in for it)
+    if trace.metadata.get("covered") is False or any(
+            o.type == "generation" and o.metadata.get("fallback_reason")
+            for o in trace.observations):
         points.append((f"{name}.not_covered", 1.0))
     points += score_points(trace.scores)
     return points
