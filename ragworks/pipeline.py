@@ -113,9 +113,11 @@ class QueryPipeline:
             with rec.span("generate", as_type="generation") as gen:
                 yield from self._generate(question, hits, plan, gen, pieces)
             text, model = "".join(pieces).strip(), gen.model
-            if is_refusal(text):  # the model read the passages and found no answer
+            if is_refusal(text):  # the model read the passages and found no answer: an
+                # honest refusal, never replaced by the passages' nearest sentence
                 text, covered, category = NOT_COVERED, False, "out_of_scope"
                 rec.trace.metadata["refused_by"] = gen.model
+                gen.metadata["refused"] = True
         cited_hits = hits if covered else []
         text, citations = citations_for(attribute(text, cited_hits), cited_hits)
         foreign = screen.foreign_urls(text, [h.chunk.text for h in cited_hits])
@@ -259,14 +261,7 @@ class QueryPipeline:
             gen.metadata["withdrawn"] = gate.withdrawn
         if gate.margins:
             gen.metadata["verifier_margins"] = gate.margins
-        if verify and is_refusal(text) and not "".join(pieces).strip():
-            # an honest refusal stays one: the extractive answer would be the passages'
-            # nearest sentence, unrelated to the question ("Berlin office" for weather)
-            gen.metadata["refused"] = True
-            gen.metadata.pop("withdrawn", None)  # refused, not withdrawn
-            pieces[:] = [NOT_COVERED]
-            yield "token", NOT_COVERED
-        elif verify and not "".join(pieces).strip() and self.fallback is not None \
+        if verify and not "".join(pieces).strip() and self.fallback is not None \
                 and gen.model != self.fallback.name:
             # nothing of the model's answer held up: the extractive answer is shown instead
             gen.metadata["replaced_answer"] = text

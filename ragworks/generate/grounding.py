@@ -348,7 +348,11 @@ class SentenceGate:
             if self.stopped:
                 break
             if _REFUSAL.search(sentence):
-                report_problems = ["a refusal although passages were retrieved"]
+                if self.shown == 0 and i == 0:  # the answer is a refusal
+                    self.stopped = True  # (the pipeline marks it not covered)
+                    out.append(sentence)
+                    break
+                report_problems = ["a refusal after an answer"]
                 grounded = False
             else:
                 cited = tuple(int(n) for n in _MARKER.findall(sentence))
