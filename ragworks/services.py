@@ -232,6 +232,7 @@ class Services:
             screen_passages=self.settings.screen_passages,
             verifier=self.verifier_for(self.settings),
             verify_in_context=self.settings.verify_in_context,
+            refusal_margin=self.settings.refusal_margin,
         )
 
     def coverage_for(self, profile: str) -> CoverageCalibrator:
@@ -333,7 +334,8 @@ class Services:
             coverage=self.coverage_for(s.chunking_profile),
             fallback=ExtractiveAnswerer(self.sentence_vectors), prices=dict(s.prices),
             count_tokens=count_tokens, screen_passages=s.screen_passages,
-            verifier=self.verifier_for(s), verify_in_context=s.verify_in_context)
+            verifier=self.verifier_for(s), verify_in_context=s.verify_in_context,
+            refusal_margin=s.refusal_margin)
         with self._variants_lock:
             cached = self._variants.setdefault(key, built)
             self._variants.move_to_end(key)

@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     verify_context_threshold: float = Field(
         -1.0, description="RAGWORKS_VERIFY_CONTEXT_THRESHOLD: the verifier's margin for that "
         "in-context check (bench/grounding.py --in-context).")
+    refusal_margin: float = Field(
+        0.08, description="RAGWORKS_REFUSAL_MARGIN: a model's 'the documents do not cover "
+        "this' stands when the best passage clears the coverage threshold by less than "
+        "this; above it the extractive answer stands in (bench/refusals.py chooses it).")
     llm_threads: int = Field(1, description="RAGWORKS_LLM_THREADS: local model CPU threads.")
     model_dir: Path = Field(
         Path.home() / ".cache" / "ragworks" / "models",

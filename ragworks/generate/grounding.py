@@ -307,8 +307,12 @@ class SentenceGate:
     """
 
     def __init__(self, checker: GroundingChecker, hits: Sequence[Hit],
-                 question: str = "", verifier: Verifier | None = None) -> None:
+                 question: str = "", verifier: Verifier | None = None,
+                 refusal_stands: bool = True) -> None:
         self.checker, self.hits, self.question = checker, hits, question
+        #: a refusal that opens the answer is released (the evidence is weak) rather
+        #: than withdrawn (strong passages: the caller's fallback answers instead)
+        self.refusal_stands = refusal_stands
         #: a second opinion (the local model) on sentences the rules let through
         self.verifier = verifier
         #: the answer's own model context (local_llama.Probe), set once the stream starts:
@@ -348,11 +352,12 @@ class SentenceGate:
             if self.stopped:
                 break
             if _REFUSAL.search(sentence):
-                if self.shown == 0 and i == 0:  # the answer is a refusal
+                if self.shown == 0 and i == 0 and self.refusal_stands:  # a refusal
                     self.stopped = True  # (the pipeline marks it not covered)
                     out.append(sentence)
                     break
-                report_problems = ["a refusal after an answer"]
+                report_problems = ["a refusal after an answer" if self.shown or i else
+                                   "a refusal despite strong passages"]
                 grounded = False
             else:
                 cited = tuple(int(n) for n in _MARKER.findall(sentence))

@@ -25,8 +25,9 @@ def test_a_model_refusal_is_shown_and_counted_not_replaced(tmp_path: Path) -> No
         # the first, second and hundredth-like question: each refusal is its own answer
         for n in range(3):
             chat.replies = [REFUSAL]
-            r = c.post("/api/v1/query", json={"question": "Can I bring my dog to the Wi-Fi "
-                                                          f"lounge? ({n})"})
+            # weak passages (best dense 0.30 against the floor 0.25): the refusal stands
+            r = c.post("/api/v1/query", json={"question": f"Who pays for a guest's lunch? "
+                                                          f"({n})"})
             assert r.status_code == 200
             body = r.json()
             assert body["answer"] == REFUSAL, body["answer"]
@@ -36,6 +37,19 @@ def test_a_model_refusal_is_shown_and_counted_not_replaced(tmp_path: Path) -> No
             gen = next(o for o in trace["observations"] if o["name"] == "generate")
             assert gen["metadata"]["refused"] is True
             assert "withdrawn" not in gen["metadata"] and "fallback_reason" not in gen["metadata"]
+        # strong passages (the code's validity is written there): a refusal is the model
+        # missing what it read, so it is withdrawn and the extractive answer stands in
+        chat.replies = [REFUSAL]
+        body = c.post("/api/v1/query", json={"question": "How long is a guest Wi-Fi code "
+                                                         "valid?"}).json()
+        assert body["covered"] is True and "do not cover" not in body["answer"], body
+        assert body["citations"][0]["source"] == "wifi-guest-access.txt"
+        trace = c.get(f"/api/v1/traces/{body['trace_id']}").json()
+        gen = next(o for o in trace["observations"] if o["name"] == "generate")
+        assert gen["metadata"]["fallback_reason"] == "ungrounded"
+        assert gen["metadata"]["withdrawn"][0]["problems"] == [
+            "a refusal despite strong passages"]
+        assert "refused_by" not in trace["metadata"]
         # a refusal that is not the model's first sentence is withdrawn as before, and the
         # answer the model could not write is replaced, and counted as not covered
         chat.replies = ["Guest codes are free. The documents do not cover this question."]
@@ -51,8 +65,8 @@ def test_a_model_refusal_is_shown_and_counted_not_replaced(tmp_path: Path) -> No
         deadline = time.monotonic() + 60  # rollups are written behind the answers
         while time.monotonic() < deadline:
             tiles = _tiles(c)
-            if tiles["requests_last_hour"] >= 5:
+            if tiles["requests_last_hour"] >= 6:
                 break
             time.sleep(0.2)
-        assert tiles["requests_last_hour"] == 5
-        assert tiles["not_covered_rate"] == 0.8, tiles  # 3 refusals + 1 replaced, of 5
+        assert tiles["requests_last_hour"] == 6
+        assert tiles["not_covered_rate"] == round(5 / 6, 4), tiles  # 3 refused, 2 replaced

@@ -94,6 +94,21 @@ def test_the_gate_shows_verified_sentences_and_withholds_the_rest() -> None:
     assert gate.withdrawn and "January 1" in gate.withdrawn[0]["text"]
 
 
+def test_an_opening_refusal_stands_only_where_the_caller_says_the_evidence_is_weak() -> None:
+    refusal = "The documents do not cover this question. "
+    weak = SentenceGate(GroundingChecker(), [VACATION], "Who pays for lunch?")
+    assert weak.feed(refusal + "Next") == [refusal] and weak.stopped
+    assert weak.withdrawn == []
+    strong = SentenceGate(GroundingChecker(), [VACATION], "How many vacation days?",
+                          refusal_stands=False)
+    assert strong.feed(refusal + "Next") == [] and strong.stopped
+    assert strong.withdrawn[0]["problems"] == ["a refusal despite strong passages"]
+    after = SentenceGate(GroundingChecker(), [VACATION], "How many vacation days?")
+    shown = after.feed("Full-time employees get 27 days of paid vacation per calendar year. "
+                       "[1] " + refusal + "Next")
+    assert len(shown) == 1 and after.withdrawn[0]["problems"] == ["a refusal after an answer"]
+
+
 def test_claims_and_facts() -> None:
     assert {"27", "--leak-check=yes", "~/.aws/config"} <= set(
         claims("Use --leak-check=yes and ~/.aws/config for 27 days."))
