@@ -69,6 +69,10 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=8, help="questions (0: all of the sample)")
     ap.add_argument("--stride", type=int, default=23, help="every Nth question of the set")
     ap.add_argument("--json", type=Path, default=None, help="write the rows here")
+    ap.add_argument("--context-words", type=int, default=0,
+                    help="words of each passage the model reads (0: its default)")
+    ap.add_argument("--focus", action="store_true",
+                    help="the passages' best sentences within that budget, not their openings")
     args = ap.parse_args()
 
     from ragworks.cli import _services, ingest_paths
@@ -81,7 +85,8 @@ def main() -> int:
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
         svc = _services(data_dir=Path(tmp), llm=args.llm, llm_threads=args.threads,
-                        prompt_version=args.prompt)
+                        prompt_version=args.prompt, llm_focus=args.focus,
+                        llm_context_words=args.context_words)
         ingest_paths(svc, [CORPUS], "default", "default")
         cal = calibrate(svc.chat(args.llm), (CORPUS / sorted(os.listdir(CORPUS))[0])
                         .read_text(errors="replace")[:4000])
@@ -122,6 +127,8 @@ def main() -> int:
     c = cal["calibration_s"]
     q = summarise(rows)
     out = {"llm": args.llm, "threads": args.threads, "questions": len(rows),
+           "context_words": args.context_words, "focus": args.focus,
+           "prompt_tokens_p50": statistics.median(r["prompt_tokens"] for r in rows),
            "load_1min": round(os.getloadavg()[0], 2), **{k: round(v, 3) for k, v in cal.items()}}
     for key in ("first_shown_s", "model_first_s", "whole_s", "floor_s"):
         xs = [r[key] for r in rows]

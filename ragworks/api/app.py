@@ -36,6 +36,7 @@ from ragworks.api.routes_experiments import router as experiments_router
 from ragworks.api.routes_feedback import router as feedback_router
 from ragworks.api.routes_jobs import router as jobs_router
 from ragworks.api.routes_keys import router as keys_router
+from ragworks.api.routes_openai import router as openai_router
 from ragworks.api.routes_ops import readiness_checks
 from ragworks.api.routes_ops import router as ops_router
 from ragworks.api.routes_query import QueryShortcut
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(evals_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(dashboard_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(alerts_router, responses=api_errors.ERROR_RESPONSES)
+    app.include_router(openai_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(admin_pages)
     app.include_router(ops_router)
     app.mount("/static", StaticFiles(directory=str(resources.files("ragworks.web") / "static")),

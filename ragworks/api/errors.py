@@ -56,13 +56,25 @@ def _readable(errors: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
+def error_body(request: Request, status: int, kind: str, detail: str,
+               errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The error's JSON: ragworks' shape, or OpenAI's for the OpenAI-compatible routes
+    (whose clients read ``error.message``)."""
+    if request.url.path.startswith("/v1/"):
+        return {"error": {"message": detail, "type": kind, "code": status, "param": None}}
+    body: dict[str, Any] = {"error": kind, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")}
                   for e in exc.errors()]
-        return JSONResponse(status_code=422, content={
-            "error": "BadInput", "detail": _readable(errors), "errors": jsonable(errors)})
+        return JSONResponse(status_code=422, content=error_body(
+            request, 422, "BadInput", _readable(errors), jsonable(errors)))
 
     @app.exception_handler(sqlite3.Error)
     @app.exception_handler(OSError)
@@ -72,14 +84,14 @@ def install(app: FastAPI) -> None:
             raise exc
         services = request.app.state.services
         services.write_failed(cause)
-        return JSONResponse(status_code=503, headers={"Retry-After": "30"}, content={
-            "error": "Unavailable", "detail": f"storage cannot take this write now: {cause}; "
-            "nothing was changed, try again later"})
+        return JSONResponse(status_code=503, headers={"Retry-After": "30"}, content=error_body(
+            request, 503, "Unavailable", f"storage cannot take this write now: {cause}; "
+            "nothing was changed, try again later"))
 
     @app.exception_handler(RagworksError)
     async def _ragworks_error(request: Request, exc: RagworksError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
         if isinstance(exc, Unavailable | RateLimited):
             headers = {"Retry-After": str(exc.retry_after_s)}
-        return JSONResponse(status_code=exc.status, headers=headers,
-                            content={"error": type(exc).__name__, "detail": exc.message})
+        return JSONResponse(status_code=exc.status, headers=headers, content=error_body(
+            request, exc.status, type(exc).__name__, exc.message))

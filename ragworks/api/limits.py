@@ -36,7 +36,7 @@ class BodyLimit:
     other paths get ``default``. ``gate`` (optional) decides on credentials first."""
 
     def __init__(self, app: ASGIApp, caps: Sequence[tuple[str, int]], default: int,
-                 gate: Gatekeeper | None = None, gated: tuple[str, ...] = ("/api/v1/",)
+                 gate: Gatekeeper | None = None, gated: tuple[str, ...] = ("/api/v1/", "/v1/")
                  ) -> None:
         self.app, self.caps, self.default = app, list(caps), default
         self.gate, self.gated = gate, gated

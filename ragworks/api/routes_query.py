@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import anyio
 from fastapi import APIRouter, Request
@@ -33,6 +33,7 @@ from ragworks.api.routes_documents import check_collection
 from ragworks.api.schemas import QueryRequest, QueryResponse
 from ragworks.errors import RagworksError
 from ragworks.models import Answer
+from ragworks.services import Services
 from ragworks.usecases.answering import Asking, validate_question
 
 router = APIRouter(prefix="/api/v1", tags=["query"])
@@ -66,7 +67,8 @@ async def query(request: Request) -> Response:
     asking = Asking(tenant=who.tenant,
                     collection=check_collection(body.collection) if body.collection else None,
                     user_id=body.user_id or "", session_id=body.session_id or "",
-                    tags=tuple(body.tags), include_hits=body.include_hits)
+                    tags=tuple(body.tags), include_hits=body.include_hits,
+                    earlier=tuple(body.history))
 
     def started(trace_id: str) -> None:
         request.state.trace_id = trace_id
@@ -79,29 +81,33 @@ async def query(request: Request) -> Response:
         return Response(await anyio.to_thread.run_sync(answered),
                         media_type="application/json")
     # the question is checked before the stream starts: a bad one is a 4xx, not an event
-    validate_question(body.question, svc.settings.max_question_chars)
+    for q in (body.question, *(h for h in body.history if h.strip())):
+        validate_question(q, svc.settings.max_question_chars)
 
-    def events() -> Iterator[str]:
-        try:
-            for kind, value in usecases.answer_stream(svc, body.question, asking,
-                                                      started=started):
-                if kind == "token":
-                    yield _sse("token", {"text": value})
-                elif kind == "sources":  # within milliseconds: retrieval is done
-                    yield _sse("sources", value)
-                elif kind == "quote":  # verbatim sentences while a model writes
-                    yield _sse("quote", {"text": value})
-                elif kind == "queued":  # how many questions the model answers first
-                    yield _sse("queued", value)
-                elif isinstance(value, Answer):
-                    out = QueryResponse.of(value, body.include_hits).model_dump(mode="json")
-                    yield _sse("citations", out["citations"])
-                    yield _sse("done", out)
-        except RagworksError as exc:
-            yield _sse("error", {"error": type(exc).__name__, "detail": exc.message})
-
-    return ClosingStream(events(), media_type="text/event-stream",
+    return ClosingStream(_events(svc, body, asking, started), media_type="text/event-stream",
                          headers={"Cache-Control": "no-cache"})
+
+
+def _events(svc: Services, body: QueryRequest, asking: Asking,
+            started: Callable[[str], None]) -> Iterator[str]:
+    """The answer as server-sent events: sources, tokens, citations, done (or an error)."""
+    try:
+        for kind, value in usecases.answer_stream(svc, body.question, asking,
+                                                  started=started):
+            if kind == "token":
+                yield _sse("token", {"text": value})
+            elif kind == "sources":  # within milliseconds: retrieval is done
+                yield _sse("sources", value)
+            elif kind == "quote":  # verbatim sentences while a model writes
+                yield _sse("quote", {"text": value})
+            elif kind == "queued":  # how many questions the model answers first
+                yield _sse("queued", value)
+            elif isinstance(value, Answer):
+                out = QueryResponse.of(value, body.include_hits).model_dump(mode="json")
+                yield _sse("citations", out["citations"])
+                yield _sse("done", out)
+    except RagworksError as exc:
+        yield _sse("error", {"error": type(exc).__name__, "detail": exc.message})
 
 
 class ClosingStream(StreamingResponse):

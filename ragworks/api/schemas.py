@@ -19,6 +19,10 @@ class QueryRequest(BaseModel):
     user_id: str | None = Field(None, max_length=200, description="Who asks (for traces).")
     session_id: str | None = Field(None, max_length=200, description="Conversation id.")
     tags: list[str] = Field(default_factory=list, max_length=10, description="Trace tags.")
+    history: list[str] = Field(
+        default_factory=list, max_length=20, description="The user's earlier questions in "
+        "this conversation, oldest first: a follow-up ('how long is it valid?') is asked "
+        "together with the questions it refers back to.")
 
 
 class HitOut(BaseModel):

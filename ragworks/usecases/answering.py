@@ -22,10 +22,14 @@ from ragworks.errors import BadInput, RagworksError
 from ragworks.models import Answer, Scope
 from ragworks.observe.recorder import TraceRecorder
 from ragworks.pipeline import QueryPipeline
+from ragworks.route.followup import standalone
 from ragworks.services import Services
 from ragworks.turns import GaveWay, background
 
 log = structlog.get_logger(__name__)
+
+#: earlier questions of a conversation that are read (the rest are older than any topic)
+MAX_EARLIER = 20
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,9 @@ class Asking:
     #: background work (the warm-up): gives the model way to users' questions, and an
     #: answer it gave up is not traced (it is asked again)
     background: bool = False
+    #: the user's earlier questions in this conversation, oldest first: a follow-up that
+    #: refers back to them is asked together with them (route/followup.py)
+    earlier: tuple[str, ...] = ()
 
     @property
     def scope(self) -> Scope:
@@ -116,8 +123,14 @@ def answer_stream(svc: Services, question: str, asking: Asking,
     the trace id at once). A RagworksError finishes the trace as an error and is raised;
     a client that goes away (the generator is closed) leaves a trace saying so."""
     question = validate_question(question, svc.settings.max_question_chars)
+    earlier = [validate_question(q, svc.settings.max_question_chars) for q in asking.earlier
+               if q.strip()][-MAX_EARLIER:]
+    asked = standalone(question, earlier)
     pipeline, label = configured(svc, asking)
     rec = _start(svc, asking, label)
+    if earlier:
+        rec.trace.metadata["conversation"] = {"turn": len(earlier) + 1, "question": question,
+                                              "follow_up": asked != question}
     if started is not None:
         started(rec.trace_id)
     finished = False
@@ -126,7 +139,7 @@ def answer_stream(svc: Services, question: str, asking: Asking,
     if not asking.background:  # counted in from the start: background work makes room
         ticket = turn.enter_context(svc.turns.user())
     try:
-        for kind, value in pipeline.stream(question, asking.scope, asking.include_hits, rec):
+        for kind, value in pipeline.stream(asked, asking.scope, asking.include_hits, rec):
             if kind == "sources" and ticket and pipeline.writes_with_model \
                     and (ahead := svc.turns.ahead(ticket)):
                 rec.trace.metadata["queued_behind"] = ahead

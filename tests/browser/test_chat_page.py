@@ -87,6 +87,23 @@ def test_a_conversation_keeps_its_turns_and_its_session(browser: Browser,
     page.close()
 
 
+def test_a_follow_up_in_the_chat_is_asked_with_the_conversation(browser: Browser,
+                                                                 server: LiveServer) -> None:
+    page = browser.new_page()
+    page.goto(f"{server.url}/#key=rw_test_admin_key")
+    page.click("#new-chat")
+    for question, expected in (("Which network do visitors use?", "Lumen-Guest"),
+                               ("How long are their codes valid?", "24 hours")):
+        page.fill("#q", question)
+        page.click("button[type=submit]")
+        expect(page.locator("#out .question")).to_have_text(question, timeout=20_000)
+        expect(page.locator("#answer")).to_contain_text(expected, timeout=30_000)
+    trace = server.services.traces.get_trace("default", page.locator("#feedback")
+                                             .get_attribute("data-trace"))
+    assert trace["metadata"]["conversation"]["follow_up"] is True
+    page.close()
+
+
 def test_a_failed_request_says_so_and_can_be_retried(browser: Browser,
                                                      server: LiveServer) -> None:
     page = browser.new_page()

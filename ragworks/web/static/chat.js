@@ -13,6 +13,7 @@ function newSession() {
   return id;
 }
 let session = localStorage.getItem('ragworks-session') || newSession();
+let asked = [];  // this conversation's questions: a follow-up is asked with them
 function esc(s) { return String(s == null ? '' : s).replace(/[&<>"]/g, c => ({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;'}[c])); }
 function shown(body) {  // the answer with its markers as links, and its sources by marker
   const text = esc(body.answer).replace(/\[(\d+)\]/g, (m, n) => `<a class="cite" data-n="${n}" href="#c${n}">[${n}]</a>`);
@@ -90,12 +91,14 @@ async function ask(question) {
   try {
     const resp = await fetch('/api/v1/query', { method: 'POST', signal: abort.signal,
       headers: {'Content-Type': 'application/json', 'Authorization': 'Bearer ' + keyBox.value},
-      body: JSON.stringify({question, stream: true, session_id: session}) });
+      body: JSON.stringify({question, stream: true, session_id: session,
+                            history: asked.slice(-5)}) });
     if (!resp.ok) {
       let detail = '';
       try { const e = await resp.json(); detail = typeof e.detail === 'string' ? e.detail : JSON.stringify(e.detail); } catch (e) { /* not JSON */ }
       failed(`${resp.status}: ${detail || resp.statusText}`, question); return;
     }
+    asked.push(question);  // asked (a refused question is not part of the conversation)
     const reader = resp.body.getReader(); const dec = new TextDecoder(); let buf = '', live = '', finished = false;
     for (;;) {
       const {value, done} = await reader.read(); if (done) break;
@@ -140,6 +143,7 @@ document.getElementById('ask').addEventListener('submit', ev => {
 });
 document.getElementById('new-chat').addEventListener('click', () => {
   session = newSession();
+  asked = [];
   document.getElementById('history').innerHTML = '';
   document.getElementById('out').innerHTML = '';
 });
