@@ -73,6 +73,8 @@ def main() -> int:
                     help="words of each passage the model reads (0: its default)")
     ap.add_argument("--focus", action="store_true",
                     help="the passages' best sentences within that budget, not their openings")
+    ap.add_argument("--prompt-words", type=int, default=0,
+                    help="the best sentences of all passages, this many words in all")
     args = ap.parse_args()
 
     from ragworks.cli import _services, ingest_paths
@@ -86,7 +88,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         svc = _services(data_dir=Path(tmp), llm=args.llm, llm_threads=args.threads,
                         prompt_version=args.prompt, llm_focus=args.focus,
-                        llm_context_words=args.context_words)
+                        llm_context_words=args.context_words,
+                        llm_prompt_words=args.prompt_words)
         ingest_paths(svc, [CORPUS], "default", "default")
         cal = calibrate(svc.chat(args.llm), (CORPUS / sorted(os.listdir(CORPUS))[0])
                         .read_text(errors="replace")[:4000])
@@ -128,6 +131,7 @@ def main() -> int:
     q = summarise(rows)
     out = {"llm": args.llm, "threads": args.threads, "questions": len(rows),
            "context_words": args.context_words, "focus": args.focus,
+           "prompt_words": args.prompt_words,
            "prompt_tokens_p50": statistics.median(r["prompt_tokens"] for r in rows),
            "load_1min": round(os.getloadavg()[0], 2), **{k: round(v, 3) for k, v in cal.items()}}
     for key in ("first_shown_s", "model_first_s", "whole_s", "floor_s"):

@@ -80,7 +80,9 @@ def _in_context_margins(pairs: list[dict], spec: str, path: Path | None) -> list
         plan = Plan(category="factoid", mode="hybrid", top_k=4,
                     prompt=f"answer_{settings.prompt_version}")
         for i, p in enumerate(todo, 1):
-            messages = answerer.messages(p["question"], _hits(p["passages"]), plan)
+            hits = _hits(p["passages"])
+            messages = answerer.messages(p["question"], hits, plan,
+                                         answerer.passages(p["question"], hits))
             answer = p["answer"].strip()
             prompt = (_template(messages) + "<|im_start|>assistant\n" + answer
                       + next_turn(IN_CONTEXT.format(sentence=answer)))
@@ -95,18 +97,29 @@ def _in_context_margins(pairs: list[dict], spec: str, path: Path | None) -> list
     return [cached[_key(p)] for p in pairs]
 
 
-def _margins(pairs: list[dict], spec: str, path: Path | None) -> list[float]:
+def _margins(pairs: list[dict], spec: str, path: Path | None,
+             read_words: int = 0) -> list[float]:
+    """The verifier's margin on each answer against its cited passages, or with
+    ``read_words`` against what the service's model reads of them (the best sentences
+    of the four passages, that many words in all: ``ExtractiveAnswerer.select``)."""
     cached = json.loads(path.read_text()) if path and path.exists() else {}
     todo = [p for p in pairs if _key(p) not in cached]
     if todo:
+        from ragworks.embed import make_embedder
+        from ragworks.embed.cache import VectorCache
+        from ragworks.generate.extractive import ExtractiveAnswerer
         from ragworks.generate.verify import ModelVerifier
         from ragworks.services import make_chat
         from ragworks.settings import Settings
 
         verifier = ModelVerifier(make_chat(Settings(llm_threads=2), spec))  # type: ignore[arg-type]
+        reader = ExtractiveAnswerer(VectorCache(make_embedder("minilm")))
         for i, p in enumerate(todo, 1):
             cited = [int(n) for n in _MARK.findall(p["answer"])]
-            passages = [p["passages"][n - 1]["text"] for n in cited
+            read = reader.select(p["question"], _hits(p["passages"])[:4], read_words) \
+                if read_words else []
+            passages = [(read[n - 1] if n <= len(read) and read[n - 1] else "")
+                        or p["passages"][n - 1]["text"] for n in cited
                         if 1 <= n <= len(p["passages"])]
             cached[_key(p)] = verifier.margin(p["question"], passages,
                                               _MARK.sub("", p["answer"]).strip())
@@ -173,6 +186,8 @@ def main() -> None:
     parser.add_argument("--in-context", action="store_true",
                         help="the check as asked inside the answer's context")
     parser.add_argument("--every", type=int, default=1, help="every Nth question only")
+    parser.add_argument("--read-words", type=int, default=0,
+                        help="verify against what the model reads (RAGWORKS_LLM_PROMPT_WORDS)")
     args = parser.parse_args()
     pairs = [json.loads(line) for line in args.pairs.read_text().splitlines() if line.strip()]
     if args.every > 1:
@@ -190,8 +205,9 @@ def main() -> None:
         heuristic = [not checker.check(p["answer"], _hits(p["passages"]), p["question"]).grounded
                      for p in pairs]
         started = time.perf_counter()
-        margins = (_in_context_margins if args.in_context else _margins)(
-            pairs, args.verifier, args.margins)
+        margins = _in_context_margins(pairs, args.verifier, args.margins) \
+            if args.in_context else _margins(pairs, args.verifier, args.margins,
+                                             args.read_words)
         per_pair = (time.perf_counter() - started) * 1000 / len(pairs)
         how = "in-context margin" if args.in_context else "margin"
         print(json.dumps({"detector": f"claim-level check OR {args.verifier} {how}",

@@ -18,7 +18,6 @@ from ragworks.classify.model import QueryClassifier
 from ragworks.errors import BackendError
 from ragworks.generate import Answerer, Usage
 from ragworks.generate.citations import attribute, citations_for
-from ragworks.generate.extractive import ExtractiveAnswerer
 from ragworks.generate.grounding import GroundingChecker, SentenceGate, is_refusal
 from ragworks.generate.verify import Verifier
 from ragworks.ingest import screen
@@ -345,6 +344,7 @@ def _released(stream: Iterator[str], gate: SentenceGate | None, raw: list[str],
                 yield piece
                 continue
             if n == 0 and gate.verifier is not None:
+                gate.read = usage.extra.get("read")
                 gate.probe = usage.extra.get("probe") if in_context else None
                 whole = gate.probe is None
             if not whole:
@@ -359,7 +359,3 @@ def _released(stream: Iterator[str], gate: SentenceGate | None, raw: list[str],
         close = getattr(stream, "close", None)
         if close is not None:
             close()  # the model is free again at once, not when the stream is collected
-
-
-def default_fallback() -> Answerer:
-    return ExtractiveAnswerer()

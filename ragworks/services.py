@@ -9,7 +9,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -112,10 +112,12 @@ def make_answerer(settings: Settings, vectors: VectorCache | None = None,
             return LLMAnswerer(chat, max_tokens=settings.llm_max_tokens, max_contexts=6,
                                max_context_words=200)
         if spec.startswith("local:qwen"):  # it reads 50-75 tokens/s: every word counts
-            focus = ExtractiveAnswerer(vectors).focus if settings.llm_focus else None
+            reader = ExtractiveAnswerer(vectors)
             return LLMAnswerer(chat, max_tokens=settings.llm_max_tokens, max_contexts=4,
                                max_context_words=settings.llm_context_words or 150,
-                               focus=focus)
+                               focus=reader.focus if settings.llm_focus else None,
+                               select=reader.select,
+                               prompt_words=settings.llm_prompt_words)
         return LLMAnswerer(chat, max_tokens=settings.llm_max_tokens)
     raise ValueError(f"unknown RAGWORKS_LLM {spec!r} (extractive, local:smollm2, openai:MODEL)")
 
@@ -123,6 +125,12 @@ def make_answerer(settings: Settings, vectors: VectorCache | None = None,
 @dataclass
 class Services:
     settings: Settings
+    #: made with the object, not on first use: ``cached_property`` takes no lock from
+    #: Python 3.12 on, so two threads could each make their own
+    _variants_lock: threading.Lock = field(default_factory=threading.Lock, init=False,
+                                           repr=False)
+    _profiles_lock: threading.Lock = field(default_factory=threading.Lock, init=False,
+                                           repr=False)
 
     @cached_property
     def turns(self) -> Turns:
@@ -220,20 +228,21 @@ class Services:
 
     @cached_property
     def pipeline(self) -> QueryPipeline:
+        return self._build_pipeline(self.settings, self.answerer, self.classifier,
+                                    self.retriever)
+
+    def _build_pipeline(self, s: Settings, answerer: Answerer, classifier: QueryClassifier,
+                        retriever: HybridRetriever) -> QueryPipeline:
+        """The query pipeline of settings ``s`` (the one place it is put together)."""
         return QueryPipeline(
-            classifier=self.classifier,
-            planner=Planner(self.settings.top_k, self.settings.min_confidence,
-                            self.settings.prompt_version),
-            retriever=self.retriever, answerer=self.answerer,
-            min_relevance=self.settings.min_relevance,
-            coverage=self.coverage_for(self.settings.chunking_profile),
-            fallback=ExtractiveAnswerer(self.sentence_vectors),
-            prices=dict(self.settings.prices), count_tokens=count_tokens,
-            screen_passages=self.settings.screen_passages,
-            verifier=self.verifier_for(self.settings),
-            verify_in_context=self.settings.verify_in_context,
-            refusal_margin=self.settings.refusal_margin,
-        )
+            classifier=classifier,
+            planner=Planner(s.top_k, s.min_confidence, s.prompt_version),
+            retriever=retriever, answerer=answerer, min_relevance=s.min_relevance,
+            coverage=self.coverage_for(s.chunking_profile),
+            fallback=ExtractiveAnswerer(self.sentence_vectors), prices=dict(s.prices),
+            count_tokens=count_tokens, screen_passages=s.screen_passages,
+            verifier=self.verifier_for(s), verify_in_context=s.verify_in_context,
+            refusal_margin=s.refusal_margin)
 
     def coverage_for(self, profile: str) -> CoverageCalibrator:
         """The per-collection coverage thresholds of a chunking profile's index."""
@@ -298,10 +307,6 @@ class Services:
         return {}
 
     @cached_property
-    def _profiles_lock(self) -> threading.Lock:
-        return threading.Lock()
-
-    @cached_property
     def _profiles_building(self) -> set[str]:
         return set()
 
@@ -326,16 +331,7 @@ class Services:
         classifier = self.classifier if named is None else QueryClassifier.load(
             self.settings.data_dir / "classifier.npz" if named == "trained" else None,
             self.sentence_vectors)
-        built = QueryPipeline(
-            classifier=classifier,
-            planner=Planner(s.top_k, s.min_confidence, s.prompt_version),
-            retriever=self._retriever(s),
-            answerer=answerer, min_relevance=s.min_relevance,
-            coverage=self.coverage_for(s.chunking_profile),
-            fallback=ExtractiveAnswerer(self.sentence_vectors), prices=dict(s.prices),
-            count_tokens=count_tokens, screen_passages=s.screen_passages,
-            verifier=self.verifier_for(s), verify_in_context=s.verify_in_context,
-            refusal_margin=s.refusal_margin)
+        built = self._build_pipeline(s, answerer, classifier, self._retriever(s))
         with self._variants_lock:
             cached = self._variants.setdefault(key, built)
             self._variants.move_to_end(key)
@@ -346,10 +342,6 @@ class Services:
     @cached_property
     def _variants(self) -> OrderedDict[str, QueryPipeline]:
         return OrderedDict()
-
-    @cached_property
-    def _variants_lock(self) -> threading.Lock:
-        return threading.Lock()
 
     def _dynamo_records(self) -> DynamoRecordStore | None:
         """The DynamoDB records table when the record store is on DynamoDB."""

@@ -40,7 +40,7 @@ def worker(max_jobs: int | None = typer.Option(None, help="exit after this many 
     w = Worker(svc, svc.jobs)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    err.print(f"worker on {svc.settings.job_queue} (pid {__import__('os').getpid()})")
+    err.print(f"worker on {svc.settings.job_queue} (pid {os.getpid()})")
     try:
         if once:
             w.run_once()
@@ -169,14 +169,23 @@ def doctor() -> None:
         out.print(f"[{colour}]{check.status:>4}[/{colour}]  {check.name}: {check.detail}")
         failed += check.status == "FAIL"
     if not failed:
-        out.print(f"[green]  ok[/green]  answers: {_served(settings)}")
+        answers, documents = _served(settings)
+        out.print(f"[green]  ok[/green]  answers: {answers}")
+        if documents:
+            out.print(f"[green]  ok[/green]  documents: {documents} in tenant 'default', "
+                      f"data folder {settings.data_dir.resolve()}")
+        else:
+            out.print(f"[yellow]warn[/yellow]  documents: none in tenant 'default' (data "
+                      f"folder {settings.data_dir.resolve()}): nothing to answer from; "
+                      "`make demo` ingests the samples, `ragworks ingest PATH` your own")
     if failed:
         raise typer.Exit(1)
 
 
-def _served(settings: Settings) -> str:
+def _served(settings: Settings) -> tuple[str, int]:
     """What a server with these settings answers with (the promoted configuration counts),
-    and the running experiments that answer some questions otherwise."""
+    and the running experiments that answer some questions otherwise; and how many
+    documents it answers from."""
     from ragworks.services import Services
     from ragworks.usecases import served_answerer
 
@@ -190,6 +199,6 @@ def _served(settings: Settings) -> str:
             if llms:
                 line += f"; experiment {exp['id']} answers with " + ", ".join(
                     f"{m} in variant {n}" for n, m in llms.items())
-        return line
+        return line, svc.records.count_documents("default")
     finally:
         svc.close()

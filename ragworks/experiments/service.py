@@ -46,7 +46,8 @@ _bool.__name__ = "boolean"
 OVERRIDES: dict[str, Any] = {
     "dense_weight": float, "top_k": int, "min_relevance": float, "llm": str,
     "min_confidence": float, "classifier": str, "prompt_version": str, "rerank": _bool,
-    "chunking_profile": str, "llm_focus": _bool, "llm_context_words": int}
+    "chunking_profile": str, "llm_focus": _bool, "llm_context_words": int,
+    "llm_prompt_words": int}
 #: classifiers a variant may name: the one that ships, or the one `ragworks classifier
 #: train` wrote into the data folder. Never a path: the API must not name server files.
 CLASSIFIERS = ("shipped", "trained")

@@ -101,6 +101,30 @@ def _join_short(units: list[Unit]) -> list[Unit]:
     return out
 
 
+def _within(ranked: list[Unit], words: int) -> list[Unit]:
+    """The best units (``ranked`` best first) that fit ``words`` together (the first
+    always), in reading order."""
+    keep: list[Unit] = []
+    used = 0
+    for u in ranked:
+        size = len(u.text.split())
+        if keep and used + size > words:
+            continue
+        keep.append(u)
+        used += size
+    return sorted(keep, key=lambda u: (u.hit, u.pos))
+
+
+def _joined(units: list[Unit]) -> str:
+    """One passage's chosen units as text, "..." where some were left out between."""
+    text, last = "", -1
+    for u in units:
+        gap = " ... " if last >= 0 and u.pos != last + 1 else " "
+        text = f"{text}{gap if text else ''}{' '.join(u.text.split())}"
+        last = u.pos
+    return text
+
+
 class ExtractiveAnswerer:
     """Example::
 
@@ -153,22 +177,20 @@ class ExtractiveAnswerer:
             if len(h.chunk.text.split()) <= words or not own:
                 out.append(" ".join(h.chunk.text.split()[:words]))
                 continue
-            keep: list[Unit] = []
-            used = 0
-            for u in sorted(own, key=lambda u: -u.score):
-                size = len(u.text.split())
-                if keep and used + size > words:
-                    continue
-                keep.append(u)
-                used += size
-            keep.sort(key=lambda u: u.pos)
-            text, last = "", -1
-            for u in keep:
-                gap = " ... " if last >= 0 and u.pos != last + 1 else " "
-                text = f"{text}{gap if text else ''}{' '.join(u.text.split())}"
-                last = u.pos
-            out.append(text)
+            out.append(_joined(_within(sorted(own, key=lambda u: -u.score), words)))
         return out
+
+    def select(self, question: str, hits: Sequence[Hit], words: int) -> list[str]:
+        """The best sentences of all the passages together, about ``words`` words in all
+        (at least the best one), each passage's in reading order; "" for a passage none
+        was chosen from (the prompt leaves it out, its number stays)."""
+        units = [u for n, h in enumerate(hits, 1) for u in units_of(h.chunk.text, n)
+                 if u.kind != "code" or len(tokenize(u.text)) > 3]
+        if not units:
+            return [" ".join(h.chunk.text.split()[:words]) for h in hits]
+        self._score(question, units, hits)
+        keep = _within(sorted(units, key=lambda u: -u.score), words)
+        return [_joined([u for u in keep if u.hit == n]) for n in range(1, len(hits) + 1)]
 
     def _score(self, question: str, units: list[Unit], hits: Sequence[Hit]) -> None:
         q = set(tokenize(question))

@@ -318,6 +318,9 @@ class SentenceGate:
         #: the answer's own model context (local_llama.Probe), set once the stream starts:
         #: the verifier then asks inside it instead of reading the passages again
         self.probe: Asker | None = None
+        #: what the model read of each passage (its chosen sentences), set once the stream
+        #: starts: the verifier checks a sentence against that, not the whole passage
+        self.read: Sequence[str] | None = None
         self.margins: list[float] = []
         self.buffer = ""
         self.stopped = False
@@ -387,7 +390,10 @@ class SentenceGate:
 
     def _second_opinion(self, sentence: str, cited: tuple[int, ...]) -> str | None:
         assert self.verifier is not None
-        passages = [self.hits[n - 1].chunk.text for n in cited if 1 <= n <= len(self.hits)] \
+        read = self.read if self.read is not None and len(self.read) else None
+        passages = [read[n - 1] if read is not None and n <= len(read) and read[n - 1]
+                    else self.hits[n - 1].chunk.text
+                    for n in cited if 1 <= n <= len(self.hits)] \
             or [h.chunk.text for h in self.hits]
         margin = None
         if self.probe is not None:  # asked inside the answer's context: nothing read again

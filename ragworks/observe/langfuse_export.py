@@ -150,9 +150,3 @@ class LangfuseExporter:
         self.exporter.shutdown()
         self.provider.shutdown()
         self.http.close()
-
-    def auth_check(self) -> bool:
-        try:
-            return self.http.get("/api/public/projects").status_code == 200
-        except httpx.HTTPError:
-            return False

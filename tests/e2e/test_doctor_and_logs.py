@@ -46,7 +46,10 @@ def test_doctor_reports_what_a_server_would_answer_with(tmp_path: Path) -> None:
     from ragworks.settings import Settings
 
     base = {"RAGWORKS_DATA_DIR": str(tmp_path), "RAGWORKS_LLM": "extractive"}
-    assert "ok  answers: extractive (from RAGWORKS_LLM)" in doctor(base).stdout
+    said = doctor(base).stdout
+    assert "ok  answers: extractive (from RAGWORKS_LLM)" in said
+    assert f"warn  documents: none in tenant 'default' (data folder {tmp_path.resolve()})" \
+        in said
     svc = Services(Settings(data_dir=tmp_path, llm="extractive"))
     won = svc.experiments.create("default", {"name": "scripted", "variants": [
         {"name": "control"}, {"name": "scripted", "overrides": {"llm": "scripted"}}]})
@@ -54,8 +57,10 @@ def test_doctor_reports_what_a_server_would_answer_with(tmp_path: Path) -> None:
     exp = svc.experiments.create("default", {"name": "judge", "variants": [
         {"name": "control"}, {"name": "qwen", "overrides": {"llm": "local:qwen2.5-1.5b"}}]})
     svc.experiments.start("default", exp["id"])
+    svc.ingestor.ingest(b"Guest Wi-Fi codes are valid for 24 hours.", "wifi.txt", "default")
     svc.close()
     said = doctor(base).stdout
+    assert "ok  documents: 1 in tenant 'default'" in said
     assert "answers: scripted (from the configuration promoted for tenant 'default')" in said
     assert f"experiment {exp['id']} answers with local:qwen2.5-1.5b in variant qwen" in said
 

@@ -170,3 +170,40 @@ def test_focus_keeps_the_sentences_that_matter_in_reading_order() -> None:
     order = [long.chunk.text.index(s.strip()) for s in kept]
     assert order == sorted(order)  # in the passage's own order
     assert extractive.focus("anything", [], 30) == []
+
+
+def test_select_reads_the_best_sentences_of_all_passages_within_one_budget() -> None:
+    filler = " ".join(f"Paragraph filler sentence number {i} says nothing." for i in range(12))
+    long = hit(f"{filler} The secondary caregiver receives 8 weeks of paid leave. {filler}",
+               "leave.md")
+    extractive = ExtractiveAnswerer(VectorCache(HashEmbedder()))
+    got = extractive.select("How many weeks does the secondary caregiver receive?",
+                            [VACATION, long], 20)
+    assert len(got) == 2 and "secondary caregiver receives 8 weeks" in got[1]
+    assert sum(len([w for w in t.split() if w != "..."]) for t in got) <= 20
+    # a budget below the best sentence still reads that one sentence
+    one = extractive.select("How many weeks does the secondary caregiver receive?",
+                            [VACATION, long], 1)
+    assert one[0] == "" and "8 weeks" in one[1]
+    # a passage nothing was chosen from is left out of the prompt, its number kept
+    from ragworks.generate.llm import format_context
+    context = format_context([VACATION, long], 150, one)
+    assert "[1]" not in context and context.startswith("[2] (leave.md)")
+
+
+def test_the_verifier_checks_what_the_model_read() -> None:
+    asked: list[list[str]] = []
+
+    class Judge:
+        name, threshold, context_threshold = "judge", 1.0, -1.0
+
+        def margin(self, question: str, passages: list[str], answer: str) -> float:
+            asked.append(passages)
+            return 0.0
+
+    gate = SentenceGate(GroundingChecker(), [VACATION], "How many vacation days?",
+                        Judge())  # type: ignore[arg-type]
+    gate.read = ["Full-time employees get 27 days of paid vacation per calendar year."]
+    assert gate.feed("Full-time employees get 27 days of paid vacation per calendar "
+                     "year. [1] Next")
+    assert asked == [gate.read]
