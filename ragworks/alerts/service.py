@@ -229,7 +229,7 @@ class AlertService:
         shown = None if value is None else round(float(value), 6)
         acked = rule["acked_by"] if new in ("firing", "pending", "resolving") else None
         self.rows.update(rule["tenant"], rule["id"], state=new, since=since,
-                         value=shown, acked_by=acked,
+                         value=shown, acked_by=acked, samples=samples,
                          updated_at=now)
         quiet = {("firing", "resolving"), ("resolving", "firing")}  # a hold, not news
         if new != state and (state, new) not in quiet:

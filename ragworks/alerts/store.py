@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from ragworks.storage.dynamodb import DynamoRecordStore
 from ragworks.storage.sqlite import SQLiteFile, rollback
 
-FIELDS = ("state", "since", "value", "acked_by", "silenced_until", "updated_at")
+FIELDS = ("state", "since", "value", "acked_by", "silenced_until", "updated_at", "samples")
 
 
 class AlertStore(Protocol):
@@ -183,7 +183,7 @@ class DynamoAlertStore:
 
     def _put(self, tenant: str, rule: dict[str, Any], n: int = 0) -> dict[str, Any]:
         state = {"state": "ok", "since": 0.0, "value": None, "acked_by": None,
-                 "silenced_until": 0.0, "updated_at": time.time()}
+                 "silenced_until": 0.0, "updated_at": time.time(), "samples": None}
         return {"Put": {"TableName": self.table, "Item": {
             **self._key(tenant, rule["id"]), "created": {"S": f"{time.time():017.6f}#{n:04d}"},
             "data": {"S": json.dumps(rule)}, "state": {"S": json.dumps(state)}}}}

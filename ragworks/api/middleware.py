@@ -43,7 +43,8 @@ class RequestContext:
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
-            path = getattr(route, "path", None) or "unmatched"
+            # a mount (static files) sets no route: it is named by its prefix
+            path = getattr(route, "path", None) or scope.get("root_path") or "unmatched"
             method = scope["method"]
             self.metrics.requests.labels(method, path, str(status)).inc()
             self.metrics.latency.labels(method, path).observe(elapsed)

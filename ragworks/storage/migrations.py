@@ -169,11 +169,17 @@ def _m013_trace_rating_and_people(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX traces_session ON traces (tenant, session_id, start)")
 
 
+def _m014_alert_samples(conn: sqlite3.Connection) -> None:
+    # how many samples the last evaluation saw: a rule short of its minimum says
+    # "insufficient data (n of m)" instead of a green "ok" beside a breaching value
+    conn.execute("ALTER TABLE alert_rules ADD COLUMN samples INTEGER")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [  # the records file
     _m001_documents, _m002_api_keys, _m003_traces, _m004_feedback, _m005_experiments,
     _m006_eval_runs, _m007_datasets, _m008_dashboard_and_alerts, _m009_rollup_time_indexes,
     _m010_key_listing_and_sessions, _m011_document_flags, _m012_job_status,
-    _m013_trace_rating_and_people,
+    _m013_trace_rating_and_people, _m014_alert_samples,
 ]
 
 

@@ -7,6 +7,7 @@ Screenshots of every page go to artifacts/screenshots/.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -156,6 +157,11 @@ def test_injected_failing_and_slow_traffic_fires_alerts(browser: Browser,
         slow = c.post("/api/v1/alerts", json={
             "name": "test: p95 over 2 s", "metric": "latency_ms", "aggregation": "p95",
             "window_s": 120, "threshold": 2000, "min_samples": 5, "for_s": 1}).json()
+        # the same breach with too few samples for its rule: never a green "ok" beside it
+        thin = c.post("/api/v1/alerts", json={
+            "name": "test: p95 over 2 s, 1000 samples", "metric": "latency_ms",
+            "aggregation": "p95", "window_s": 120, "threshold": 2000, "min_samples": 1000,
+            "for_s": 0}).json()
     rng = np.random.default_rng(3)
     for i in range(30):  # injected traffic: failing, and slow
         t = synthetic_trace(rng, "default", time.time(), False, 10_000 + i)
@@ -171,6 +177,8 @@ def test_injected_failing_and_slow_traffic_fires_alerts(browser: Browser,
         time.sleep(0.5)
     expect(row.locator(".pill")).to_have_text("firing")
     expect(page.locator(f"tr[data-id='{slow['id']}'] .pill")).to_have_text("firing")
+    expect(page.locator(f"tr[data-id='{thin['id']}'] .pill")).to_have_text(
+        re.compile(r"insufficient data \(\d+ of 1000\)"))
     expect(page.locator("#history")).to_contain_text("error_rate rate = ")
     _shot(page, "alerts-firing")
     row.locator("button.ack").click()

@@ -148,9 +148,12 @@ def test_the_query_shortcut_keeps_what_every_request_gets(corpus_server: LiveSer
                   headers={"x-request-id": "probe-42"})
     assert resp.status_code == 200 and resp.headers["x-request-id"] == "probe-42"
     assert "frame-ancestors 'none'" in resp.headers["content-security-policy"]
+    assert httpx.get(f"{corpus_server.url}/static/chat.js").status_code == 200
     metrics = httpx.get(f"{corpus_server.url}/metrics").text
     assert 'ragworks_http_requests_total{method="POST",route="/api/v1/query",status="200"}' \
         in metrics
+    # static files are named by their mount, not "unmatched"
+    assert 'ragworks_http_requests_total{method="GET",route="/static",status="200"}' in metrics
     reader = corpus_server.services.keys.create("default", ["ingest"], "no-query")
     with corpus_server.client(reader) as r:
         denied = r.post("/api/v1/query", json={"question": "When?"})
