@@ -17,6 +17,7 @@ _REFERS = re.compile(r"\b(it|its|it's|they|them|their|theirs|this|that|these|tho
                      r"he|she|him|her|his|hers|one|ones|same|former|latter)\b", re.I)
 _CONTINUES = re.compile(r"^\s*(and|but|also|so|or|then|what about|how about|what if|"
                         r"same for|and for|what else)\b", re.I)
+_MARK = " (Follow-up to: "
 _WORD = re.compile(r"[A-Za-z0-9][\w'.-]*")
 _FUNCTION = frozenset(
     "a an the is are was were be been do does did can could should would will shall may "
@@ -48,4 +49,9 @@ def standalone(question: str, earlier: Sequence[str], depth: int = 3) -> str:
         context.insert(0, q)
         if not refers_back(q):
             break
-    return f"{question.strip()} (Follow-up to: {' '.join(context)})"
+    return f"{question.strip()}{_MARK}{' '.join(context)})"
+
+
+def as_written(asked: str) -> str:
+    """The user's own words of a question ``standalone`` may have extended."""
+    return asked.split(_MARK, 1)[0]

@@ -10,6 +10,7 @@ instead and is never enrolled in an experiment.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from ragworks.errors import BadInput, RagworksError
 from ragworks.models import Answer, Scope
 from ragworks.observe.recorder import TraceRecorder
 from ragworks.pipeline import QueryPipeline
-from ragworks.route.followup import standalone
+from ragworks.route.followup import as_written, standalone
 from ragworks.services import Services
 from ragworks.turns import GaveWay, background
 
@@ -97,6 +98,23 @@ def configured(svc: Services, asking: Asking) -> tuple[QueryPipeline, str]:
     return svc.pipeline_for(overrides), label
 
 
+def session_questions(svc: Services, asking: Asking, within_s: float = 1800.0,
+                      turns: int = 5) -> list[str]:
+    """The conversation as the server remembers it: the session's last questions (its
+    traces of the last ``within_s`` seconds, oldest first), for a client that sends a
+    session id but not the history. None for background work or without a session."""
+    if asking.background or not asking.session_id:
+        return []
+    from ragworks.observe.store import TraceFilter
+
+    rows, _ = svc.traces.list_traces(asking.tenant, TraceFilter(
+        name=asking.trace_name, session_id=asking.session_id,
+        since=time.time() - within_s), limit=turns)
+    asked = [as_written(str((r.get("input") or {}).get("question", "")))
+             for r in reversed(rows)]
+    return [q for q in asked if q.strip()]
+
+
 def _start(svc: Services, asking: Asking, label: str) -> TraceRecorder:
     return svc.tracer.start(asking.trace_name, asking.tenant, user_id=asking.user_id,
                             session_id=asking.session_id, tags=list(asking.tags),
@@ -124,7 +142,7 @@ def answer_stream(svc: Services, question: str, asking: Asking,
     a client that goes away (the generator is closed) leaves a trace saying so."""
     question = validate_question(question, svc.settings.max_question_chars)
     earlier = [validate_question(q, svc.settings.max_question_chars) for q in asking.earlier
-               if q.strip()][-MAX_EARLIER:]
+               if q.strip()][-MAX_EARLIER:] or session_questions(svc, asking)
     asked = standalone(question, earlier)
     pipeline, label = configured(svc, asking)
     rec = _start(svc, asking, label)

@@ -4,6 +4,7 @@ real server on loopback, streamed and not, in a conversation, and with bad input
 from __future__ import annotations
 
 import concurrent.futures
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -117,6 +118,19 @@ def test_the_query_api_takes_the_conversation_as_history(server: LiveServer) -> 
         for stream in (False, True):
             r = c.post("/api/v1/query", json={**body, "stream": stream})
             assert r.status_code == 200 and "lottery" in r.text, r.text
+        # a client that sends only its session id: the server remembers the conversation
+        opening = c.post("/api/v1/query", json={
+            "question": "How many parking spaces does the Berlin office have?",
+            "session_id": "s-remembered"}).json()
+        assert "30 parking spaces" in opening["answer"]
+        deadline = time.monotonic() + 60  # the trace is written behind the answer
+        while time.monotonic() < deadline and not server.services.traces.get_trace(
+                "default", opening["trace_id"]):
+            time.sleep(0.1)
+        for session, covered in (("s-remembered", True), ("s-another", False)):
+            r = c.post("/api/v1/query", json={"question": "How are they allocated?",
+                                              "session_id": session}).json()
+            assert r["covered"] is covered and ("lottery" in r["answer"]) is covered, r
         r = c.post("/api/v1/query", json={**body, "history": ["x" * 2001]})
         assert r.status_code == 422 and "limit is 2000" in r.json()["detail"]
         r = c.post("/api/v1/query", json={**body, "stream": True, "history": ["x" * 2001]})
