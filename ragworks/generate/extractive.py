@@ -34,6 +34,7 @@ from ragworks.generate.grounding import claims
 from ragworks.index.lexical import tokenize
 from ragworks.ingest.segment import sentence_spans
 from ragworks.models import Hit, Plan
+from ragworks.route.followup import as_written
 
 CHITCHAT_REPLIES = {
     "thank": "You're welcome! Ask me anything about your documents.",
@@ -99,6 +100,10 @@ def _join_short(units: list[Unit]) -> list[Unit]:
             continue
         out.append(u)
     return out
+
+
+#: the weight of a term that only the earlier questions of a follow-up bring
+CONTEXT_WEIGHT = 0.3
 
 
 def _within(ranked: list[Unit], words: int) -> list[Unit]:
@@ -193,10 +198,14 @@ class ExtractiveAnswerer:
         return [_joined([u for u in keep if u.hit == n]) for n in range(1, len(hits) + 1)]
 
     def _score(self, question: str, units: list[Unit], hits: Sequence[Hit]) -> None:
+        # a follow-up asked with the questions before it (route/followup.py): those name
+        # the topic, which retrieval needed; the sentence must answer the user's own words
+        own = set(tokenize(as_written(question)))
         q = set(tokenize(question))
         docs = [set(tokenize(u.text)) for u in units]
         n = len(units)
-        idf = {t: math.log(1 + n / (1 + sum(t in d for d in docs))) for t in q}
+        idf = {t: math.log(1 + n / (1 + sum(t in d for d in docs)))
+               * (1.0 if t in own else CONTEXT_WEIGHT) for t in q}
         total = sum(idf.values()) or 1.0
         top = max((h.fused for h in hits), default=1.0) or 1.0
         heads = [set(tokenize(h.chunk.section.rsplit(" > ", 1)[-1])) for h in hits]
