@@ -8,6 +8,7 @@ to the login page (303), non-admin keys get 403.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import time
 from typing import Any
@@ -60,9 +61,28 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _pretty(value: Any, indent: int | None = 2) -> str:
+    """JSON as people read it: "Travel Policy > Travel insurance", not "\\u003e" (the
+    page escapes it as HTML, as any other text)."""
+    return json.dumps(value, indent=indent, ensure_ascii=False, default=str)
+
+
+def _title(trace: dict[str, Any]) -> str:
+    """A trace's line in the list: its question, or what an ingestion read."""
+    given = trace.get("input")
+    if isinstance(given, dict):
+        if given.get("question"):
+            return str(given["question"])
+        if given.get("source"):
+            where = f" into {given['collection']}" if given.get("collection") else ""
+            return f"{given['source']}{where}" + (" (batch)" if given.get("batch") else "")
+        return _pretty(given, None)
+    return "" if given is None else str(given)
+
+
 env = Environment(loader=PackageLoader("ragworks.web", "templates/admin"),
                   autoescape=select_autoescape(["html"]))
-env.filters.update(ts=_ts, fmt=_fmt)
+env.filters.update(ts=_ts, fmt=_fmt, pretty=_pretty, title=_title)
 
 
 def render(name: str, code: int = 200, **context: Any) -> HTMLResponse:
