@@ -77,7 +77,7 @@ def main() -> int:
                     help="the best sentences of all passages, this many words in all")
     args = ap.parse_args()
 
-    from ragworks.cli import _services, ingest_paths
+    from ragworks.cli import ingest_paths, open_services
     from ragworks.evaluate.answers import judge_answer, load_labelled, summarise
     from ragworks.models import Answer
     from ragworks.usecases import Asking, answer_stream
@@ -86,7 +86,7 @@ def main() -> int:
     items = items[:args.limit] if args.limit else items
     rows: list[dict] = []
     with tempfile.TemporaryDirectory() as tmp:
-        svc = _services(data_dir=Path(tmp), llm=args.llm, llm_threads=args.threads,
+        svc = open_services(data_dir=Path(tmp), llm=args.llm, llm_threads=args.threads,
                         prompt_version=args.prompt, llm_focus=args.focus,
                         llm_context_words=args.context_words,
                         llm_prompt_words=args.prompt_words)

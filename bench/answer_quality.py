@@ -30,14 +30,14 @@ SETS = {
 
 def run_set(name: str, llm: str, limit: int | None, dump: Path | None, stride: int = 1,
             **settings: object) -> dict:
-    from ragworks.cli import _services, ingest_paths
+    from ragworks.cli import ingest_paths, open_services
     from ragworks.evaluate.answers import judge_answer, load_labelled, summarise
     from ragworks.models import Scope
 
     questions, corpus = SETS[name]
     items = load_labelled(questions)[::stride][:limit]
     with tempfile.TemporaryDirectory() as tmp:
-        svc = _services(data_dir=Path(tmp), llm=llm, **settings)
+        svc = open_services(data_dir=Path(tmp), llm=llm, **settings)
         t0 = time.perf_counter()
         ingest_paths(svc, [corpus], "default", "default")
         ingest_s = time.perf_counter() - t0

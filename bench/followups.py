@@ -35,7 +35,7 @@ def main() -> int:
     ap.add_argument("--split", choices=["dev", "test"], default="dev")
     args = ap.parse_args()
 
-    from ragworks.cli import _services, ingest_paths, sample_corpus
+    from ragworks.cli import ingest_paths, open_services, sample_corpus
     from ragworks.evaluate.answers import has_fact
     from ragworks.route.followup import refers_back
     from ragworks.usecases import Asking, answer
@@ -47,7 +47,7 @@ def main() -> int:
     rows: list[dict] = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        svc = _services(data_dir=Path(tmp), llm=args.llm, llm_threads=args.threads)
+        svc = open_services(data_dir=Path(tmp), llm=args.llm, llm_threads=args.threads)
         ingest_paths(svc, [corpus], "default", "default")
         total = sum(len(c["turns"]) * 2 - 1 for c in conversations)
         done = 0

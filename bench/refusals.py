@@ -68,7 +68,7 @@ def items_of(corpus: str) -> list[dict]:
 
 
 def run(corpus: str, overrides: dict[str, object]) -> list[dict]:
-    from ragworks.cli import _services, ingest_paths
+    from ragworks.cli import ingest_paths, open_services
     from ragworks.models import Scope
 
     rows = []
@@ -79,7 +79,7 @@ def run(corpus: str, overrides: dict[str, object]) -> list[dict]:
             for path in folder.iterdir():
                 if path.is_file() and not held_out(path.name):
                     shutil.copy(path, kept / path.name)
-        svc = _services(data_dir=Path(tmp) / "data", llm="extractive", **overrides)
+        svc = open_services(data_dir=Path(tmp) / "data", llm="extractive", **overrides)
         ingest_paths(svc, [kept], "default", "default")
         scope = Scope(tenant="default")
         items = items_of(corpus)

@@ -100,13 +100,13 @@ def plain_baselines(folders: list[Path], questions: list[str],
 
 def ragworks_arms(folders: list[Path], questions: list[str],
                   overrides: dict[str, object]) -> tuple[dict[str, list[list[str]]], int]:
-    from ragworks.cli import _services, ingest_paths, routed_search
+    from ragworks.cli import ingest_paths, open_services, routed_search
     from ragworks.evaluate.retrieval import source_ranking
     from ragworks.models import Scope
 
     out: dict[str, list[list[str]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        svc = _services(data_dir=Path(tmp), llm="extractive", **overrides)
+        svc = open_services(data_dir=Path(tmp), llm="extractive", **overrides)
         ingest_paths(svc, folders, "default", "default")
         scope = Scope(tenant="default")
         w = svc.settings.dense_weight

@@ -45,14 +45,14 @@ def plain_baseline(questions: list[str], gold: list[set[str]]) -> dict[str, floa
 
 def ours(questions: list[str], gold: list[set[str]], budget: int | None,
          weights: list[float]) -> dict[str, dict[str, float]]:
-    from ragworks.cli import _services, ingest_paths, routed_search
+    from ragworks.cli import ingest_paths, open_services, routed_search
     from ragworks.evaluate.retrieval import source_ranking
     from ragworks.models import Scope
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         extra = {"chunk_tokens": budget} if budget else {}
-        svc = _services(data_dir=Path(tmp), llm="extractive", **extra)
+        svc = open_services(data_dir=Path(tmp), llm="extractive", **extra)
         ingest_paths(svc, [CORPUS], "default", "default")
         scope = Scope(tenant="default")
         arms = [("lexical", 0.0), ("dense", 1.0)] + [(f"hybrid w={w}", w) for w in weights]

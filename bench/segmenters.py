@@ -13,7 +13,7 @@ import time
 import blingfire
 import pysbd
 
-from ragworks.ingest.segment import sentences
+from ragworks.text import sentences
 
 cases = [
     ("Fill the tank with 4.5 litres of water. Then wait.", 2),

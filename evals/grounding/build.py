@@ -98,7 +98,7 @@ def _passages(hits: list) -> list[dict]:
 
 
 def build(failures: list[Path]) -> list[dict]:
-    from ragworks.cli import _services, ingest_paths
+    from ragworks.cli import ingest_paths, open_services
     from ragworks.evaluate.answers import load_labelled
     from ragworks.models import Scope
 
@@ -111,7 +111,7 @@ def build(failures: list[Path]) -> list[dict]:
             for s in it.relevant_sources:
                 facts_by_source.setdefault(s, []).extend(it.key_facts)
         with tempfile.TemporaryDirectory() as tmp:
-            svc = _services(data_dir=Path(tmp), llm="extractive")
+            svc = open_services(data_dir=Path(tmp), llm="extractive")
             ingest_paths(svc, [corpus], "default", "default")
             turn = 0
             for it in items:

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ragworks.cli.common import AS_JSON, TENANT, _services, out
+from ragworks.cli.common import AS_JSON, TENANT, open_services, out
 
 clf_app = typer.Typer(help="Train and evaluate the query classifier.", no_args_is_help=True)
 
@@ -25,7 +25,7 @@ def classifier_eval(dataset: Path | None = typer.Option(
     from ragworks.evaluate.retrieval import load_dataset
     from ragworks.models import CATEGORIES
 
-    svc = _services()
+    svc = open_services()
     train, test = split(load_examples())
     clf = QueryClassifier.train(train, svc.embedder)
     sets = {"held-out split of shipped examples (trained on the rest)": (clf, test)}
@@ -66,7 +66,7 @@ def classifier_train(
     from ragworks.classify.model import QueryClassifier, data_dir, load_examples, split
     from ragworks.evaluate.retrieval import load_dataset
 
-    svc = _services()
+    svc = open_services()
     shipped = load_examples()
     train, test = split(shipped)
     extra = svc.traces.corrections(tenant)

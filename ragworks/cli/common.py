@@ -35,7 +35,7 @@ out = _console()
 err = _console(stderr=True)
 
 
-def _services(**overrides: Any) -> Services:
+def open_services(**overrides: Any) -> Services:
     from ragworks.logs import configure
     from ragworks.services import Services
 

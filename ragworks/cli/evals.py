@@ -13,7 +13,15 @@ import typer
 from rich.progress import Progress, TaskID
 from rich.table import Table
 
-from ragworks.cli.common import AS_JSON, TENANT, _services, err, ingest_paths, out, routed_search
+from ragworks.cli.common import (
+    AS_JSON,
+    TENANT,
+    err,
+    ingest_paths,
+    open_services,
+    out,
+    routed_search,
+)
 
 if TYPE_CHECKING:
     from ragworks.errors import RagworksError
@@ -44,7 +52,7 @@ def eval_retrieval(dataset: Path = typer.Option(
     from ragworks.evaluate.retrieval import evaluate_retrieval, load_dataset
     from ragworks.models import Scope
 
-    svc = _services()
+    svc = open_services()
     items = load_dataset(dataset)
     scope = Scope(tenant=tenant, collection=collection)
     weights = {"lexical": 0.0, "dense": 1.0, "hybrid": svc.settings.dense_weight}
@@ -118,14 +126,14 @@ def dataset_upload(file: Path = typer.Argument(..., exists=True, dir_okay=False,
     """Store a JSONL dataset; new content under the same name becomes a new version."""
     from ragworks.evaluate.datasets import parse_jsonl
 
-    saved = _services().datasets.save(tenant, name, parse_jsonl(file.read_text()))
+    saved = open_services().datasets.save(tenant, name, parse_jsonl(file.read_text()))
     sys.stdout.write(json.dumps(saved) + "\n")
 
 
 @ds_app.command("list")
 def dataset_list(tenant: str = TENANT) -> None:
     """The stored datasets with their versions and item counts."""
-    sys.stdout.write(json.dumps(_services().datasets.all(tenant), indent=2) + "\n")
+    sys.stdout.write(json.dumps(open_services().datasets.all(tenant), indent=2) + "\n")
 
 
 @ds_app.command("from-traces")
@@ -136,7 +144,7 @@ def dataset_from_traces(name: str = typer.Option(..., help="The dataset's name."
                         tenant: str = TENANT) -> None:
     """A dataset of recent questions (by default: those that got a thumbs down)."""
 
-    saved = _services().datasets.from_traces(
+    saved = open_services().datasets.from_traces(
         tenant, name, time.time() - days * 86400, thumbs_down_only=not all_answers)
     sys.stdout.write(json.dumps(saved) + "\n")
 
@@ -152,7 +160,7 @@ def eval_import_beir(folder: Path = typer.Argument(
     from ragworks.evaluate.datasets import read_beir
     from ragworks.usecases.ingesting import ingest_files
 
-    svc = _services()
+    svc = open_services()
     docs, items = read_beir(folder, split)
     counts = {"created": 0, "unchanged": 0, "replaced": 0, "failed": 0}
     with Progress(console=err) as bar:
@@ -185,7 +193,7 @@ def eval_run(dataset: str = typer.Option(
     from ragworks.usecases import served_answerer
     from ragworks.usecases.evaluating import resolve_variant, run_eval
 
-    svc = _services()
+    svc = open_services()
     overrides = resolve_variant(svc, tenant, json.loads(variant) if variant and
                                 variant.startswith("{") else variant)
     items, label = _load_items(svc, dataset, tenant)
@@ -220,7 +228,7 @@ def eval_compare(run_a: str = typer.Argument(..., help="The earlier run's id (A)
     """Per-metric deltas (b - a) with a paired t-test over the shared items."""
     from ragworks.evaluate.runs import compare
 
-    store = _services().runs
+    store = open_services().runs
     a, b = store.get(tenant, run_a), store.get(tenant, run_b)
     if a is None or b is None:
         err.print(f"no run {run_a if a is None else run_b!r}")
@@ -258,7 +266,7 @@ def eval_gate(dataset: Path = typer.Option(..., exists=True, dir_okay=False,
     items = load_labelled(dataset)
     with tempfile.TemporaryDirectory() as tmp:
         overrides = {"data_dir": Path(tmp), "llm": "extractive"} if corpus else {}
-        svc = _services(**overrides)
+        svc = open_services(**overrides)
         if corpus:
             ingest_paths(svc, [corpus], "default", "default")
         scope = Scope(tenant="default")

@@ -8,7 +8,7 @@ import time
 import typer
 from rich.table import Table
 
-from ragworks.cli.common import TENANT, _services, err, out
+from ragworks.cli.common import TENANT, err, open_services, out
 
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 
@@ -20,7 +20,7 @@ def keys_create(tenant: str = TENANT,
                     "corrections that train), admin."),
                 name: str = typer.Option("cli", help="A name to tell the key by.")) -> None:
     """Create an API key (printed once; only its hash is stored)."""
-    svc = _services()
+    svc = open_services()
     key = svc.keys.create(tenant, [s.strip() for s in scopes.split(",") if s.strip()], name)
     sys.stdout.write(key + "\n")
 
@@ -28,7 +28,7 @@ def keys_create(tenant: str = TENANT,
 @keys_app.command("list")
 def keys_list(tenant: str = TENANT) -> None:
     """The tenant's keys: id, name, scopes, created (keys themselves are never stored)."""
-    svc = _services()
+    svc = open_services()
     table = Table("id", "name", "scopes", "created")
     for k in svc.keys.list(tenant):
         created = time.strftime("%Y-%m-%d %H:%M", time.localtime(k["created_at"])) \
@@ -43,7 +43,7 @@ def keys_revoke(key_id: str = typer.Argument(..., help="The key's id (from keys 
     """Revoke a key by its id (from `ragworks keys list`); its sessions end too."""
     from ragworks.errors import RagworksError
 
-    svc = _services()
+    svc = open_services()
     try:
         done = svc.keys.revoke(tenant, key_id)
     except RagworksError as exc:

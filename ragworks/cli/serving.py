@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
-from ragworks.cli.common import TENANT, _services, err, ingest_paths, out, sample_corpus
+from ragworks.cli.common import TENANT, err, ingest_paths, open_services, out, sample_corpus
 from ragworks.settings import Settings
 
 COLLECTION = typer.Option("default", help="The collection the documents go into.")
@@ -20,7 +20,7 @@ def ingest(paths: list[Path] = typer.Argument(..., metavar="PATH...",
                                              help="Files or folders (searched recursively)."),
            collection: str = COLLECTION, tenant: str = TENANT) -> None:
     """Ingest files and folders (txt, md, html, pdf, docx) into a collection."""
-    svc = _services()
+    svc = open_services()
     counts = ingest_paths(svc, paths, tenant, collection)
     svc.close()
     out.print(" ".join(f"{k}={v}" for k, v in counts.items()))
@@ -36,7 +36,7 @@ def worker(max_jobs: int | None = typer.Option(None, help="exit after this many 
 
     from ragworks.worker import Worker
 
-    svc = _services()
+    svc = open_services()
     w = Worker(svc, svc.jobs)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -62,7 +62,7 @@ def reindex(profile: str = typer.Option(..., help="Chunking profile: small or la
 
     if profile not in PROFILES:
         raise typer.BadParameter(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
-    svc = _services()
+    svc = open_services()
     total = sum(svc.records.count_documents(t) for t in svc.records.tenants())
     with Progress(console=err) as bar:
         task = bar.add_task(f"reindex {profile}", total=total)
@@ -87,7 +87,7 @@ def ask(question: str = typer.Argument(..., help="The question, in quotes."),
     from ragworks.usecases import Asking
     from ragworks.usecases import answer as answer_question
 
-    svc = _services(llm=llm)
+    svc = open_services(llm=llm)
     if svc.records.count_documents(tenant) == 0:  # an empty index answers nothing
         err.print(f"error: tenant {tenant!r} has no documents in {svc.settings.data_dir}: "
                   "ingest some first (ragworks ingest PATH), or point RAGWORKS_DATA_DIR "
@@ -125,7 +125,7 @@ def serve(host: str | None = typer.Option(None, help="Address to listen on (RAGW
 
     from ragworks.api.app import create_app
 
-    svc = _services(host=host, port=port)
+    svc = open_services(host=host, port=port)
     if samples:
         counts = ingest_paths(svc, [sample_corpus()], "default", "samples")
         err.print("sample corpus: " + ", ".join(f"{n} {status}" for status, n in counts.items()

@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ragworks.index.lexical import tokenize
-from ragworks.ingest.segment import sentence_spans
 from ragworks.models import Citation, Hit
+from ragworks.text import sentence_spans, tokenize
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 

@@ -3,7 +3,7 @@
 Deterministic and fast, so it serves tests, the fallback when a model fails or
 invents, and a fair A/B baseline for any generator.
 
-- **Units** are whole sentences of the retrieved passages (``ingest.segment``),
+- **Units** are whole sentences of the retrieved passages (``ragworks.text``),
   whole list items, or code lines; a one-word reply ("Yes.", "No.") travels
   with the sentence after it. Questions quoted in the passage are never answers.
 - **Score**: the cosine between the question and the sentence (the retrieval
@@ -31,10 +31,9 @@ import numpy as np
 from ragworks.embed.cache import VectorCache
 from ragworks.generate import Usage
 from ragworks.generate.grounding import claims
-from ragworks.index.lexical import tokenize
-from ragworks.ingest.segment import sentence_spans
 from ragworks.models import Hit, Plan
 from ragworks.route.followup import as_written
+from ragworks.text import sentence_spans, tokenize
 
 CHITCHAT_REPLIES = {
     "thank": "You're welcome! Ask me anything about your documents.",

@@ -34,9 +34,8 @@ import numpy as np
 
 from ragworks.embed.cache import VectorCache
 from ragworks.generate.verify import Asker, Verifier
-from ragworks.index.lexical import tokenize
-from ragworks.ingest.segment import sentence_spans
 from ragworks.models import Hit
+from ragworks.text import sentence_spans, tokenize
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 _NEG = re.compile(r"\b(not|no|never|none|nothing|cannot|neither|nor|without)\b|n't\b", re.I)

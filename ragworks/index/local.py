@@ -26,8 +26,9 @@ import numpy as np
 
 from ragworks.index.dense import DenseCodes
 from ragworks.index.lexical import BM25
-from ragworks.models import Chunk, Hit, Scope, content_hash, embed_text
+from ragworks.models import Chunk, Hit, Scope, embed_text
 from ragworks.storage.sqlite import SQLiteFile, checkpoint, rollback
+from ragworks.text import text_hash
 
 _COLS = "id, doc_id, tenant, collection, source, title, section, text, start, end, ordinal"
 _LOAD = "SELECT id, doc_id, tenant, collection, title, section, text, vector FROM chunks"
@@ -75,10 +76,6 @@ def _return_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc: nothing to do
         pass
-
-
-def text_hash(chunk: Chunk) -> str:
-    return content_hash(chunk.embed_text)
 
 
 def _chunk(row: Sequence[object]) -> Chunk:

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from ragworks.index.local import text_hash
 from ragworks.models import Chunk, Hit, Scope
+from ragworks.text import text_hash
 
 _COLS = "id, doc_id, tenant, collection, source, title, section, text, start_char, " \
         "end_char, ordinal"

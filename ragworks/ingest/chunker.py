@@ -1,6 +1,6 @@
 """Structure-aware chunking: sections never mix, sentences never split unless huge.
 
-Units are whole sentences (``ingest.segment``), whole list items, or lines of a
+Units are whole sentences (``ragworks.text``), whole list items, or lines of a
 code block, so a chunk starts and ends where a sentence does.
 
 Each chunk is one contiguous span ``text[start:end]`` of the parsed text, inside
@@ -15,8 +15,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ragworks.ingest.segment import sentence_spans
 from ragworks.models import Chunk, ParsedDocument, content_hash
+from ragworks.text import sentence_spans
 
 _TOKEN = re.compile(r"\w{1,32}|[^\w\s]")  # a run of 32 word characters counts as one
 #: a "word" longer than this is cut into pieces (a 19 MB file of one token must not

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from ragworks.ingest.segment import sentence_spans
+from ragworks.text import sentence_spans
 
 MODEL_PATH = Path(str(resources.files("ragworks.ingest") / "data" / "screen.npz"))
 N_FEATURES = 2 ** 18  # per vectorizer: characters, then words

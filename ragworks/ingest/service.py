@@ -25,7 +25,6 @@ from ragworks.errors import (
     RagworksError,
     Unavailable,
 )
-from ragworks.index.local import text_hash
 from ragworks.index.protocol import ChunkIndex
 from ragworks.ingest import screen
 from ragworks.ingest.chunker import PROFILES, chunk_document
@@ -35,6 +34,7 @@ from ragworks.ingest.sniff import sniff
 from ragworks.models import Chunk, Document, ParsedDocument, content_hash
 from ragworks.settings import Settings
 from ragworks.storage import BlobStore, RecordStore
+from ragworks.text import text_hash
 
 log = structlog.get_logger(__name__)
 

@@ -12,13 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ragworks.models import Hit
-
-
-def _minmax(values: Sequence[float]) -> list[float]:
-    lo, hi = min(values), max(values)
-    if hi - lo < 1e-12:
-        return [1.0 if hi > 0 else 0.0 for _ in values]
-    return [(v - lo) / (hi - lo) for v in values]
+from ragworks.text import minmax
 
 
 def fuse(hits: Sequence[Hit], dense_weight: float, method: str = "convex",
@@ -28,8 +22,8 @@ def fuse(hits: Sequence[Hit], dense_weight: float, method: str = "convex",
         return []
     w = dense_weight
     if method == "convex":
-        dense = _minmax([h.dense for h in hits])
-        lex = _minmax([max(h.lexical, 0.0) for h in hits])
+        dense = minmax([h.dense for h in hits])
+        lex = minmax([max(h.lexical, 0.0) for h in hits])
         scores = [w * d + (1 - w) * x for d, x in zip(dense, lex, strict=True)]
     elif method == "rrf":
         scores = [

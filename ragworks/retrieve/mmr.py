@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ragworks.index.lexical import tokenize
 from ragworks.models import Hit
+from ragworks.text import tokenize
 
 
 def _similarity(a: set[str], b: set[str], same_doc: bool) -> float:

@@ -23,7 +23,7 @@ import numpy as np
 from ragworks.embed import Embedder
 from ragworks.embed.cache import VectorCache
 from ragworks.models import Hit
-from ragworks.retrieve.fusion import _minmax
+from ragworks.text import minmax
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
@@ -55,7 +55,7 @@ class SentenceReranker:
             best.append(float(sims[i: i + len(group)].max()))
             i += len(group)
         fused = [h.fused for h in head]  # already 0..1 over the candidate pool
-        sent = _minmax(best)
+        sent = minmax(best)
         w = self.weight
         scored = [h.model_copy(update={"fused": round((1 - w) * f + w * s, 6)})
                   for h, f, s in zip(head, fused, sent, strict=True)]

@@ -7,7 +7,7 @@ import re
 import tempfile
 from pathlib import Path
 
-_SAFE_KEY = re.compile(r"^[A-Za-z0-9._/-]+$")
+SAFE_KEY = re.compile(r"^[A-Za-z0-9._/-]+$")
 
 
 class LocalBlobStore:
@@ -16,7 +16,7 @@ class LocalBlobStore:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        if not _SAFE_KEY.match(key) or ".." in key.split("/"):
+        if not SAFE_KEY.match(key) or ".." in key.split("/"):
             raise ValueError(f"unsafe blob key {key!r}")
         return self.root / key
 

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ragworks.errors import Conflict
-from ragworks.storage.blob_local import _SAFE_KEY
+from ragworks.storage.blob_local import SAFE_KEY
 
 
 class S3BlobStore:
@@ -41,7 +41,7 @@ class S3BlobStore:
         self.multipart_bytes, self.part_bytes = multipart_bytes, part_bytes
 
     def _key(self, key: str) -> str:
-        if not _SAFE_KEY.match(key) or ".." in key.split("/"):
+        if not SAFE_KEY.match(key) or ".." in key.split("/"):
             raise ValueError(f"unsafe blob key {key!r}")
         return f"{self.prefix}/{key}" if self.prefix else key
 

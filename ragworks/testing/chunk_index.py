@@ -68,7 +68,7 @@ class ChunkIndexContract:
         assert len(only_dense) == 2 and all(h.lexical_rank is None for h in only_dense)
 
     def test_delete_document_and_cached_vectors(self, index: ChunkIndex) -> None:
-        from ragworks.index.local import text_hash
+        from ragworks.text import text_hash
 
         chunks = make_chunks("a", "docs", "d1")
         index.add(chunks, make_vectors(5))

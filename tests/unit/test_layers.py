@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "ragworks"
 LAYERS: list[tuple[str, set[str]]] = [
     ("foundation", {"models", "errors", "settings", "logs", "threadserver", "turns",
                     "__init__"}),
+    ("text helpers", {"text"}),
     ("storage", {"storage"}),
     ("observability", {"observe"}),
     ("embedding, indexes, queues", {"embed", "index", "jobs"}),
@@ -90,3 +91,16 @@ def test_the_check_sees_an_upward_import(tmp_path: Path) -> None:
     """The walk finds function-level imports too (else a lazy import would slip by)."""
     found = {(s, d) for s, d, _ in imports()}
     assert ("cli", "worker") in found  # imported inside the `worker` command only
+
+
+def test_no_private_name_is_imported_from_another_module() -> None:
+    """A name with a leading underscore is its module's own: another module that needs it
+    gets it made public (as ``ragworks.text`` holds the text helpers every layer uses)."""
+    borrowed = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ragworks"):
+                borrowed += [f"{path.relative_to(PACKAGE.parent)}: {node.module}.{a.name}"
+                             for a in node.names if a.name.startswith("_")
+                             and not a.name.startswith("__")]
+    assert borrowed == []

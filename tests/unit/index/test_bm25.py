@@ -2,7 +2,8 @@ import random
 
 import numpy as np
 
-from ragworks.index.lexical import BM25, tokenize
+from ragworks.index.lexical import BM25
+from ragworks.text import tokenize
 
 TEXTS = ["the robot battery lasts nine hours", "replace the battery pack when health is low",
          "vacation days carry over until march", "robot robot robot speed"]

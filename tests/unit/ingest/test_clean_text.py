@@ -7,7 +7,7 @@ from ragworks.ingest.loaders import parse
 from ragworks.ingest.markdown import parse as parse_md
 from ragworks.ingest.plaintext import parse as parse_plain
 from ragworks.ingest.rst import parse as parse_rst
-from ragworks.ingest.segment import sentences
+from ragworks.text import sentences
 
 RST = """Control flow
 ============
