@@ -52,7 +52,8 @@ class Worker:
             result = ingest_file(self.svc, data, job["filename"], job["tenant"],
                                  job.get("collection", "default"))
             self.svc.blobs.delete(job["blob"])
-            return {"document_id": result.document.id, "status": result.status}
+            return {"document_id": result.document.id, "status": result.status,
+                    "chunks": result.document.chunk_count}
         if kind == "eval_run":
             name, _, version = str(job["dataset"]).partition("@")
             items = self.svc.datasets.get(job["tenant"], name, int(version) if version else None)

@@ -255,6 +255,22 @@ def trace_page(request: Request, trace_id: str) -> Response:
         citations=out.get("citations", []) if isinstance(out, dict) else [])
 
 
+@router.get("/documents", response_model=None)
+def documents(request: Request, collection: str = "", offset: int = 0) -> Response:
+    """The tenant's documents (newest first, 100 a page), and a place to add more."""
+    who = admin(request)
+    if isinstance(who, Response):
+        return who
+    records = services(request).records
+    scope = collection or None
+    offset = max(0, offset)
+    docs = records.list_documents(who.tenant, scope, 100, offset)
+    return render("documents.html", who=who, title="Documents", active="Documents",
+                  docs=docs, total=records.count_documents(who.tenant, scope),
+                  collection=collection, offset=offset,
+                  max_mb=round(services(request).settings.max_upload_bytes / 1e6, 1))
+
+
 @router.get("/experiments", response_model=None)
 def experiments(request: Request) -> Response:
     who = admin(request)

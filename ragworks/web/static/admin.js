@@ -331,10 +331,31 @@
     });
   }
 
-  window.ragworks = { api, dashboard, alerts, experiments };
+  function documents() {
+    const list = document.getElementById("uploads");
+    const upload = (files) => window.ragworksUpload(files, {
+      collection: document.getElementById("upload-collection").value.trim() || "default",
+      headers: { "X-Requested-With": "ragworks" }, list,
+      done: () => {  // the table shows what was added, once every file has its answer
+        if (list.querySelector("[data-state=added]") && !document.getElementById("refresh")) {
+          const a = document.createElement("li");
+          a.innerHTML = '<a href="" id="refresh">Refresh the list</a>';
+          list.prepend(a);
+        }
+      },
+    });
+    window.ragworksDropZone(document.getElementById("drop"), document.getElementById("files"), upload);
+    onClick("button.delete-doc", (b) => {
+      if (!confirm(`Delete “${b.dataset.name}”? Its chunks leave the index and no answer cites it again.`)) throw new Error("cancelled");
+      return api(`/api/v1/documents/${b.dataset.id}`, { method: "DELETE" });
+    });
+  }
+
+  window.ragworks = { api, dashboard, alerts, experiments, documents };
   // each page says which it is on <body data-page>: no inline script (the CSP forbids it)
   const page = document.body.dataset.page;
   if (page === 'dashboard') dashboard(document.body.dataset.range || '24h');
   else if (page === 'alerts') alerts();
   else if (page === 'experiments') experiments();
+  else if (page === 'documents') documents();
 })();

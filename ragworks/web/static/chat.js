@@ -147,3 +147,10 @@ document.getElementById('new-chat').addEventListener('click', () => {
   document.getElementById('history').innerHTML = '';
   document.getElementById('out').innerHTML = '';
 });
+
+// documents dropped on the page (or chosen) are added with the key in the box
+window.ragworksDropZone(document.body, document.getElementById('files'), (files) => {
+  document.getElementById('add-docs').open = true;
+  window.ragworksUpload(files, { list: document.getElementById('uploads'),
+    headers: { 'Authorization': 'Bearer ' + keyBox.value } });
+});

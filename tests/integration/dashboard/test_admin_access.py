@@ -12,7 +12,7 @@ from ragworks.observe.store import TraceFilter
 from tests.conftest import LiveServer, make_settings
 
 PAGES = ["/admin", "/admin/dashboard", "/admin/traces", "/admin/traces/nope",
-         "/admin/experiments", "/admin/evals", "/admin/alerts"]
+         "/admin/experiments", "/admin/evals", "/admin/alerts", "/admin/documents"]
 ADMIN_GET = ["/api/v1/dashboard/tiles", "/api/v1/dashboard/series?range=1h",
              "/api/v1/dashboard/drift", "/api/v1/dashboard/timeline",
              "/api/v1/dashboard/feedback", "/api/v1/alerts", "/api/v1/alerts/history",
