@@ -487,7 +487,17 @@ class Services:
         return open_job_queue(self.settings.job_queue, self.settings.data_dir,
                               self.settings.job_visibility_s)
 
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
+        """Flush and close what was opened (once: a second call does nothing)."""
+        if self.__dict__.get("_closed"):
+            return
+        self.__dict__["_closed"] = True
         if "ingestor" in self.__dict__:
             self.ingestor.stopping.set()
         if "alerts" in self.__dict__:

@@ -52,59 +52,59 @@ def eval_retrieval(dataset: Path = typer.Option(
     from ragworks.evaluate.retrieval import evaluate_retrieval, load_dataset
     from ragworks.models import Scope
 
-    svc = open_services()
-    items = load_dataset(dataset)
-    scope = Scope(tenant=tenant, collection=collection)
-    weights = {"lexical": 0.0, "dense": 1.0, "hybrid": svc.settings.dense_weight}
-    reports = []
-    traced: dict = {}
-    with Progress(console=err) as bar:
-        for mode in modes.split(","):
-            task = bar.add_task(f"eval {mode}", total=len(items))
+    with open_services() as svc:
+        items = load_dataset(dataset)
+        scope = Scope(tenant=tenant, collection=collection)
+        weights = {"lexical": 0.0, "dense": 1.0, "hybrid": svc.settings.dense_weight}
+        reports = []
+        traced: dict = {}
+        with Progress(console=err) as bar:
+            for mode in modes.split(","):
+                task = bar.add_task(f"eval {mode}", total=len(items))
 
-            def search(q: str, w: float = weights[mode], m: str = mode) -> list:
-                if m != "hybrid":
-                    return routed_search(svc, q, scope, w)
-                rec = svc.tracer.start("eval_item", tenant, tags=["eval", dataset.name],
-                                       input={"question": q, "dataset": dataset.name})
-                traced[q] = rec  # finished with its metrics as scores below
-                return routed_search(svc, q, scope, w, rec)
+                def search(q: str, w: float = weights[mode], m: str = mode) -> list:
+                    if m != "hybrid":
+                        return routed_search(svc, q, scope, w)
+                    rec = svc.tracer.start("eval_item", tenant, tags=["eval", dataset.name],
+                                           input={"question": q, "dataset": dataset.name})
+                    traced[q] = rec  # finished with its metrics as scores below
+                    return routed_search(svc, q, scope, w, rec)
 
-            def tick(t: TaskID = task) -> None:
-                bar.advance(t)
+                def tick(t: TaskID = task) -> None:
+                    bar.advance(t)
 
-            reports.append(evaluate_retrieval(items, search, mode, tick))
-    labels = {i.question: i.category for i in items if i.category}
-    for row in next((r.per_item for r in reports if r.mode == "hybrid"), []):
-        rec = traced.get(row["question"])
-        if rec is not None:
-            for metric in ("recall@5", "mrr@10", "ndcg@10"):
-                rec.score(metric, row[metric], source="eval")
-            if row["question"] in labels:
-                rec.score("classification_correct",
-                          rec.trace.category == labels[row["question"]], source="eval")
-            rec.trace.output = {"top": row["top"]}
-            svc.tracer.finish(rec)
-    labelled = [i for i in items if i.category]
-    preds = svc.classifier.predict_many([i.question for i in labelled]) if labelled else []
-    accuracy = (sum(p[0] == i.category for p, i in zip(preds, labelled, strict=True))
-                / len(labelled)) if labelled else None
-    result = {"dataset": str(dataset), "items": len(items),
-              "classification_accuracy": accuracy, "classified": len(labelled),
-              "retrieval": {r.mode: {"questions": r.questions, "recall@5": round(r.recall_at_5, 4),
-                                     "mrr@10": round(r.mrr_at_10, 4),
-                                     "ndcg@10": round(r.ndcg_at_10, 4)} for r in reports}}
-    svc.close()  # stores are done; flushes exports within RAGWORKS_FLUSH_TIMEOUT_S
-    if as_json:
-        sys.stdout.write(json.dumps(result, indent=2) + "\n")
-        return
-    table = Table("mode", "questions", "recall@5", "MRR@10", "nDCG@10")
-    for r in reports:
-        table.add_row(r.mode, str(r.questions), f"{r.recall_at_5:.3f}", f"{r.mrr_at_10:.3f}",
-                      f"{r.ndcg_at_10:.3f}")
-    out.print(table)
-    if accuracy is not None:
-        out.print(f"classification accuracy: {accuracy:.3f} on {len(labelled)} questions")
+                reports.append(evaluate_retrieval(items, search, mode, tick))
+        labels = {i.question: i.category for i in items if i.category}
+        for row in next((r.per_item for r in reports if r.mode == "hybrid"), []):
+            rec = traced.get(row["question"])
+            if rec is not None:
+                for metric in ("recall@5", "mrr@10", "ndcg@10"):
+                    rec.score(metric, row[metric], source="eval")
+                if row["question"] in labels:
+                    rec.score("classification_correct",
+                              rec.trace.category == labels[row["question"]], source="eval")
+                rec.trace.output = {"top": row["top"]}
+                svc.tracer.finish(rec)
+        labelled = [i for i in items if i.category]
+        preds = svc.classifier.predict_many([i.question for i in labelled]) if labelled else []
+        accuracy = (sum(p[0] == i.category for p, i in zip(preds, labelled, strict=True))
+                    / len(labelled)) if labelled else None
+        result = {"dataset": str(dataset), "items": len(items),
+                  "classification_accuracy": accuracy, "classified": len(labelled),
+                  "retrieval": {r.mode: {"questions": r.questions,
+                                         "recall@5": round(r.recall_at_5, 4),
+                                         "mrr@10": round(r.mrr_at_10, 4),
+                                         "ndcg@10": round(r.ndcg_at_10, 4)} for r in reports}}
+        if as_json:
+            sys.stdout.write(json.dumps(result, indent=2) + "\n")
+            return
+        table = Table("mode", "questions", "recall@5", "MRR@10", "nDCG@10")
+        for r in reports:
+            table.add_row(r.mode, str(r.questions), f"{r.recall_at_5:.3f}", f"{r.mrr_at_10:.3f}",
+                          f"{r.ndcg_at_10:.3f}")
+        out.print(table)
+        if accuracy is not None:
+            out.print(f"classification accuracy: {accuracy:.3f} on {len(labelled)} questions")
 
 
 def _load_items(svc: Services, dataset: str, tenant: str) -> tuple[list[Item], str]:
@@ -126,14 +126,16 @@ def dataset_upload(file: Path = typer.Argument(..., exists=True, dir_okay=False,
     """Store a JSONL dataset; new content under the same name becomes a new version."""
     from ragworks.evaluate.datasets import parse_jsonl
 
-    saved = open_services().datasets.save(tenant, name, parse_jsonl(file.read_text()))
+    with open_services() as svc:
+        saved = svc.datasets.save(tenant, name, parse_jsonl(file.read_text()))
     sys.stdout.write(json.dumps(saved) + "\n")
 
 
 @ds_app.command("list")
 def dataset_list(tenant: str = TENANT) -> None:
     """The stored datasets with their versions and item counts."""
-    sys.stdout.write(json.dumps(open_services().datasets.all(tenant), indent=2) + "\n")
+    with open_services() as svc:
+        sys.stdout.write(json.dumps(svc.datasets.all(tenant), indent=2) + "\n")
 
 
 @ds_app.command("from-traces")
@@ -143,9 +145,9 @@ def dataset_from_traces(name: str = typer.Option(..., help="The dataset's name."
                             False, help="Every answered question, not only thumbs-down."),
                         tenant: str = TENANT) -> None:
     """A dataset of recent questions (by default: those that got a thumbs down)."""
-
-    saved = open_services().datasets.from_traces(
-        tenant, name, time.time() - days * 86400, thumbs_down_only=not all_answers)
+    with open_services() as svc:
+        saved = svc.datasets.from_traces(tenant, name, time.time() - days * 86400,
+                                         thumbs_down_only=not all_answers)
     sys.stdout.write(json.dumps(saved) + "\n")
 
 
@@ -160,24 +162,23 @@ def eval_import_beir(folder: Path = typer.Argument(
     from ragworks.evaluate.datasets import read_beir
     from ragworks.usecases.ingesting import ingest_files
 
-    svc = open_services()
-    docs, items = read_beir(folder, split)
-    counts = {"created": 0, "unchanged": 0, "replaced": 0, "failed": 0}
-    with Progress(console=err) as bar:
-        task = bar.add_task(f"ingesting {name}", total=len(docs))
+    with open_services() as svc:
+        docs, items = read_beir(folder, split)
+        counts = {"created": 0, "unchanged": 0, "replaced": 0, "failed": 0}
+        with Progress(console=err) as bar:
+            task = bar.add_task(f"ingesting {name}", total=len(docs))
 
-        def done(_: str, result: IngestResult | RagworksError) -> None:
-            counts[getattr(result, "status", "failed")] += 1
-            bar.advance(task)
+            def done(_: str, result: IngestResult | RagworksError) -> None:
+                counts[getattr(result, "status", "failed")] += 1
+                bar.advance(task)
 
-        def reader(text: str) -> Callable[[], bytes]:
-            return lambda: text.encode()
+            def reader(text: str) -> Callable[[], bytes]:
+                return lambda: text.encode()
 
-        ingest_files(svc, [(d["name"], reader(d["text"])) for d in docs], tenant,
-                     f"beir-{name}", on_result=done)
-    saved = svc.datasets.save(tenant, name, items, source=f"beir:{folder.name}")
-    svc.close()
-    sys.stdout.write(json.dumps({"documents": counts, "dataset": saved}) + "\n")
+            ingest_files(svc, [(d["name"], reader(d["text"])) for d in docs], tenant,
+                         f"beir-{name}", on_result=done)
+        saved = svc.datasets.save(tenant, name, items, source=f"beir:{folder.name}")
+        sys.stdout.write(json.dumps({"documents": counts, "dataset": saved}) + "\n")
 
 
 @eval_app.command("run")
@@ -193,31 +194,30 @@ def eval_run(dataset: str = typer.Option(
     from ragworks.usecases import served_answerer
     from ragworks.usecases.evaluating import resolve_variant, run_eval
 
-    svc = open_services()
-    overrides = resolve_variant(svc, tenant, json.loads(variant) if variant and
-                                variant.startswith("{") else variant)
-    items, label = _load_items(svc, dataset, tenant)
-    model, why = served_answerer(svc, tenant, overrides)
-    err.print(f"answering with {model} (from {why}), as a server with these settings "
-              "would", highlight=False)
-    with Progress(console=err) as bar:
-        task = bar.add_task(f"eval {label}", total=len(items))
-        grader = LLMJudge(svc.chat(judge)) if judge else None
-        run = run_eval(svc, items, label, tenant, overrides, lambda: bar.advance(task),
-                       judge=grader)
-    svc.runs.save(run)
-    svc.close()
-    if as_json:
-        sys.stdout.write(json.dumps({k: v for k, v in run.items() if k != "items"}, indent=2)
-                         + "\n")
-        return
-    table = Table("metric", "value")
-    for metric, value in run["aggregates"].items():
-        if isinstance(value, float | int):
-            table.add_row(metric, f"{value:.4f}")
-    out.print(f"run {run['id']} on {run['dataset']} (version {run['dataset_version']}), "
-              f"answered by {model}, overrides {run['overrides'] or 'none'}")
-    out.print(table)
+    with open_services() as svc:
+        overrides = resolve_variant(svc, tenant, json.loads(variant) if variant and
+                                    variant.startswith("{") else variant)
+        items, label = _load_items(svc, dataset, tenant)
+        model, why = served_answerer(svc, tenant, overrides)
+        err.print(f"answering with {model} (from {why}), as a server with these settings "
+                  "would", highlight=False)
+        with Progress(console=err) as bar:
+            task = bar.add_task(f"eval {label}", total=len(items))
+            grader = LLMJudge(svc.chat(judge)) if judge else None
+            run = run_eval(svc, items, label, tenant, overrides, lambda: bar.advance(task),
+                           judge=grader)
+        svc.runs.save(run)
+        if as_json:
+            sys.stdout.write(json.dumps({k: v for k, v in run.items() if k != "items"}, indent=2)
+                             + "\n")
+            return
+        table = Table("metric", "value")
+        for metric, value in run["aggregates"].items():
+            if isinstance(value, float | int):
+                table.add_row(metric, f"{value:.4f}")
+        out.print(f"run {run['id']} on {run['dataset']} (version {run['dataset_version']}), "
+                  f"answered by {model}, overrides {run['overrides'] or 'none'}")
+        out.print(table)
 
 
 @eval_app.command("compare")
@@ -228,8 +228,8 @@ def eval_compare(run_a: str = typer.Argument(..., help="The earlier run's id (A)
     """Per-metric deltas (b - a) with a paired t-test over the shared items."""
     from ragworks.evaluate.runs import compare
 
-    store = open_services().runs
-    a, b = store.get(tenant, run_a), store.get(tenant, run_b)
+    with open_services() as svc:
+        a, b = svc.runs.get(tenant, run_a), svc.runs.get(tenant, run_b)
     if a is None or b is None:
         err.print(f"no run {run_a if a is None else run_b!r}")
         raise typer.Exit(2)
@@ -266,18 +266,17 @@ def eval_gate(dataset: Path = typer.Option(..., exists=True, dir_okay=False,
     items = load_labelled(dataset)
     with tempfile.TemporaryDirectory() as tmp:
         overrides = {"data_dir": Path(tmp), "llm": "extractive"} if corpus else {}
-        svc = open_services(**overrides)
-        if corpus:
-            ingest_paths(svc, [corpus], "default", "default")
-        scope = Scope(tenant="default")
-        with Progress(console=err) as bar:
-            task = bar.add_task("answering", total=len(items))
-            asking = Asking(tenant="default", include_hits=True, overrides={},
-                            tags=("eval", "gate"), trace_name="eval_item")
-            metrics = measure(items, lambda q, w: routed_search(svc, q, scope, w),
-                              lambda q: answer(svc, q, asking), svc.settings.dense_weight,
-                              lambda: bar.advance(task))
-        svc.close()
+        with open_services(**overrides) as svc:
+            if corpus:
+                ingest_paths(svc, [corpus], "default", "default")
+            scope = Scope(tenant="default")
+            with Progress(console=err) as bar:
+                task = bar.add_task("answering", total=len(items))
+                asking = Asking(tenant="default", include_hits=True, overrides={},
+                                tags=("eval", "gate"), trace_name="eval_item")
+                metrics = measure(items, lambda q, w: routed_search(svc, q, scope, w),
+                                  lambda q: answer(svc, q, asking),
+                                  svc.settings.dense_weight, lambda: bar.advance(task))
     if update:
         rules = {k: {"value": v, "tolerance": tolerance} for k, v in metrics.items()}
         baseline.write_text(json.dumps(rules, indent=2) + "\n")

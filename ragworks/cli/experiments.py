@@ -19,9 +19,9 @@ def experiment_create(spec: Path = typer.Option(..., exists=True, dir_okay=False
                                                 help="JSON: name, variants, primary_metric"),
                       tenant: str = TENANT) -> None:
     """Create an experiment (a draft) from a JSON spec; prints it."""
-    svc = open_services()
-    exp = svc.experiments.create(tenant, json.loads(spec.read_text()))
-    sys.stdout.write(json.dumps(exp, indent=2) + "\n")
+    with open_services() as svc:
+        exp = svc.experiments.create(tenant, json.loads(spec.read_text()))
+        sys.stdout.write(json.dumps(exp, indent=2) + "\n")
 
 
 EXP_ID = typer.Argument(..., help="The experiment's id (exp_...).")
@@ -30,20 +30,23 @@ EXP_ID = typer.Argument(..., help="The experiment's id (exp_...).")
 @exp_app.command("start")
 def experiment_start(exp_id: str = EXP_ID, tenant: str = TENANT) -> None:
     """Start a draft: live traffic is split between its variants from now on."""
-    sys.stdout.write(json.dumps(open_services().experiments.start(tenant, exp_id), indent=2) + "\n")
+    with open_services() as svc:
+        sys.stdout.write(json.dumps(svc.experiments.start(tenant, exp_id), indent=2) + "\n")
 
 
 @exp_app.command("stop")
 def experiment_stop(exp_id: str = EXP_ID, tenant: str = TENANT) -> None:
     """Stop a running experiment: traffic goes back to the active configuration."""
-    sys.stdout.write(json.dumps(open_services().experiments.stop(tenant, exp_id), indent=2) + "\n")
+    with open_services() as svc:
+        sys.stdout.write(json.dumps(svc.experiments.stop(tenant, exp_id), indent=2) + "\n")
 
 
 @exp_app.command("results")
 def experiment_results(exp_id: str = EXP_ID, tenant: str = TENANT,
                        as_json: bool = AS_JSON) -> None:
     """Per variant: samples, estimate, lift, p-values, decision, guardrails."""
-    res = open_services().experiments.results(tenant, exp_id)
+    with open_services() as svc:
+        res = svc.experiments.results(tenant, exp_id)
     if as_json:
         sys.stdout.write(json.dumps(res, indent=2) + "\n")
         return
@@ -66,7 +69,7 @@ def experiment_promote(exp_id: str = EXP_ID,
                        tenant: str = TENANT,
                        who: str = typer.Option("cli", help="Recorded as the promoter.")) -> None:
     """Make a variant's overrides the default configuration (recorded with who and when)."""
-    svc = open_services()
-    exp = svc.experiments.promote(tenant, exp_id, variant, who, can_answer=svc.pipeline_for)
-    sys.stdout.write(json.dumps(exp, indent=2) + "\n")
+    with open_services() as svc:
+        exp = svc.experiments.promote(tenant, exp_id, variant, who, can_answer=svc.pipeline_for)
+        sys.stdout.write(json.dumps(exp, indent=2) + "\n")
 

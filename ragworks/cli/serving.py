@@ -20,12 +20,11 @@ def ingest(paths: list[Path] = typer.Argument(..., metavar="PATH...",
                                              help="Files or folders (searched recursively)."),
            collection: str = COLLECTION, tenant: str = TENANT) -> None:
     """Ingest files and folders (txt, md, html, pdf, docx) into a collection."""
-    svc = open_services()
-    counts = ingest_paths(svc, paths, tenant, collection)
-    svc.close()
-    out.print(" ".join(f"{k}={v}" for k, v in counts.items()))
-    if counts["failed"]:
-        raise typer.Exit(1)
+    with open_services() as svc:
+        counts = ingest_paths(svc, paths, tenant, collection)
+        out.print(" ".join(f"{k}={v}" for k, v in counts.items()))
+        if counts["failed"]:
+            raise typer.Exit(1)
 
 
 def worker(max_jobs: int | None = typer.Option(None, help="exit after this many jobs"),
@@ -36,21 +35,19 @@ def worker(max_jobs: int | None = typer.Option(None, help="exit after this many 
 
     from ragworks.worker import Worker
 
-    svc = open_services()
-    w = Worker(svc, svc.jobs)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    err.print(f"worker on {svc.settings.job_queue} (pid {os.getpid()})")
-    try:
-        if once:
-            w.run_once()
-        else:
-            w.run(stop, max_jobs)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        svc.close()
-    err.print(f"worker done: {w.done} jobs, {w.failed} failed")
+    with open_services() as svc:
+        w = Worker(svc, svc.jobs)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        err.print(f"worker on {svc.settings.job_queue} (pid {os.getpid()})")
+        try:
+            if once:
+                w.run_once()
+            else:
+                w.run(stop, max_jobs)
+        except KeyboardInterrupt:
+            pass
+        err.print(f"worker done: {w.done} jobs, {w.failed} failed")
 
 
 def reindex(profile: str = typer.Option(..., help="Chunking profile: small or large")) -> None:
@@ -62,14 +59,13 @@ def reindex(profile: str = typer.Option(..., help="Chunking profile: small or la
 
     if profile not in PROFILES:
         raise typer.BadParameter(f"unknown profile {profile!r} (known: {', '.join(PROFILES)})")
-    svc = open_services()
-    total = sum(svc.records.count_documents(t) for t in svc.records.tenants())
-    with Progress(console=err) as bar:
-        task = bar.add_task(f"reindex {profile}", total=total)
-        docs, embedded = svc.build_profile(profile, lambda _doc: bar.advance(task))
-    chunks = svc.profile_index(profile).count()
-    svc.close()
-    out.print(f"profile={profile} documents={docs} chunks={chunks} embedded={embedded}")
+    with open_services() as svc:
+        total = sum(svc.records.count_documents(t) for t in svc.records.tenants())
+        with Progress(console=err) as bar:
+            task = bar.add_task(f"reindex {profile}", total=total)
+            docs, embedded = svc.build_profile(profile, lambda _doc: bar.advance(task))
+        chunks = svc.profile_index(profile).count()
+        out.print(f"profile={profile} documents={docs} chunks={chunks} embedded={embedded}")
 
 
 def ask(question: str = typer.Argument(..., help="The question, in quotes."),
@@ -87,31 +83,28 @@ def ask(question: str = typer.Argument(..., help="The question, in quotes."),
     from ragworks.usecases import Asking
     from ragworks.usecases import answer as answer_question
 
-    svc = open_services(llm=llm)
-    if svc.records.count_documents(tenant) == 0:  # an empty index answers nothing
-        err.print(f"error: tenant {tenant!r} has no documents in {svc.settings.data_dir}: "
-                  "ingest some first (ragworks ingest PATH), or point RAGWORKS_DATA_DIR "
-                  "at the data folder you ingested into", highlight=False)
-        svc.close()
-        raise typer.Exit(2)
-    try:
-        answer = answer_question(svc, question, Asking(
-            tenant=tenant, collection=collection, include_hits=include_hits, tags=("cli",)))
-    except RagworksError as exc:
-        err.print(f"error: {exc.message}")
-        svc.close()  # flushes exports, bounded by RAGWORKS_FLUSH_TIMEOUT_S
-        raise typer.Exit(2) from None
-    svc.close()
-    body = QueryResponse.of(answer, include_hits)
-    if as_json:
-        sys.stdout.write(body.model_dump_json(indent=2) + "\n")
-        return
-    out.print(answer.answer)
-    for c in answer.citations:
-        out.print(f"  [{c.marker}] {c.source}" + (f" — {c.section}" if c.section else "")
-                  + f" (chars {c.start}-{c.end})")
-    out.print(f"[dim]{answer.category} ({answer.confidence:.0%}) · {answer.model} · "
-              f"{answer.latency_ms:.0f} ms[/dim]")
+    with open_services(llm=llm) as svc:
+        if svc.records.count_documents(tenant) == 0:  # an empty index answers nothing
+            err.print(f"error: tenant {tenant!r} has no documents in {svc.settings.data_dir}: "
+                      "ingest some first (ragworks ingest PATH), or point RAGWORKS_DATA_DIR "
+                      "at the data folder you ingested into", highlight=False)
+            raise typer.Exit(2)
+        try:
+            answer = answer_question(svc, question, Asking(
+                tenant=tenant, collection=collection, include_hits=include_hits, tags=("cli",)))
+        except RagworksError as exc:
+            err.print(f"error: {exc.message}")  # (leaving flushes exports, bounded by
+            raise typer.Exit(2) from None  # RAGWORKS_FLUSH_TIMEOUT_S)
+        body = QueryResponse.of(answer, include_hits)
+        if as_json:
+            sys.stdout.write(body.model_dump_json(indent=2) + "\n")
+            return
+        out.print(answer.answer)
+        for c in answer.citations:
+            out.print(f"  [{c.marker}] {c.source}" + (f" — {c.section}" if c.section else "")
+                      + f" (chars {c.start}-{c.end})")
+        out.print(f"[dim]{answer.category} ({answer.confidence:.0%}) · {answer.model} · "
+                  f"{answer.latency_ms:.0f} ms[/dim]")
 
 
 def serve(host: str | None = typer.Option(None, help="Address to listen on (RAGWORKS_HOST)."),
@@ -125,36 +118,36 @@ def serve(host: str | None = typer.Option(None, help="Address to listen on (RAGW
 
     from ragworks.api.app import create_app
 
-    svc = open_services(host=host, port=port)
-    if samples:
-        counts = ingest_paths(svc, [sample_corpus()], "default", "samples")
-        err.print("sample corpus: " + ", ".join(f"{n} {status}" for status, n in counts.items()
-                                                if n), highlight=False)
-    load = getattr(getattr(svc.answerer, "chat", None), "load", None)
-    if load is not None:
-        err.print(f"loading the local model ({svc.answerer.name}) ...")
-        load()
-    application = create_app(svc.settings, svc)
-    s = svc.settings
-    if samples and workers == 1:
-        from ragworks.usecases import ask_sample_questions
+    with open_services(host=host, port=port) as svc:
+        if samples:
+            counts = ingest_paths(svc, [sample_corpus()], "default", "samples")
+            err.print("sample corpus: " + ", ".join(f"{n} {status}" for status, n in counts.items()
+                                                    if n), highlight=False)
+        load = getattr(getattr(svc.answerer, "chat", None), "load", None)
+        if load is not None:
+            err.print(f"loading the local model ({svc.answerer.name}) ...")
+            load()
+        application = create_app(svc.settings, svc)
+        s = svc.settings
+        if samples and workers == 1:
+            from ragworks.usecases import ask_sample_questions
 
-        threading.Thread(target=ask_sample_questions, args=(svc,), daemon=True,
-                         name="sample-questions").start()
-    err.print(f"ragworks listening on http://{s.host}:{s.port}/  (API docs at /docs)")
-    err.print(f"admin dashboard: http://{s.host}:{s.port}/admin/dashboard "
-              "(log in with an admin key)")
-    if application.state.dev_key and s.env == "dev":
-        err.print(f"dev API key (tenant 'default', all scopes): {application.state.dev_key}")
-        err.print(f"chat page with the key filled in: http://{s.host}:{s.port}/#key="
-                  f"{application.state.dev_key}")
-    if workers > 1:  # each process builds its app from the environment
-        os.environ.setdefault("RAGWORKS_DATA_DIR", str(s.data_dir))
-        application.state.services.close()
-        uvicorn.run("ragworks.api.app:create_app", factory=True, workers=workers,
-                    host=s.host, port=s.port, log_level="warning")
-        return
-    uvicorn.run(application, host=s.host, port=s.port, log_level="warning")
+            threading.Thread(target=ask_sample_questions, args=(svc,), daemon=True,
+                             name="sample-questions").start()
+        err.print(f"ragworks listening on http://{s.host}:{s.port}/  (API docs at /docs)")
+        err.print(f"admin dashboard: http://{s.host}:{s.port}/admin/dashboard "
+                  "(log in with an admin key)")
+        if application.state.dev_key and s.env == "dev":
+            err.print(f"dev API key (tenant 'default', all scopes): {application.state.dev_key}")
+            err.print(f"chat page with the key filled in: http://{s.host}:{s.port}/#key="
+                      f"{application.state.dev_key}")
+        if workers > 1:  # each process builds its app from the environment
+            os.environ.setdefault("RAGWORKS_DATA_DIR", str(s.data_dir))
+            application.state.services.close()
+            uvicorn.run("ragworks.api.app:create_app", factory=True, workers=workers,
+                        host=s.host, port=s.port, log_level="warning")
+            return
+        uvicorn.run(application, host=s.host, port=s.port, log_level="warning")
 
 
 
@@ -189,8 +182,7 @@ def _served(settings: Settings) -> tuple[str, int]:
     from ragworks.services import Services
     from ragworks.usecases import served_answerer
 
-    svc = Services(settings)
-    try:
+    with Services(settings) as svc:
         model, why = served_answerer(svc)
         line = f"{model} (from {why})"
         for exp in svc.experiments.store.all("default"):
@@ -200,5 +192,3 @@ def _served(settings: Settings) -> tuple[str, int]:
                 line += f"; experiment {exp['id']} answers with " + ", ".join(
                     f"{m} in variant {n}" for n, m in llms.items())
         return line, svc.records.count_documents("default")
-    finally:
-        svc.close()

@@ -104,3 +104,18 @@ def test_no_private_name_is_imported_from_another_module() -> None:
                              for a in node.names if a.name.startswith("_")
                              and not a.name.startswith("__")]
     assert borrowed == []
+
+
+def test_the_cli_opens_services_only_in_a_with_block() -> None:
+    """Every command closes what it opened (exports flushed), also on an error."""
+    loose = []
+    for path in sorted((PACKAGE / "cli").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        managed = {id(item.context_expr) for node in ast.walk(tree)
+                   if isinstance(node, ast.With) for item in node.items}
+        managed |= {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
+                    and f.name == "open_services" for n in ast.walk(f)}  # the opener itself
+        loose += [f"{path.name}:{node.lineno}" for node in ast.walk(tree)
+                  if isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
+                      "open_services", "Services") and id(node) not in managed]
+    assert loose == []
