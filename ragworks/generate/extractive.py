@@ -119,6 +119,19 @@ def _within(ranked: list[Unit], words: int) -> list[Unit]:
     return sorted(keep, key=lambda u: (u.hit, u.pos))
 
 
+def _continued(keep: list[Unit], units: list[Unit], most: int = 4) -> list[Unit]:
+    """What a chosen unit announces and cannot be read without: the items or code lines
+    after a sentence that ends with a colon ("...the following precedence:"), up to
+    ``most`` of them, outside the word budget."""
+    out: list[Unit] = []
+    for u in keep:
+        if not u.text.rstrip().endswith(":"):
+            continue
+        out += [v for v in units if v.hit == u.hit and u.pos < v.pos <= u.pos + most
+                and (v.kind != "sentence" or v.para == u.para)]
+    return out
+
+
 def _joined(units: list[Unit]) -> str:
     """One passage's chosen units as text, "..." where some were left out between."""
     text, last = "", -1
@@ -194,6 +207,9 @@ class ExtractiveAnswerer:
             return [" ".join(h.chunk.text.split()[:words]) for h in hits]
         self._score(question, units, hits)
         keep = _within(sorted(units, key=lambda u: -u.score), words)
+        chosen = {id(u) for u in keep}
+        keep = sorted(keep + [u for u in _continued(keep, units) if id(u) not in chosen],
+                      key=lambda u: (u.hit, u.pos))
         return [_joined([u for u in keep if u.hit == n]) for n in range(1, len(hits) + 1)]
 
     def _score(self, question: str, units: list[Unit], hits: Sequence[Hit]) -> None:

@@ -255,14 +255,31 @@ class LlamaChatModel:
                 self._llm = None
 
 
+def joined(key: str, model_dir: Path) -> Path | None:
+    """The model's file when it is joined and verified already (no parts needed)."""
+    m = MODELS[key]
+    target = model_dir / f"{m.name}.gguf"
+    stamp = target.with_suffix(".verified")
+    ok = target.exists() and stamp.exists() and stamp.read_text().strip() == m.sha256 \
+        and target.stat().st_size == m.size
+    return target if ok else None
+
+
 def main() -> None:
-    """``python -m ragworks.generate.local_llama KEY``: join and verify a model's file."""
+    """``python -m ragworks.generate.local_llama KEY``: join and verify a model's file;
+    with ``--joined``, exit 1 unless it is joined and verified already."""
     import sys
 
     from ragworks.settings import Settings
 
-    key = sys.argv[1] if len(sys.argv) > 1 else "qwen2.5-1.5b"
-    path = model_path(key, Settings().model_dir)
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    key = args[0] if args else "qwen2.5-1.5b"
+    if "--joined" in sys.argv:
+        path = joined(key, Settings().model_dir)
+        if path is None:
+            raise SystemExit(1)
+    else:
+        path = model_path(key, Settings().model_dir)
     sys.stdout.write(f"{key}: {path} (sha256 verified)\n")
 
 

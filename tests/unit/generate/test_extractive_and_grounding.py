@@ -185,6 +185,13 @@ def test_select_reads_the_best_sentences_of_all_passages_within_one_budget() -> 
     one = extractive.select("How many weeks does the secondary caregiver receive?",
                             [VACATION, long], 1)
     assert one[0] == "" and "8 weeks" in one[1]
+    # a sentence that announces a list is read with the list, outside the budget
+    listed = hit("Values come from several places.\n\nThe values have the following "
+                 "precedence:\n\n- Command line options\n- Environment variables\n"
+                 "- Configuration file\n\nUnrelated closing words here.", "config.rst")
+    got = extractive.select("What is the precedence of the values?", [listed], 8)
+    assert "precedence: - Command line options - Environment variables" in got[0]
+    assert "Unrelated" not in got[0]
     # a passage nothing was chosen from is left out of the prompt, its number kept
     from ragworks.generate.llm import format_context
     context = format_context([VACATION, long], 150, one)
