@@ -100,9 +100,10 @@ def plain_baselines(folders: list[Path], questions: list[str],
 
 def ragworks_arms(folders: list[Path], questions: list[str],
                   overrides: dict[str, object]) -> tuple[dict[str, list[list[str]]], int]:
-    from ragworks.cli import ingest_paths, open_services, routed_search
+    from ragworks.cli import ingest_paths, open_services
     from ragworks.evaluate.retrieval import source_ranking
     from ragworks.models import Scope
+    from ragworks.usecases.evaluating import routed_search
 
     out: dict[str, list[list[str]]] = {}
     with tempfile.TemporaryDirectory() as tmp:

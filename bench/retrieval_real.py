@@ -45,9 +45,10 @@ def plain_baseline(questions: list[str], gold: list[set[str]]) -> dict[str, floa
 
 def ours(questions: list[str], gold: list[set[str]], budget: int | None,
          weights: list[float]) -> dict[str, dict[str, float]]:
-    from ragworks.cli import ingest_paths, open_services, routed_search
+    from ragworks.cli import ingest_paths, open_services
     from ragworks.evaluate.retrieval import source_ranking
     from ragworks.models import Scope
+    from ragworks.usecases.evaluating import routed_search
 
     out = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -107,10 +107,10 @@ class Settings(BaseSettings):
         0, ge=0, le=2000, description="RAGWORKS_LLM_CONTEXT_WORDS: words of each passage a "
         "local model reads (0: its default, 150); see bench/answer_latency.py.")
     llm_prompt_words: int = Field(
-        0, ge=0, le=4000, description="RAGWORKS_LLM_PROMPT_WORDS: a local model reads the "
+        60, ge=0, le=4000, description="RAGWORKS_LLM_PROMPT_WORDS: a local model reads the "
         "best sentences of all its passages together, about this many words in all (0: "
         "each passage cut on its own, below); the verifier checks against the same "
-        "sentences. bench/answer_latency.py --prompt-words draws the curve.")
+        "sentences. Chosen by bench/answer_latency.py --prompt-words (README).")
     llm_focus: bool = Field(
         False, description="RAGWORKS_LLM_FOCUS: a local model reads each passage's best "
         "sentences within that budget, not its first words.")

@@ -17,19 +17,28 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import structlog
 
 from ragworks.errors import RagworksError
-from ragworks.evaluate.judge import LLMJudge
 from ragworks.jobs.queue import JobQueue, Message
 from ragworks.services import Services
-from ragworks.usecases.evaluating import run_eval
-from ragworks.usecases.ingesting import ingest_file
+from ragworks.usecases.evaluating import run_eval_job
+from ragworks.usecases.ingesting import ingest_queued
 from ragworks.usecases.upkeep import prune_traces
 
 log = structlog.get_logger(__name__)
+
+
+#: what each kind of job is: the use case that does it, and what it returns
+HANDLERS: dict[str, Callable[[Services, dict[str, Any]], dict[str, Any]]] = {
+    "ingest": ingest_queued,
+    "eval_run": run_eval_job,
+    "alerts": lambda svc, job: {"evaluated": svc.alerts.evaluate_all()},
+    "retention": lambda svc, job: {"removed": prune_traces(svc)},
+}
 
 
 class Worker:
@@ -38,45 +47,10 @@ class Worker:
         self.done = self.failed = 0
 
     def handle(self, job: dict[str, Any]) -> dict[str, Any]:
-        kind = job.get("kind")
-        if kind == "ingest":
-            try:
-                data = self.svc.blobs.get(job["blob"])
-            except KeyError:
-                # the same file queued twice: the other job ingested it and removed the
-                # upload; if the document is not there, the upload is really gone
-                done = self.svc.records.get_document(job["tenant"], job.get("document_id", ""))
-                if done is None:
-                    raise
-                return {"document_id": done.id, "status": "unchanged"}
-            result = ingest_file(self.svc, data, job["filename"], job["tenant"],
-                                 job.get("collection", "default"))
-            self.svc.blobs.delete(job["blob"])
-            return {"document_id": result.document.id, "status": result.status,
-                    "chunks": result.document.chunk_count}
-        if kind == "eval_run":
-            name, _, version = str(job["dataset"]).partition("@")
-            items = self.svc.datasets.get(job["tenant"], name, int(version) if version else None)
-            judge = LLMJudge(self.svc.chat(job["judge"])) if job.get("judge") \
-                else None
-            status = self.svc.job_status
-            answered = 0
-
-            def tick() -> None:
-                nonlocal answered
-                answered += 1
-                if job.get("job_id"):
-                    status.update(job["tenant"], job["job_id"], done=answered)
-
-            run = run_eval(self.svc, items, job["dataset"], job["tenant"],
-                           job.get("overrides") or {}, tick, judge=judge)
-            self.svc.runs.save(run)
-            return {"run_id": run["id"]}
-        if kind == "alerts":
-            return {"evaluated": self.svc.alerts.evaluate_all()}
-        if kind == "retention":
-            return {"removed": prune_traces(self.svc)}
-        raise ValueError(f"unknown job kind {kind!r}")
+        handler = HANDLERS.get(str(job.get("kind")))
+        if handler is None:
+            raise ValueError(f"unknown job kind {job.get('kind')!r}")
+        return handler(self.svc, job)
 
     def _status(self, job: dict[str, Any], **fields: Any) -> None:
         """Keep the job's status record current (jobs queued before records had none)."""

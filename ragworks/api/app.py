@@ -10,8 +10,8 @@ for) or ``uvicorn --factory ragworks.api.app:create_app``.
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
 
 import structlog
@@ -50,11 +50,10 @@ from ragworks.worker import Worker
 log = structlog.get_logger(__name__)
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
-    settings = settings or Settings()
-    settings.check_safe()
-    svc = services or Services(settings)
-
+def _lifespan(svc: Services, settings: Settings
+              ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What runs beside the server while it serves: trace retention, the job workers and
+    the alert evaluator; stopped, joined and the services closed when it stops."""
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = threading.Event()
@@ -83,6 +82,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         for thread in threads[1:]:
             thread.join(timeout=settings.flush_timeout_s)
         svc.close()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.check_safe()
+    svc = services or Services(settings)
+    lifespan = _lifespan(svc, settings)
 
     app = FastAPI(title="ragworks", version=__version__, lifespan=lifespan,
                   description="Retrieval-augmented question answering with citations.",

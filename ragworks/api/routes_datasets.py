@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from ragworks.api.deps import admin_caller, services_dep
+from ragworks.api.responses import DatasetList, DatasetSaved
 from ragworks.auth import Principal
 from ragworks.services import Services
 
@@ -26,7 +27,7 @@ class FromTraces(BaseModel):
     all_answers: bool = False
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=DatasetSaved)
 def upload(body: DatasetUpload, response: Response, who: Principal = Depends(admin_caller),
            svc: Services = Depends(services_dep)) -> dict:
     """Same content again: 200 and the existing version; new content: a new version."""
@@ -36,13 +37,13 @@ def upload(body: DatasetUpload, response: Response, who: Principal = Depends(adm
     return saved
 
 
-@router.get("")
+@router.get("", response_model=DatasetList)
 def list_datasets(who: Principal = Depends(admin_caller),
                   svc: Services = Depends(services_dep)) -> dict:
     return {"datasets": svc.datasets.all(who.tenant)}
 
 
-@router.post("/from-traces", status_code=201)
+@router.post("/from-traces", status_code=201, response_model=DatasetSaved)
 def from_traces(body: FromTraces, who: Principal = Depends(admin_caller),
                 svc: Services = Depends(services_dep)) -> dict:
     """Questions of recent traces (by default only those rated thumbs down)."""

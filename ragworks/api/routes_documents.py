@@ -9,15 +9,14 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from ragworks.api.deps import caller, services_dep
+from ragworks.api.responses import DocumentDetail
 from ragworks.api.schemas import MAX_OFFSET, DocumentList, IngestResponse
 from ragworks.auth import Principal
-from ragworks.errors import BadInput, EmptyDocument, NotFound, PayloadTooLarge
-from ragworks.ingest.precheck import as_utf8, safe_name
-from ragworks.ingest.sniff import sniff
-from ragworks.models import Document, content_hash
+from ragworks.errors import BadInput, NotFound, PayloadTooLarge
+from ragworks.ingest.precheck import safe_name
+from ragworks.models import Document
 from ragworks.services import Services
-from ragworks.usecases import jobs
-from ragworks.usecases.ingesting import ingest_file
+from ragworks.usecases.ingesting import ingest_file, queue_upload
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -54,17 +53,8 @@ async def upload(response: Response, file: UploadFile = File(...),
         raise PayloadTooLarge(f"upload is over the limit of {limit} bytes")
     name = safe_name(file.filename or "upload")
     if background:
-        if not data:
-            raise EmptyDocument(f"{name}: the file is empty")
-        data = as_utf8(data)
-        sniff(data, name)  # a wrong type is refused now, not in the worker
-        doc_id = content_hash(who.tenant, collection, data)
-        blob = f"uploads/{who.tenant}/{doc_id}"
-        await run_in_threadpool(svc.blobs.put, blob, data)
-        job = await run_in_threadpool(
-            jobs.submit, svc, who.tenant, "ingest",
-            {"blob": blob, "filename": name, "collection": collection, "document_id": doc_id},
-            1, {"document_id": doc_id, "filename": name, "collection": collection})
+        job, doc_id = await run_in_threadpool(queue_upload, svc, data, name, who.tenant,
+                                              collection)
         response.status_code = 202
         return QueuedUpload(job_id=job["id"], document_id=doc_id, status="queued")
     result = await run_in_threadpool(ingest_file, svc, data, name, who.tenant, collection)
@@ -85,7 +75,7 @@ def list_documents(collection: str | None = None, limit: int = Query(100, ge=1, 
         who.tenant, collection), limit=limit, offset=offset)
 
 
-@router.get("/{doc_id}")
+@router.get("/{doc_id}", response_model=DocumentDetail)
 def get_document(doc_id: str, who: Principal = Depends(caller),
                  svc: Services = Depends(services_dep)) -> dict:
     who.require("query")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from ragworks.api.deps import admin_caller, services_dep
+from ragworks.api.responses import EvalRun, EvalRunList, Job, JobList, RunComparison
 from ragworks.auth import Principal
 from ragworks.errors import BadInput, NotFound
 from ragworks.evaluate.runs import compare
@@ -25,7 +26,7 @@ class RunRequest(BaseModel):
     judge: str | None = Field(None, description="chat backend of an LLM judge, e.g. openai:MODEL")
 
 
-@router.post("/runs", status_code=202)
+@router.post("/runs", status_code=202, response_model=Job)
 def start_run(body: RunRequest, who: Principal = Depends(admin_caller),
               svc: Services = Depends(services_dep)) -> dict:
     """Queue a run; follow it at /api/v1/jobs/{id} (done of total, then its run_id). The
@@ -48,20 +49,20 @@ def start_run(body: RunRequest, who: Principal = Depends(admin_caller),
     return job
 
 
-@router.get("/jobs")
+@router.get("/jobs", response_model=JobList)
 def list_jobs(who: Principal = Depends(admin_caller),
               svc: Services = Depends(services_dep)) -> dict:
     """Evaluation jobs (the same records as /api/v1/jobs, of kind eval_run)."""
     return {"jobs": jobs.listing(svc, who.tenant, "eval_run")}
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", response_model=Job)
 def get_job(job_id: str, who: Principal = Depends(admin_caller),
             svc: Services = Depends(services_dep)) -> dict:
     return jobs.follow(svc, who.tenant, job_id, "eval_run")
 
 
-@router.get("/runs")
+@router.get("/runs", response_model=EvalRunList)
 def list_runs(who: Principal = Depends(admin_caller),
               svc: Services = Depends(services_dep)) -> dict:
     return {"runs": svc.runs.all(who.tenant)}
@@ -74,13 +75,13 @@ def _run(svc: Services, tenant: str, run_id: str) -> dict[str, Any]:
     return run
 
 
-@router.get("/runs/{run_id}")
+@router.get("/runs/{run_id}", response_model=EvalRun)
 def get_run(run_id: str, who: Principal = Depends(admin_caller),
             svc: Services = Depends(services_dep)) -> dict:
     return _run(svc, who.tenant, run_id)
 
 
-@router.get("/compare")
+@router.get("/compare", response_model=RunComparison)
 def compare_runs(a: str = Query(...), b: str = Query(...),
                  who: Principal = Depends(admin_caller),
                  svc: Services = Depends(services_dep)) -> dict:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from ragworks.api.deps import admin_caller, services_dep
+from ragworks.api.responses import Experiment, ExperimentList, ExperimentResults, Promoted
 from ragworks.auth import Principal
 from ragworks.services import Services
 
@@ -31,13 +32,13 @@ class Promotion(BaseModel):
     variant: str
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=Experiment)
 def create(spec: ExperimentSpec, who: Principal = Depends(admin_caller),
            svc: Services = Depends(services_dep)) -> dict:
     return svc.experiments.create(who.tenant, spec.model_dump())
 
 
-@router.get("")
+@router.get("", response_model=ExperimentList)
 def list_experiments(who: Principal = Depends(admin_caller),
                      svc: Services = Depends(services_dep)) -> dict:
     return {"experiments": svc.experiments.store.all(who.tenant),
@@ -45,31 +46,31 @@ def list_experiments(who: Principal = Depends(admin_caller),
             "config_history": svc.experiments.store.config_history(who.tenant)}
 
 
-@router.get("/{exp_id}")
+@router.get("/{exp_id}", response_model=Experiment)
 def get(exp_id: str, who: Principal = Depends(admin_caller),
         svc: Services = Depends(services_dep)) -> dict:
     return svc.experiments.get(who.tenant, exp_id)
 
 
-@router.post("/{exp_id}/start")
+@router.post("/{exp_id}/start", response_model=Experiment)
 def start(exp_id: str, who: Principal = Depends(admin_caller),
           svc: Services = Depends(services_dep)) -> dict:
     return svc.experiments.start(who.tenant, exp_id)
 
 
-@router.post("/{exp_id}/stop")
+@router.post("/{exp_id}/stop", response_model=Experiment)
 def stop(exp_id: str, who: Principal = Depends(admin_caller),
          svc: Services = Depends(services_dep)) -> dict:
     return svc.experiments.stop(who.tenant, exp_id)
 
 
-@router.get("/{exp_id}/results")
+@router.get("/{exp_id}/results", response_model=ExperimentResults)
 def results(exp_id: str, who: Principal = Depends(admin_caller),
             svc: Services = Depends(services_dep)) -> dict:
     return svc.experiments.results(who.tenant, exp_id)
 
 
-@router.post("/{exp_id}/promote")
+@router.post("/{exp_id}/promote", response_model=Promoted)
 def promote(exp_id: str, body: Promotion, who: Principal = Depends(admin_caller),
             svc: Services = Depends(services_dep)) -> dict:
     """Make the variant's overrides the tenant's default configuration (recorded)."""

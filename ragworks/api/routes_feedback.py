@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, Field
 
 from ragworks.api.deps import caller, services_dep
+from ragworks.api.responses import FeedbackSaved
 from ragworks.auth import Principal
 from ragworks.feedback.service import Feedback, normalise
 from ragworks.services import Services
@@ -24,7 +25,7 @@ class FeedbackRequest(BaseModel):
         "under the key's id, so another key can never overwrite it."))
 
 
-@router.post("/feedback", status_code=201)
+@router.post("/feedback", status_code=201, response_model=FeedbackSaved)
 def give_feedback(body: FeedbackRequest, response: Response, who: Principal = Depends(caller),
                   svc: Services = Depends(services_dep)) -> dict:
     """One feedback per (trace, user): a second one updates the first (200)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from ragworks.api.deps import caller, services_dep
+from ragworks.api.responses import Job, JobList
 from ragworks.auth import Principal
 from ragworks.services import Services
 from ragworks.usecases import jobs
@@ -16,7 +17,7 @@ router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 _SCOPE = {"ingest": "ingest", "eval_run": "admin", "alerts": "admin", "retention": "admin"}
 
 
-@router.get("")
+@router.get("", response_model=JobList)
 def list_jobs(kind: str | None = Query(None, description="ingest, eval_run, alerts, retention"),
               who: Principal = Depends(caller), svc: Services = Depends(services_dep)) -> dict:
     """The caller's tenant's latest jobs that its scopes may see, newest first."""
@@ -26,7 +27,7 @@ def list_jobs(kind: str | None = Query(None, description="ingest, eval_run, aler
     return {"jobs": [j for j in jobs.listing(svc, who.tenant, kind) if may_see(j)]}
 
 
-@router.get("/{job_id}")
+@router.get("/{job_id}", response_model=Job)
 def get_job(job_id: str, who: Principal = Depends(caller),
             svc: Services = Depends(services_dep)) -> dict:
     """queued -> running (done of total) -> done (with its result) or failed (the error)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from ragworks.api.deps import admin_caller, services_dep
+from ragworks.api.responses import TraceDetail, TraceList
 from ragworks.api.schemas import MAX_EPOCH, MAX_OFFSET
 from ragworks.auth import Principal
 from ragworks.errors import NotFound
@@ -14,7 +15,7 @@ from ragworks.services import Services
 router = APIRouter(prefix="/api/v1/traces", tags=["traces"])
 
 
-@router.get("")
+@router.get("", response_model=TraceList)
 def list_traces(since: float | None = Query(None, ge=0, le=MAX_EPOCH,
                                            description="epoch seconds"),
                 until: float | None = Query(None, ge=0, le=MAX_EPOCH),
@@ -45,7 +46,7 @@ def list_traces(since: float | None = Query(None, ge=0, le=MAX_EPOCH,
     return {"traces": rows, "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/{trace_id}")
+@router.get("/{trace_id}", response_model=TraceDetail)
 def get_trace(trace_id: str, who: Principal = Depends(admin_caller),
               svc: Services = Depends(services_dep)) -> dict:
     """One trace with its observation tree (by parent_id) and scores."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from ragworks.cli.classifier import clf_app
-from ragworks.cli.common import ingest_paths, open_services, routed_search, sample_corpus
+from ragworks.cli.common import ingest_paths, open_services, sample_corpus
 from ragworks.cli.evals import eval_app
 from ragworks.cli.experiments import exp_app
 from ragworks.cli.help import use_plain_placeholders
@@ -22,7 +22,7 @@ app.add_typer(clf_app, name="classifier")
 app.add_typer(keys_app, name="keys")
 app.add_typer(exp_app, name="experiment")
 
-__all__ = ["open_services", "app", "ingest_paths", "main", "routed_search", "sample_corpus"]
+__all__ = ["open_services", "app", "ingest_paths", "main", "sample_corpus"]
 
 
 def main() -> None:

@@ -11,11 +11,9 @@ from rich.console import Console
 from rich.progress import Progress
 
 from ragworks.ingest.sniff import SUPPORTED_EXTENSIONS
-from ragworks.models import Hit, Scope
 from ragworks.settings import Settings
 
 if TYPE_CHECKING:
-    from ragworks.observe.recorder import TraceRecorder
     from ragworks.services import Services
 
 def _console(stderr: bool = False) -> Console:
@@ -97,19 +95,4 @@ def ingest_paths(svc: Services, paths: list[Path], tenant: str,
         ingest_files(svc, [(f.name, f.read_bytes) for f in files], tenant, collection,
                      on_result=done)
     return counts
-
-
-def routed_search(svc: Services, question: str, scope: Scope, dense_weight: float,
-                  trace: TraceRecorder | None = None) -> list[Hit]:
-    """Retrieval as the pipeline does it (multi-hop questions are decomposed), top 10."""
-    category, confidence = svc.classifier.predict(question)
-    plan = svc.pipeline.planner.plan(question, category, confidence)
-    plan = plan.model_copy(update={"mode": "hybrid", "top_k": 10})
-    if trace is None:
-        return svc.retriever.retrieve(question, scope, plan, dense_weight)
-    trace.trace.category = category
-    with trace.span("retrieve", input=question) as span:
-        hits = svc.retriever.retrieve(question, scope, plan, dense_weight, trace=trace)
-        span.output = [h.chunk.source for h in hits]
-    return hits
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.progress import Progress, TaskID
+from rich.progress import Progress
 from rich.table import Table
 
 from ragworks.cli.common import (
@@ -20,7 +20,6 @@ from ragworks.cli.common import (
     ingest_paths,
     open_services,
     out,
-    routed_search,
 )
 
 if TYPE_CHECKING:
@@ -49,52 +48,20 @@ def eval_retrieval(dataset: Path = typer.Option(
     Every mode uses the same routing (multi-hop questions are split into
     sub-questions); only the fusion weight differs: lexical=0, dense=1, hybrid=setting.
     """
-    from ragworks.evaluate.retrieval import evaluate_retrieval, load_dataset
+    from ragworks.evaluate.retrieval import load_dataset
     from ragworks.models import Scope
+    from ragworks.usecases.evaluating import evaluate_retrieval_modes
 
-    with open_services() as svc:
-        items = load_dataset(dataset)
-        scope = Scope(tenant=tenant, collection=collection)
-        weights = {"lexical": 0.0, "dense": 1.0, "hybrid": svc.settings.dense_weight}
-        reports = []
-        traced: dict = {}
-        with Progress(console=err) as bar:
-            for mode in modes.split(","):
-                task = bar.add_task(f"eval {mode}", total=len(items))
+    with open_services() as svc, Progress(console=err) as bar:
+        def progress(mode: str, total: int) -> Callable[[], None]:
+            task = bar.add_task(f"eval {mode}", total=total)
+            return lambda: bar.advance(task)
 
-                def search(q: str, w: float = weights[mode], m: str = mode) -> list:
-                    if m != "hybrid":
-                        return routed_search(svc, q, scope, w)
-                    rec = svc.tracer.start("eval_item", tenant, tags=["eval", dataset.name],
-                                           input={"question": q, "dataset": dataset.name})
-                    traced[q] = rec  # finished with its metrics as scores below
-                    return routed_search(svc, q, scope, w, rec)
-
-                def tick(t: TaskID = task) -> None:
-                    bar.advance(t)
-
-                reports.append(evaluate_retrieval(items, search, mode, tick))
-        labels = {i.question: i.category for i in items if i.category}
-        for row in next((r.per_item for r in reports if r.mode == "hybrid"), []):
-            rec = traced.get(row["question"])
-            if rec is not None:
-                for metric in ("recall@5", "mrr@10", "ndcg@10"):
-                    rec.score(metric, row[metric], source="eval")
-                if row["question"] in labels:
-                    rec.score("classification_correct",
-                              rec.trace.category == labels[row["question"]], source="eval")
-                rec.trace.output = {"top": row["top"]}
-                svc.tracer.finish(rec)
-        labelled = [i for i in items if i.category]
-        preds = svc.classifier.predict_many([i.question for i in labelled]) if labelled else []
-        accuracy = (sum(p[0] == i.category for p, i in zip(preds, labelled, strict=True))
-                    / len(labelled)) if labelled else None
-        result = {"dataset": str(dataset), "items": len(items),
-                  "classification_accuracy": accuracy, "classified": len(labelled),
-                  "retrieval": {r.mode: {"questions": r.questions,
-                                         "recall@5": round(r.recall_at_5, 4),
-                                         "mrr@10": round(r.mrr_at_10, 4),
-                                         "ndcg@10": round(r.ndcg_at_10, 4)} for r in reports}}
+        reports, result = evaluate_retrieval_modes(
+            svc, load_dataset(dataset), Scope(tenant=tenant, collection=collection),
+            modes.split(","), dataset.name, progress)
+        result["dataset"] = str(dataset)
+        accuracy, labelled = result["classification_accuracy"], result["classified"]
         if as_json:
             sys.stdout.write(json.dumps(result, indent=2) + "\n")
             return
@@ -104,7 +71,7 @@ def eval_retrieval(dataset: Path = typer.Option(
                           f"{r.ndcg_at_10:.3f}")
         out.print(table)
         if accuracy is not None:
-            out.print(f"classification accuracy: {accuracy:.3f} on {len(labelled)} questions")
+            out.print(f"classification accuracy: {accuracy:.3f} on {labelled} questions")
 
 
 def _load_items(svc: Services, dataset: str, tenant: str) -> tuple[list[Item], str]:
@@ -262,6 +229,7 @@ def eval_gate(dataset: Path = typer.Option(..., exists=True, dir_okay=False,
     from ragworks.evaluate.gate import compare, measure
     from ragworks.models import Scope
     from ragworks.usecases import Asking, answer
+    from ragworks.usecases.evaluating import routed_search
 
     items = load_labelled(dataset)
     with tempfile.TemporaryDirectory() as tmp:
