@@ -95,8 +95,9 @@ def main() -> int:
                     help="other questions asked as background work (as the demo's warm-up) "
                          "meanwhile; each measured question waits GAP_S first, so that the "
                          "background is mid-answer when it comes (give more than 10 s)")
-    ap.add_argument("--prompt-words", type=int, default=0,
-                    help="the best sentences of all passages, this many words in all")
+    ap.add_argument("--prompt-words", type=int, default=None,
+                    help="the best sentences of all passages, this many words in all "
+                         "(default: the setting's, 60; 0: each passage on its own)")
     args = ap.parse_args()
 
     from ragworks.cli import ingest_paths, open_services
@@ -119,9 +120,10 @@ def main() -> int:
               f"{cal['calibration_s']:.2f} s; reads {cal['read_tok_s']:.0f} tok/s, writes "
               f"{cal['write_tok_s']:.1f} tok/s", file=sys.stderr)
         stop = threading.Event()
+        warming = threading.Thread(target=warm_up, args=(svc, [
+            i.question for i in load_labelled(QUESTIONS) if i not in items], stop), daemon=True)
         if args.warmup:
-            others = [i.question for i in load_labelled(QUESTIONS) if i not in items]
-            threading.Thread(target=warm_up, args=(svc, others, stop), daemon=True).start()
+            warming.start()
         for n, item in enumerate(items, 1):
             if args.warmup:
                 time.sleep(args.warmup)
@@ -155,6 +157,8 @@ def main() -> int:
                   f"{row['model_first_s']:.2f} s, whole {whole:.2f} s (floor {floor:.2f} s, "
                   f"{p_tok} read, {w_tok} written)", file=sys.stderr)
         stop.set()
+        if warming.is_alive():  # the model is closed only once the background is done
+            warming.join()
         svc.close()
     c = cal["calibration_s"]
     q = summarise(rows)

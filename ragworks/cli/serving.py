@@ -130,8 +130,12 @@ def serve(host: str | None = typer.Option(None, help="Address to listen on (RAGW
         application = create_app(svc.settings, svc)
         s = svc.settings
         if samples and workers == 1:
+            from ragworks.observe.store import TraceFilter
             from ragworks.usecases import ask_sample_questions
 
+            if not svc.traces.list_traces("default", TraceFilter(name="query"), limit=1)[1]:
+                err.print("warm-up: the sample questions are asked in the background while "
+                          "no one asks (the dashboard's first traces; yours go first)")
             threading.Thread(target=ask_sample_questions, args=(svc,), daemon=True,
                              name="sample-questions").start()
         err.print(f"ragworks listening on http://{s.host}:{s.port}/  (API docs at /docs)")
