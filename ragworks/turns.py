@@ -87,11 +87,6 @@ def background(turns: Turns) -> Iterator[None]:
         _BACKGROUND.reset(token)
 
 
-def in_background() -> bool:
-    """The calling thread is doing background work (inside ``background``)."""
-    return _BACKGROUND.get() is not None
-
-
 def check() -> None:
     """Called by a model between steps: in background work, give way to a waiting user."""
     turns = _BACKGROUND.get()

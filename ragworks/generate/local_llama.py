@@ -144,7 +144,6 @@ class LlamaChatModel:
         self._run_lock = threading.Lock()
         #: counts uses of the context: a Probe is valid while its stream's count is current
         self._epoch = 0
-        self._n_threads = threads
 
     def load(self) -> None:
         with self._load_lock:
@@ -157,14 +156,6 @@ class LlamaChatModel:
             path = model_path(self.key, self.model_dir)
             self._llm = Llama(model_path=str(path), n_ctx=self.n_ctx, n_threads=self.threads,
                               n_threads_batch=self.threads, verbose=False, seed=0)
-
-    def _threads(self, n: int) -> None:
-        """Threads of the next evaluation (generation and prompt reading alike)."""
-        if n != self._n_threads:
-            from llama_cpp import llama_set_n_threads
-
-            llama_set_n_threads(self._llm.ctx, n, n)
-            self._n_threads = n
 
     def count_tokens(self, text: str) -> int:
         self.load()
@@ -180,9 +171,6 @@ class LlamaChatModel:
             probe = Probe(self, self._epoch)
             if usage is not None:  # the verifier checks sentences in this context
                 usage.extra["probe"] = probe
-            # background work (the warm-up) reads and writes on one thread: the other core
-            # stays free for a user's question (retrieval and the quote) until it gives way
-            self._threads(1 if turns.in_background() else self.threads)
             try:
                 chunks = self._llm.create_chat_completion(
                     messages=list(messages), max_tokens=max_tokens, temperature=0.0,
@@ -223,7 +211,6 @@ class LlamaChatModel:
         turns.check()
         with self._run_lock:
             self._epoch += 1
-            self._threads(1 if turns.in_background() else self.threads)
             try:
                 old = list(llm.input_ids[:llm.n_tokens])
                 same = 0
