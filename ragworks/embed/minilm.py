@@ -98,8 +98,13 @@ class MiniLMEmbedder:
 
 
 class BGESmallEmbedder(MiniLMEmbedder):
+    """Its int8 graph quantises activations over the whole batch, so a text's vector
+    would depend on the texts beside it: texts are encoded one at a time."""
     name = "bge-small-en-v1.5"
     pooling = "cls"
+
+    def __init__(self, threads: int = 2, max_tokens: int = 256, batch_size: int = 1) -> None:
+        super().__init__(threads, max_tokens, batch_size)
 
     @staticmethod
     def files() -> tuple[Path, Path]:
