@@ -389,9 +389,8 @@ class SentenceGate:
 
     def _second_opinion(self, sentence: str, cited: tuple[int, ...]) -> str | None:
         assert self.verifier is not None
-        read = self.read if self.read is not None and len(self.read) else None
-        passages = [read[n - 1] if read is not None and n <= len(read) and read[n - 1]
-                    else self.hits[n - 1].chunk.text
+        read = self.read or ()  # what the model was given of each passage, if it said
+        passages = [(read[n - 1] if n <= len(read) else "") or self.hits[n - 1].chunk.text
                     for n in cited if 1 <= n <= len(self.hits)] \
             or [h.chunk.text for h in self.hits]
         margin = None

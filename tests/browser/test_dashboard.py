@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from ragworks.dashboard.seed import seed_traces, synthetic_trace
+from tests.browser.conftest import login
 from tests.conftest import CORPUS, ROOT, LiveServer, make_settings
 
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -36,13 +37,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield live
 
 
-def _login(browser: Browser, server: LiveServer, path: str = "/admin/dashboard") -> Page:
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{server.url}{path}")
-    page.fill("input[name=key]", "rw_test_admin_key")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**{path}")
-    return page
+_login = login
 
 
 def _shot(page: Page, name: str) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
+from tests.browser.conftest import login
 from tests.conftest import CORPUS, ROOT, LiveServer, make_settings
 
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -23,15 +24,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield live
 
 
-def _login(browser: Browser, server: LiveServer, path: str) -> Page:
-    page = browser.new_page(viewport={"width": 1300, "height": 900})
-    page.goto(f"{server.url}{path}")
-    page.fill("input[name=key]", "rw_test_admin_key")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**{path}")
-    return page
-
-
 def _ask(server: LiveServer, question: str) -> dict:
     with server.client() as c:
         return c.post("/api/v1/query", json={"question": question}).json()
@@ -39,7 +31,7 @@ def _ask(server: LiveServer, question: str) -> dict:
 
 def test_the_documents_page_adds_refuses_and_deletes(browser: Browser,
                                                      server: LiveServer) -> None:
-    page = _login(browser, server, "/admin/documents")
+    page = login(browser, server, "/admin/documents", 1300, 900)
     expect(page.locator("#documents")).to_contain_text("wifi-guest-access.txt")
     page.set_input_files("#files", files=[
         {"name": "kettle.md", "mimeType": "text/markdown", "buffer": KETTLE},
@@ -78,7 +70,7 @@ def test_the_documents_page_adds_refuses_and_deletes(browser: Browser,
 
 
 def test_an_empty_collection_says_what_to_do(browser: Browser, server: LiveServer) -> None:
-    page = _login(browser, server, "/admin/documents")
+    page = login(browser, server, "/admin/documents", 1300, 900)
     page.goto(f"{server.url}/admin/documents?collection=nothing-here")
     expect(page.locator("#no-documents")).to_contain_text("No documents in collection")
     page.close()
