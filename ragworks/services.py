@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from ragworks.alerts.store import AlertStore
     from ragworks.jobs.queue import JobQueue
     from ragworks.jobs.status import JobStatus
+    from ragworks.sources.store import SourceStore
     from ragworks.storage.dynamodb import DynamoRecordStore
 
 log = structlog.get_logger(__name__)
@@ -479,6 +480,17 @@ class Services:
         if (records := self._dynamo_records()) is not None:
             return DynamoJobStatus(records)
         return SQLiteJobStatus(self._trace_file)
+
+    @cached_property
+    def sources(self) -> SourceStore:
+        """Folders, S3 prefixes and websites kept in sync (``ragworks.usecases.syncing``)."""
+        if (records := self._dynamo_records()) is not None:
+            from ragworks.sources.store_dynamodb import DynamoSourceStore
+
+            return DynamoSourceStore(records)
+        from ragworks.sources.store_sqlite import SQLiteSourceStore
+
+        return SQLiteSourceStore(self._trace_file)
 
     @cached_property
     def jobs(self) -> JobQueue:

@@ -236,6 +236,28 @@ class Settings(BaseSettings):
     alert_interval_s: float = Field(
         15.0, description="RAGWORKS_ALERT_INTERVAL_S: how often alert rules are evaluated "
         "(0 turns the evaluator off in this process).")
+    source_interval_s: float = Field(
+        300.0, ge=0, description="RAGWORKS_SOURCE_INTERVAL_S: how often a source (folder, "
+        "S3 prefix, website) is synced when it does not say; 0: only on demand (folders are "
+        "also watched for changes).")
+    source_check_s: float = Field(
+        30.0, ge=0, description="RAGWORKS_SOURCE_CHECK_S: how often the server looks for "
+        "sources due a sync and for folder changes (0: no scheduled syncs in this process).")
+    source_roots: list[str] = Field(
+        default_factory=list, description="RAGWORKS_SOURCE_ROOTS: folders under which a "
+        "folder source may be added over the API (the CLI may add any folder it can read).")
+    source_allow_private: bool = Field(
+        False, description="RAGWORKS_SOURCE_ALLOW_PRIVATE: let a website source added over "
+        "the API reach this machine or a private network (an intranet wiki).")
+    source_max_pages: int = Field(
+        2000, ge=1, le=100_000, description="RAGWORKS_SOURCE_MAX_PAGES: the most pages a "
+        "website source may ask to fetch per sync.")
+    source_lease_s: float = Field(
+        120.0, gt=0, description="RAGWORKS_SOURCE_LEASE_S: a sync holds its source this long "
+        "between signs of life; a syncer killed mid-sync is taken over after it.")
+    source_max_attempts: int = Field(
+        3, ge=1, description="RAGWORKS_SOURCE_MAX_ATTEMPTS: syncs that try an item that "
+        "keeps failing before it waits for the item to change.")
     session_secret: str = Field(
         "", description="RAGWORKS_SESSION_SECRET: signs admin login cookies; empty means a "
         "random secret kept in the data dir (shared by processes on one data dir).")

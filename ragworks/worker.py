@@ -27,6 +27,7 @@ from ragworks.jobs.queue import JobQueue, Message
 from ragworks.services import Services
 from ragworks.usecases.evaluating import run_eval_job
 from ragworks.usecases.ingesting import ingest_queued
+from ragworks.usecases.syncing import sync_job
 from ragworks.usecases.upkeep import prune_traces
 
 log = structlog.get_logger(__name__)
@@ -38,6 +39,7 @@ HANDLERS: dict[str, Callable[[Services, dict[str, Any]], dict[str, Any]]] = {
     "eval_run": run_eval_job,
     "alerts": lambda svc, job: {"evaluated": svc.alerts.evaluate_all()},
     "retention": lambda svc, job: {"removed": prune_traces(svc)},
+    "sync": sync_job,
 }
 
 

@@ -41,9 +41,11 @@ from ragworks.api.routes_ops import readiness_checks
 from ragworks.api.routes_ops import router as ops_router
 from ragworks.api.routes_query import QueryShortcut
 from ragworks.api.routes_query import router as query_router
+from ragworks.api.routes_sources import router as sources_router
 from ragworks.api.routes_traces import router as traces_router
 from ragworks.services import Services
 from ragworks.settings import Settings
+from ragworks.usecases.syncing import source_loop
 from ragworks.usecases.upkeep import retention_loop
 from ragworks.worker import Worker
 
@@ -63,6 +65,9 @@ def _lifespan(svc: Services, settings: Settings
             threads.append(threading.Thread(target=Worker(svc, svc.jobs).run, args=(stop,),
                                             kwargs={"max_messages": 1}, daemon=True,
                                             name=f"job-worker-{n}"))
+        if settings.source_check_s > 0:  # folders, buckets and sites kept in sync
+            threads.append(threading.Thread(target=source_loop, daemon=True, name="sources",
+                                            args=(svc, stop, settings.source_check_s)))
         for thread in threads:
             thread.start()
         evaluator = None
@@ -117,6 +122,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(feedback_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(keys_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(jobs_router, responses=api_errors.ERROR_RESPONSES)
+    app.include_router(sources_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(experiments_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(datasets_router, responses=api_errors.ERROR_RESPONSES)
     app.include_router(evals_router, responses=api_errors.ERROR_RESPONSES)

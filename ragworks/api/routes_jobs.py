@@ -14,7 +14,8 @@ from ragworks.usecases import jobs
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 
 #: the scope that may see a job of each kind (uploads: whoever may upload)
-_SCOPE = {"ingest": "ingest", "eval_run": "admin", "alerts": "admin", "retention": "admin"}
+_SCOPE = {"ingest": "ingest", "eval_run": "admin", "alerts": "admin", "retention": "admin",
+          "sync": "ingest"}
 
 
 @router.get("", response_model=JobList)

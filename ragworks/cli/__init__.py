@@ -1,5 +1,5 @@
 """The ``ragworks`` command: serve, ingest, ask, worker, reindex, doctor, and the groups
-eval, classifier, keys and experiment (one module each)."""
+eval, classifier, keys, experiment and source (one module each)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from ragworks.cli.experiments import exp_app
 from ragworks.cli.help import use_plain_placeholders
 from ragworks.cli.keys import keys_app
 from ragworks.cli.serving import ask, doctor, ingest, reindex, serve, worker
+from ragworks.cli.sources import source_app
 
 use_plain_placeholders()
 app = typer.Typer(help="ragworks: ask questions over your own documents.", no_args_is_help=True)
@@ -21,6 +22,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(clf_app, name="classifier")
 app.add_typer(keys_app, name="keys")
 app.add_typer(exp_app, name="experiment")
+app.add_typer(source_app, name="source")
 
 __all__ = ["open_services", "app", "ingest_paths", "main", "sample_corpus"]
 

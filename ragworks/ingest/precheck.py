@@ -3,6 +3,10 @@
 - ``safe_name``: the name an upload is stored under: no folders, no control or
   bidirectional-override characters (percent-escaped, ``%00``, so the original can
   still be read; escaping twice changes nothing), at most 200 characters.
+- ``safe_path``: the name a document from a source is stored under: its path inside
+  the folder or bucket (``guides/a.md``; no ``..``, no leading ``/``, each part made
+  safe as above), or its URL; so two files of the same name in different folders are
+  two documents.
 - ``as_utf8``: text in another encoding (UTF-16 or UTF-32 with a byte-order mark,
   Latin-1, Windows-1252, ...) is transcoded to UTF-8, detected with charset-normalizer;
   the stored file is the transcoded one, so citation offsets point into it.
@@ -23,6 +27,9 @@ import numpy as np
 from ragworks.errors import BadInput, PayloadTooLarge
 
 MAX_NAME_CHARS = 200
+MAX_PATH_CHARS = 1000
+#: a document named by its URL (a website source): the URL is its name, whole
+URL_NAME = re.compile(r"https?://", re.I)
 MAX_HTML_DEPTH = 2000
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
@@ -37,14 +44,27 @@ _OPEN_ENDED = frozenset(b"area base br col embed hr img input link meta param so
 
 def safe_name(name: str) -> str:
     """``"nul\\x00name.txt"`` -> ``"nul%00name.txt"``; ``"a/b/../c.md"`` -> ``"c.md"``."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    out = []
-    for ch in base:
-        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
-            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass")))
-        else:
-            out.append(ch)
-    clean = "".join(out).strip()[:MAX_NAME_CHARS]
+    return _safe_part(name.replace("\\", "/").rsplit("/", 1)[-1])
+
+
+def safe_path(name: str) -> str:
+    """``"a/b/../c.md"`` -> ``"a/b/c.md"``; ``"/etc/x.txt"`` -> ``"etc/x.txt"``; a URL is
+    kept whole (control characters escaped)."""
+    if URL_NAME.match(name):
+        return "".join(_escaped(ch) for ch in name)[:MAX_PATH_CHARS]
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    clean = "/".join(_safe_part(p) for p in parts)[:MAX_PATH_CHARS]
+    return clean or "upload"
+
+
+def _escaped(ch: str) -> str:
+    if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+        return "".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass"))
+    return ch
+
+
+def _safe_part(base: str) -> str:
+    clean = "".join(_escaped(ch) for ch in base).strip()[:MAX_NAME_CHARS]
     return "upload" if clean in ("", ".", "..") else clean
 
 

@@ -28,7 +28,7 @@ from ragworks.errors import (
 from ragworks.index.protocol import ChunkIndex
 from ragworks.ingest import screen
 from ragworks.ingest.chunker import PROFILES, chunk_document
-from ragworks.ingest.precheck import as_utf8, check_before_parse, safe_name
+from ragworks.ingest.precheck import as_utf8, check_before_parse, safe_path
 from ragworks.ingest.sandbox import limit_workers, parse_isolated
 from ragworks.ingest.sniff import sniff
 from ragworks.models import Chunk, Document, ParsedDocument, content_hash
@@ -88,7 +88,7 @@ class Ingestor:
     def ingest(self, data: bytes, filename: str, tenant: str,
                collection: str = "default") -> IngestResult:
         """Example: ``ingestor.ingest(Path("a.md").read_bytes(), "a.md", "acme")``."""
-        data, filename = as_utf8(data), safe_name(filename)
+        data, filename = as_utf8(data), safe_path(filename)
         doc_id = self._doc_id(data, filename, tenant, collection)
         with self._lock("name", tenant, collection, filename), \
                 self._lock("doc", tenant, doc_id):
@@ -150,7 +150,7 @@ class Ingestor:
     def prepare(self, data: bytes, filename: str, tenant: str,
                 collection: str) -> Prepared | IngestResult:
         """Sniff, parse (sandboxed) and chunk; an IngestResult when there is nothing to do."""
-        data, filename = as_utf8(data), safe_name(filename)
+        data, filename = as_utf8(data), safe_path(filename)
         doc_id = self._doc_id(data, filename, tenant, collection)
         media_type = sniff(data, filename)
         existing = self.records.get_document(tenant, doc_id)

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import PurePath
 
 from ragworks.errors import EmptyDocument, UnsupportedMedia
+from ragworks.ingest.precheck import URL_NAME
 from ragworks.ingest.rst_signs import looks_like_rst
 
 PDF = "application/pdf"
@@ -64,7 +65,8 @@ def sniff(data: bytes, filename: str) -> str:
     """Media type of ``data``; raises UnsupportedMedia when unsupported or mislabelled."""
     if not data:
         raise EmptyDocument(f"{filename}: the file is empty (0 bytes)")
-    ext = PurePath(filename).suffix.lower()
+    # a URL's path says nothing sure about its type (".php", "/v1.2"): its content decides
+    ext = "" if URL_NAME.match(filename) else PurePath(filename).suffix.lower()
     if data.startswith(b"%PDF-"):
         media, family = PDF, "pdf"
     elif data.startswith(b"PK\x03\x04"):

@@ -175,11 +175,23 @@ def _m014_alert_samples(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE alert_rules ADD COLUMN samples INTEGER")
 
 
+def _m015_sources(conn: sqlite3.Connection) -> None:
+    # documents kept in sync with a folder, an S3 prefix or a website (ragworks/sources)
+    conn.execute(
+        """CREATE TABLE sources (
+            id TEXT PRIMARY KEY, tenant TEXT NOT NULL, created_at REAL NOT NULL,
+            data TEXT NOT NULL, lease_owner TEXT, lease_until REAL NOT NULL DEFAULT 0)""")
+    conn.execute(
+        """CREATE TABLE source_items (
+            source_id TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL,
+            PRIMARY KEY (source_id, key))""")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [  # the records file
     _m001_documents, _m002_api_keys, _m003_traces, _m004_feedback, _m005_experiments,
     _m006_eval_runs, _m007_datasets, _m008_dashboard_and_alerts, _m009_rollup_time_indexes,
     _m010_key_listing_and_sessions, _m011_document_flags, _m012_job_status,
-    _m013_trace_rating_and_people, _m014_alert_samples,
+    _m013_trace_rating_and_people, _m014_alert_samples, _m015_sources,
 ]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from ragworks.errors import NotFound
 from ragworks.services import Services
 
-KINDS = ("ingest", "eval_run", "alerts", "retention")
+KINDS = ("ingest", "eval_run", "alerts", "retention", "sync")
 
 
 def submit(svc: Services, tenant: str, kind: str, payload: dict[str, Any],
