@@ -41,6 +41,7 @@ _LOC = re.compile(rb"<loc>\s*([^<\s]+)\s*</loc>", re.I)
 #: many nested sitemaps of a sitemap index
 SITEMAP_BYTES = 5_000_000
 SITEMAP_CHILDREN = 20
+MAX_REDIRECTS = 5
 
 
 def normalise(url: str) -> str:
@@ -79,7 +80,7 @@ class WebsiteSource:
     def items(self) -> Iterator[Item]:
         if not self.allow_private:
             check_public(self.start)
-        with httpx.Client(follow_redirects=True, max_redirects=5, timeout=self.timeout_s,
+        with httpx.Client(follow_redirects=False, timeout=self.timeout_s,
                           headers={"User-Agent": AGENT}) as http:
             robots = self._robots(http)
             delay = min(float(robots.crawl_delay(AGENT) or 0), 5.0)
@@ -104,7 +105,7 @@ class WebsiteSource:
     def _robots(self, http: httpx.Client) -> RobotFileParser:
         robots = RobotFileParser()
         try:
-            resp = http.get(urljoin(self.start, "/robots.txt"))
+            resp = http.get(urljoin(self.start, "/robots.txt"), follow_redirects=True)
         except httpx.HTTPError as exc:
             raise Unavailable(f"{self.host}: cannot reach the site ({exc}); nothing was "
                               "removed") from exc
@@ -138,7 +139,7 @@ class WebsiteSource:
         """The body, cut at ``limit`` bytes (a sitemap of a million URLs is read no
         further than it is used)."""
         try:
-            with http.stream("GET", url) as resp:
+            with http.stream("GET", url, follow_redirects=True) as resp:
                 if resp.status_code >= 400:
                     raise Unavailable(f"{url}: HTTP {resp.status_code}; nothing was removed")
                 body = bytearray()
@@ -158,25 +159,33 @@ class WebsiteSource:
                 raise Unavailable(f"{url}: {why}; nothing was removed")
             return Item(url, "", unreadable(url, why), why), []
 
+        target, hops = url, 0
         try:
-            with http.stream("GET", url) as resp:
-                final = normalise(str(resp.url))
-                if resp.status_code in (404, 410) and not start:
-                    return None, []
-                if resp.status_code >= 400:
-                    return failed(f"HTTP {resp.status_code}")
-                if urlsplit(final).netloc != self.host:
-                    return failed(f"it redirects off the site, to {final}")
-                ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-                if ctype and ctype not in DOCUMENT_TYPES:
-                    return None, []
-                body = bytearray()
-                for chunk in resp.iter_bytes():
-                    body += chunk
-                    if len(body) > self.max_bytes:
-                        return failed(f"the page is over the limit of {self.max_bytes} bytes")
-        except httpx.TooManyRedirects:
-            return failed("a redirect loop (over 5 redirects)")
+            while True:  # redirects followed here, so that one off the site is not fetched
+                with http.stream("GET", target) as resp:
+                    if resp.is_redirect and "location" in resp.headers:
+                        target = normalise(urljoin(target, resp.headers["location"]))
+                        hops += 1
+                        if hops > MAX_REDIRECTS:
+                            return failed(f"a redirect loop (over {MAX_REDIRECTS} redirects)")
+                        if urlsplit(target).netloc != self.host:
+                            return failed(f"it redirects off the site, to {target}")
+                        continue
+                    final = normalise(str(resp.url))
+                    if resp.status_code in (404, 410) and not start:
+                        return None, []
+                    if resp.status_code >= 400:
+                        return failed(f"HTTP {resp.status_code}")
+                    ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+                    if ctype and ctype not in DOCUMENT_TYPES:
+                        return None, []
+                    body = bytearray()
+                    for chunk in resp.iter_bytes():
+                        body += chunk
+                        if len(body) > self.max_bytes:
+                            return failed(f"the page is over the limit of {self.max_bytes} "
+                                          "bytes")
+                    break
         except httpx.HTTPError as exc:
             return failed(f"cannot fetch it ({type(exc).__name__}: {exc})")
         data = bytes(body)

@@ -136,7 +136,8 @@ def sync_job(svc: Services, job: dict[str, Any]) -> dict[str, Any]:
         if job.get("job_id"):
             svc.job_status.update(job["tenant"], job["job_id"], done=done, total=total)
 
-    return sync_source(svc, job["tenant"], job["source_id"], progress=progress)
+    summary = sync_source(svc, job["tenant"], job["source_id"], progress=progress)
+    return {k: v for k, v in summary.items() if k != "error"}  # a sync that ends has none
 
 
 class _Lease:
