@@ -60,7 +60,7 @@ def _spec(svc: Services, kind: str, given: dict[str, Any], trusted: bool) -> dic
         if not trusted and not any(path.is_relative_to(Path(r).expanduser().resolve())
                                    for r in settings.source_roots):
             raise Forbidden(f"{path} is not under RAGWORKS_SOURCE_ROOTS; set it, or add the "
-                            "folder with `ragworks source add folder`")
+                            "folder with `ragworks source add-folder`")
         if not path.is_dir():
             raise BadInput(f"{path} is not a folder on the server")
         return {"path": str(path)}
