@@ -44,6 +44,10 @@ SITEMAP_CHILDREN = 20
 MAX_REDIRECTS = 5
 
 
+class _PageFailed(Exception):
+    """A page that could not be had: why, in words for the item's status."""
+
+
 def normalise(url: str) -> str:
     parts = urlsplit(urldefrag(url.strip())[0])
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/",
@@ -154,45 +158,50 @@ class WebsiteSource:
     def _fetch(self, http: httpx.Client, url: str, start: bool
                ) -> tuple[Item | None, list[str]]:
         """(the page as an item, or None when it is gone or no document; its links)."""
-        def failed(why: str) -> tuple[Item | None, list[str]]:
-            if start:  # the start page tells whether the site is there at all
-                raise Unavailable(f"{url}: {why}; nothing was removed")
-            return Item(url, "", unreadable(url, why), why), []
-
-        target, hops = url, 0
         try:
-            while True:  # redirects followed here, so that one off the site is not fetched
-                with http.stream("GET", target) as resp:
-                    if resp.is_redirect and "location" in resp.headers:
-                        target = normalise(urljoin(target, resp.headers["location"]))
-                        hops += 1
-                        if hops > MAX_REDIRECTS:
-                            return failed(f"a redirect loop (over {MAX_REDIRECTS} redirects)")
-                        if urlsplit(target).netloc != self.host:
-                            return failed(f"it redirects off the site, to {target}")
-                        continue
-                    final = normalise(str(resp.url))
-                    if resp.status_code in (404, 410) and not start:
-                        return None, []
-                    if resp.status_code >= 400:
-                        return failed(f"HTTP {resp.status_code}")
-                    ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-                    if ctype and ctype not in DOCUMENT_TYPES:
-                        return None, []
-                    body = bytearray()
-                    for chunk in resp.iter_bytes():
-                        body += chunk
-                        if len(body) > self.max_bytes:
-                            return failed(f"the page is over the limit of {self.max_bytes} "
-                                          "bytes")
-                    break
-        except httpx.HTTPError as exc:
-            return failed(f"cannot fetch it ({type(exc).__name__}: {exc})")
-        data = bytes(body)
+            page = self._get(http, url, gone_ok=not start)
+        except _PageFailed as exc:
+            if start:  # the start page tells whether the site is there at all
+                raise Unavailable(f"{url}: {exc}; nothing was removed") from None
+            return Item(url, "", unreadable(url, str(exc)), str(exc)), []
+        if page is None:
+            return None, []
+        final, ctype, data = page
         links = self._links(data, final) if ctype in ("", "text/html",
                                                       "application/xhtml+xml") else []
         fingerprint = hashlib.sha256(data).hexdigest()[:32]
         return Item(final, fingerprint, lambda: data), links
+
+    def _get(self, http: httpx.Client, url: str, gone_ok: bool
+             ) -> tuple[str, str, bytes] | None:
+        """(final URL, content type, body), None when gone or not a document; raises
+        _PageFailed. Redirects are followed here, so one off the site is never fetched."""
+        target = url
+        try:
+            for _ in range(MAX_REDIRECTS + 1):
+                with http.stream("GET", target) as resp:
+                    if resp.is_redirect and "location" in resp.headers:
+                        target = normalise(urljoin(target, resp.headers["location"]))
+                        if urlsplit(target).netloc != self.host:
+                            raise _PageFailed(f"it redirects off the site, to {target}")
+                        continue
+                    if resp.status_code in (404, 410) and gone_ok:
+                        return None
+                    if resp.status_code >= 400:
+                        raise _PageFailed(f"HTTP {resp.status_code}")
+                    ctype = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+                    if ctype and ctype not in DOCUMENT_TYPES:
+                        return None
+                    body = bytearray()
+                    for chunk in resp.iter_bytes():
+                        body += chunk
+                        if len(body) > self.max_bytes:
+                            raise _PageFailed(f"the page is over the limit of "
+                                              f"{self.max_bytes} bytes")
+                    return normalise(str(resp.url)), ctype, bytes(body)
+        except httpx.HTTPError as exc:
+            raise _PageFailed(f"cannot fetch it ({type(exc).__name__}: {exc})") from exc
+        raise _PageFailed(f"a redirect loop (over {MAX_REDIRECTS} redirects)")
 
     def _links(self, data: bytes, base: str) -> list[str]:
         from selectolax.lexbor import LexborHTMLParser
