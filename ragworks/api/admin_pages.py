@@ -271,6 +271,22 @@ def documents(request: Request, collection: str = "", offset: int = 0) -> Respon
                   max_mb=round(services(request).settings.max_upload_bytes / 1e6, 1))
 
 
+@router.get("/sources", response_model=None)
+def sources(request: Request) -> Response:
+    """Folders, buckets and sites kept in sync: last sync, counts, what failed and why."""
+    who = admin(request)
+    if isinstance(who, Response):
+        return who
+    svc, settings = services(request), services(request).settings
+    found = svc.sources.all(who.tenant)
+    failed = {s["id"]: sorted((i for i in svc.sources.items(s["id"]).values()
+                               if i["status"] == "failed"), key=lambda i: i["key"])[:50]
+              for s in found}
+    return render("sources.html", who=who, title="Sources", active="Sources", sources=found,
+                  failed=failed, roots=settings.source_roots, max_pages=settings.source_max_pages,
+                  interval=int(settings.source_interval_s))
+
+
 @router.get("/experiments", response_model=None)
 def experiments(request: Request) -> Response:
     who = admin(request)

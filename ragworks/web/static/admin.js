@@ -351,11 +351,52 @@
     });
   }
 
-  window.ragworks = { api, dashboard, alerts, experiments, documents };
+  function sources() {
+    const form = document.getElementById("source-form");
+    const f = form.elements;
+    const pages = form.querySelector(".pages");
+    f.kind.addEventListener("change", () => { pages.hidden = f.kind.value !== "website"; });
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const where = f.where.value.trim();
+      const body = { kind: f.kind.value, collection: f.collection.value.trim() || "default",
+                     interval_s: Number(f.interval_s.value) };
+      if (body.kind === "folder") body.path = where;
+      else if (body.kind === "website") { body.url = where; body.max_pages = Number(f.max_pages.value); }
+      else {
+        const [bucket, ...rest] = where.replace(/^s3:\/\//, "").split("/");
+        body.bucket = bucket; body.prefix = rest.join("/");
+      }
+      try {
+        await api("/api/v1/sources", { method: "POST", body });
+        location.reload();
+      } catch (e) {
+        const box = document.getElementById("source-error");
+        box.textContent = e.message;
+        box.hidden = false;
+      }
+    });
+    onClick("button.sync-source", async (b) => {
+      const job = await api(`/api/v1/sources/${b.dataset.id}/sync`, { method: "POST" });
+      b.textContent = "syncing…";
+      for (let n = 0; n < 600; n++) {  // the row shows the outcome once the job has one
+        const now = await api(`/api/v1/jobs/${job.id}`);
+        if (now.status === "done" || now.status === "failed") return;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    });
+    onClick("button.remove-source", (b) => {
+      if (!confirm(`Remove “${b.dataset.name}”? The documents it brought are deleted; the files themselves are not touched.`)) throw new Error("cancelled");
+      return api(`/api/v1/sources/${b.dataset.id}`, { method: "DELETE" });
+    });
+  }
+
+  window.ragworks = { api, dashboard, alerts, experiments, documents, sources };
   // each page says which it is on <body data-page>: no inline script (the CSP forbids it)
   const page = document.body.dataset.page;
   if (page === 'dashboard') dashboard(document.body.dataset.range || '24h');
   else if (page === 'alerts') alerts();
   else if (page === 'experiments') experiments();
   else if (page === 'documents') documents();
+  else if (page === 'sources') sources();
 })();
