@@ -169,7 +169,8 @@ class Settings(BaseSettings):
     parse_timeout_s: float = Field(20.0, description="RAGWORKS_PARSE_TIMEOUT_S per file.")
     parse_workers: int = Field(
         2, description="RAGWORKS_PARSE_WORKERS: files parsed at once by bulk ingestion.")
-    parse_memory_mb: int = Field(1024, description="RAGWORKS_PARSE_MEMORY_MB per parse worker.")
+    parse_memory_mb: int = Field(2048, description="RAGWORKS_PARSE_MEMORY_MB per parse worker "
+                                 "(address space; OCR of a scanned page needs about 1.2 GB).")
 
     chunk_tokens: int = Field(300, description="RAGWORKS_CHUNK_TOKENS: chunk budget "
                               "(bench/retrieval_corpora.py chose it on the dev splits).")

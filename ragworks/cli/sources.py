@@ -104,14 +104,16 @@ def _sync(svc: Services, tenant: str, source_id: str) -> None:
 
 
 @source_app.command("sync")
-def sync(source_id: str = typer.Argument(...), tenant: str = TENANT) -> None:
+def sync(source_id: str = typer.Argument(..., help="The source's id (from source list)."),
+         tenant: str = TENANT) -> None:
     """Sync a source now, here (a server's workers sync on their schedule)."""
     with open_services() as svc:
         _sync(svc, tenant, source_id)
 
 
 @source_app.command("remove")
-def remove(source_id: str = typer.Argument(...), tenant: str = TENANT,
+def remove(source_id: str = typer.Argument(..., help="The source's id (from source list)."),
+           tenant: str = TENANT,
            keep_documents: bool = typer.Option(False, help="Keep the documents it brought."),
            ) -> None:
     """Forget a source and delete the documents it brought."""

@@ -9,11 +9,13 @@ and every citation's ``start``/``end`` point into this text exactly.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Callable
 from pathlib import PurePath
 
 from ragworks.errors import BadInput, EmptyDocument, PayloadTooLarge
+from ragworks.ingest import ocr
 from ragworks.ingest import sniff as media
 from ragworks.ingest.builder import TextBuilder
 from ragworks.models import Block, ParsedDocument
@@ -72,29 +74,76 @@ def parse_pdf(data: bytes) -> tuple[str, list[Block], str]:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
         raise BadInput(f"the PDF is corrupt or unreadable ({type(exc).__name__})") from None
+    scanned = [n for n, page in enumerate(pages) if len(page.strip()) < ocr.SCANNED_BELOW]
+    read = _ocr_pdf(data, scanned) if scanned else {}
     b = TextBuilder()
-    for page in pages:
-        lines = [ln.strip() for ln in page.split("\n")]
-        width = max((len(ln) for ln in lines), default=0)
-        para: list[str] = []
-        for i, line in enumerate(lines):
-            if not line:
-                b.add("para", " ".join(para))
-                para = []
-                continue
-            nxt = i + 1 < len(lines) and bool(lines[i + 1])
-            after_sentence = not para or para[-1].endswith((".", "!", "?", ":"))
-            if after_sentence and _is_plain_heading(line, nxt) and len(line) < 0.6 * width:
-                b.add("para", " ".join(para))
-                para = []
-                b.add("heading", line, level=1 if not b.blocks else 2)
-                continue
-            para.append(line)
-            if line.endswith((".", "!", "?", ":")) and len(line) < 0.75 * width:
-                b.add("para", " ".join(para))
-                para = []
-        b.add("para", " ".join(para))
+    for n, page in enumerate(pages):
+        if n in read:  # a scan: its lines, under the page's number for the citation
+            b.add("heading", f"Page {n + 1}", level=1)
+            _add_lines(b, read[n])
+        else:
+            _add_pdf_text(b, page)
     return b.text(), b.blocks, str(meta_title)
+
+
+def _add_pdf_text(b: TextBuilder, page: str) -> None:
+    """A text layer's lines as headings and re-flowed paragraphs."""
+    lines = [ln.strip() for ln in page.split("\n")]
+    width = max((len(ln) for ln in lines), default=0)
+    para: list[str] = []
+    for i, line in enumerate(lines):
+        if not line:
+            b.add("para", " ".join(para))
+            para = []
+            continue
+        nxt = i + 1 < len(lines) and bool(lines[i + 1])
+        after_sentence = not para or para[-1].endswith((".", "!", "?", ":"))
+        if after_sentence and _is_plain_heading(line, nxt) and len(line) < 0.6 * width:
+            b.add("para", " ".join(para))
+            para = []
+            b.add("heading", line, level=1 if not b.blocks else 2)
+            continue
+        para.append(line)
+        if line.endswith((".", "!", "?", ":")) and len(line) < 0.75 * width:
+            b.add("para", " ".join(para))
+            para = []
+    b.add("para", " ".join(para))
+
+
+def _add_lines(b: TextBuilder, lines: list[str]) -> None:
+    """OCR'd lines: a paragraph ends with a line that ends a sentence."""
+    para: list[str] = []
+    for line in lines:
+        para.append(line)
+        if line.endswith((".", "!", "?", ":")):
+            b.add("para", " ".join(para))
+            para = []
+    b.add("para", " ".join(para))
+
+
+def _ocr_pdf(data: bytes, pages: list[int]) -> dict[int, list[str]]:
+    try:
+        return ocr.pdf_pages(data, pages)
+    except (ValueError, OSError, RuntimeError) as exc:  # pdfium could not render it
+        raise BadInput(f"the scanned pages could not be read ({type(exc).__name__})") from None
+
+
+def parse_image(data: bytes) -> tuple[str, list[Block], str]:
+    """A PNG, JPEG or TIFF scan (each frame of a multi-page TIFF a page)."""
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    b = TextBuilder()
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            frames = [f.copy() for f in itertools.islice(ImageSequence.Iterator(image),
+                                                         ocr.MAX_PAGES)]
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise BadInput(f"the image is corrupt or unreadable ({type(exc).__name__})") from None
+    for n, frame in enumerate(frames):
+        if len(frames) > 1:
+            b.add("heading", f"Page {n + 1}", level=1)
+        _add_lines(b, ocr.lines_of(frame))
+    return b.text(), b.blocks, ""
 
 
 #: a compressed container (docx) may not unpack to more than this
@@ -141,6 +190,9 @@ LOADERS: dict[str, Callable[[bytes], tuple[str, list[Block], str]]] = {
     media.HTML: parse_html,
     media.PDF: parse_pdf,
     media.DOCX: parse_docx,
+    media.PNG: parse_image,
+    media.JPEG: parse_image,
+    media.TIFF: parse_image,
 }
 
 

@@ -26,11 +26,11 @@ from ragworks.errors import (
     Unavailable,
 )
 from ragworks.index.protocol import ChunkIndex
-from ragworks.ingest import screen
+from ragworks.ingest import ocr, screen
 from ragworks.ingest.chunker import PROFILES, chunk_document
 from ragworks.ingest.precheck import as_utf8, check_before_parse, safe_path
 from ragworks.ingest.sandbox import limit_workers, parse_isolated
-from ragworks.ingest.sniff import sniff
+from ragworks.ingest.sniff import PDF, sniff
 from ragworks.models import Chunk, Document, ParsedDocument, content_hash
 from ragworks.settings import Settings
 from ragworks.storage import BlobStore, RecordStore
@@ -164,7 +164,7 @@ class Ingestor:
             return IngestResult(existing, "unchanged")
         # (a record whose chunks are missing, after a crash mid-ingest, is indexed again)
         check_before_parse(data, filename, media_type, self.settings.max_document_chars)
-        parsed = parse_isolated(data, filename, media_type, self.settings.parse_timeout_s,
+        parsed = parse_isolated(data, filename, media_type, self._timeout(media_type),
                                 self.settings.parse_memory_mb, tenant)
         chars = len(parsed.body)
         if chars > self.settings.max_document_chars:
@@ -187,6 +187,11 @@ class Ingestor:
                        content_hash=content_hash(data), size_bytes=len(data),
                        chunk_count=len(chunks), created_at=time.time(), flags=flags)
         return Prepared(doc, chunks, data, parsed.text, filename, parsed)
+
+    def _timeout(self, media_type: str) -> float:
+        """A PDF or an image may need OCR, which has its own budget on top."""
+        scans = media_type == PDF or media_type.startswith("image/")
+        return self.settings.parse_timeout_s + (ocr.BUDGET_S if scans else 0.0)
 
     def commit(self, prepared: Prepared, vectors: np.ndarray, embedded: int) -> IngestResult:
         """Store blobs, the record, then the chunks; then drop the file's older version.
@@ -232,7 +237,7 @@ class Ingestor:
             return 0
         if parsed is None:
             parsed = parse_isolated(self.blobs.get(f"{doc.tenant}/{doc.id}/raw"), doc.source,
-                                    doc.media_type, self.settings.parse_timeout_s,
+                                    doc.media_type, self._timeout(doc.media_type),
                                     self.settings.parse_memory_mb, doc.tenant)
         budget, overlap = PROFILES[name]
         chunks = chunk_document(parsed, doc_id=doc.id, tenant=doc.tenant,

@@ -17,11 +17,16 @@ HTML = "text/html"
 MARKDOWN = "text/markdown"
 RST = "text/x-rst"
 TEXT = "text/plain"
+PNG, JPEG, TIFF = "image/png", "image/jpeg", "image/tiff"
+#: images are read by OCR (ingest/ocr.py)
+IMAGES = {b"\x89PNG\r\n\x1a\n": PNG, b"\xff\xd8\xff": JPEG, b"II*\x00": TIFF,
+          b"MM\x00*": TIFF}
 
 _EXT_FAMILY = {
     ".pdf": "pdf", ".docx": "docx",
     ".html": "text", ".htm": "text", ".md": "text", ".markdown": "text", ".txt": "text",
     ".text": "text", ".rst": "text", ".rest": "text",
+    ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image", ".tiff": "image",
 }
 _HTML_RE = re.compile(rb"<\s*(!doctype\s+html|html|body|head|p|div|h[1-6])\b", re.I)
 _MD_STRONG = re.compile(r"^#{1,6}\s+\S|^```|\]\([^)\s]+\)", re.M)
@@ -54,11 +59,23 @@ def _not_a_document(data: bytes, filename: str, ext: str) -> UnsupportedMedia:
     known = next((kind for magic, kind in _KNOWN_BINARY if data.startswith(magic)), None)
     if known is not None:
         named = f" although its name ends in {ext}" if ext in SUPPORTED_EXTENSIONS else ""
-        return UnsupportedMedia(f"{filename}: the content is {known}{named}; images, "
-                                "archives and audio are not read (there is no OCR): "
-                                "upload the document as PDF, DOCX, HTML, Markdown or text")
+        return UnsupportedMedia(f"{filename}: the content is {known}{named}; archives, "
+                                "audio and GIF images are not read: upload the document "
+                                "as PDF, DOCX, HTML, Markdown, text or a PNG, JPEG or TIFF "
+                                "scan")
     return UnsupportedMedia(f"{filename}: binary content of an unsupported type "
                             f"(supported: {', '.join(SUPPORTED_EXTENSIONS)})")
+
+
+def _text_kind(data: bytes, ext: str) -> str:
+    head = data[:200_000].decode("utf-8", "ignore")
+    if ext in (".html", ".htm") or _HTML_RE.search(data[:2048]):
+        return HTML
+    if ext in (".rst", ".rest") or looks_like_rst(head):
+        return RST  # also reStructuredText saved as .md or .txt
+    if ext in (".md", ".markdown") or len(_MD_STRONG.findall(head)) >= 2:
+        return MARKDOWN  # a .txt is plain text unless it shows Markdown's own syntax
+    return TEXT
 
 
 def sniff(data: bytes, filename: str) -> str:
@@ -77,19 +94,13 @@ def sniff(data: bytes, filename: str) -> str:
         if "word/document.xml" not in names:
             raise UnsupportedMedia(f"{filename}: zip archive that is not a .docx document")
         media, family = DOCX, "docx"
+    elif (image := next((m for magic, m in IMAGES.items() if data.startswith(magic)),
+                        None)) is not None:
+        media, family = image, "image"
     elif _looks_binary(data):
         raise _not_a_document(data, filename, ext)
     else:
-        family = "text"
-        head = data[:200_000].decode("utf-8", "ignore")
-        if ext in (".html", ".htm") or _HTML_RE.search(data[:2048]):
-            media = HTML
-        elif ext in (".rst", ".rest") or looks_like_rst(head):
-            media = RST  # also reStructuredText saved as .md or .txt
-        elif ext in (".md", ".markdown") or len(_MD_STRONG.findall(head)) >= 2:
-            media = MARKDOWN  # a .txt is plain text unless it shows Markdown's own syntax
-        else:
-            media = TEXT
+        media, family = _text_kind(data, ext), "text"
     claimed = _EXT_FAMILY.get(ext)
     if ext and claimed is None:
         raise UnsupportedMedia(

@@ -147,10 +147,10 @@ def test_expected_errors_are_one_line_and_exit_2(data: Path) -> None:
 
 def test_a_folder_says_what_it_does_not_ingest(tmp_path: Path, data: Path) -> None:
     (tmp_path / "ok.md").write_text("# Note\n\nThe boiler is serviced every October.\n")
-    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "logo.gif").write_bytes(b"GIF89a\x01\x00")
     (tmp_path / "empty.txt").write_text("")
     out = run(["ingest", str(tmp_path)], data, check=False)
-    assert "not ingested logo.png: .png is not a supported type" in out.stderr
+    assert "not ingested logo.gif: .gif is not a supported type" in out.stderr
     skipped = next(line for line in out.stderr.splitlines() if "skipped" in line)
     assert skipped.count("empty.txt") == 1  # the name once, then the reason
 

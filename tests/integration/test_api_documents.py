@@ -72,7 +72,8 @@ def test_bad_files_are_refused_and_nothing_changes(admin: httpx.Client) -> None:
     cases = [
         ("empty.txt", b"", 422, "empty"),
         ("   .txt", b"   \n\n  ", 422, "no text"),
-        ("image.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, 415, "the content is a png image;"),
+        ("image.gif", b"GIF89a" + b"\x00" * 64, 415, "the content is a gif image;"),
+        ("image.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, 422, "the image is corrupt"),
         ("binary.txt", b"\x00\x01\x02" * 40, 415, "binary content"),
         ("report.pdf", b"just some words, not a pdf", 415, "the name says pdf"),
         ("broken.pdf", b"%PDF-1.7\n garbage garbage", 422, "corrupt"),

@@ -26,7 +26,7 @@ def corpus_folder(root: Path) -> Path:
     shutil.copy(CORPUS / FILES[3], root / "guides" / FILES[3])
     (root / ".git").mkdir()
     (root / ".git" / "notes.txt").write_text("not a document")
-    (root / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    (root / "photo.gif").write_bytes(b"GIF89a" + b"\x00" * 64)
     return root
 
 

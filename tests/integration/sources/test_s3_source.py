@@ -23,7 +23,7 @@ def test_the_index_follows_the_prefix(aws: AWS, tmp_path: Path) -> None:
            "elsewhere/vacation-policy.md": "vacation-policy.md"}
     for key, name in put.items():
         s3.put_object(Bucket=bucket, Key=key, Body=(CORPUS / name).read_bytes())
-    s3.put_object(Bucket=bucket, Key="handbook/logo.png", Body=b"\x89PNG\r\n\x1a\n")
+    s3.put_object(Bucket=bucket, Key="handbook/logo.gif", Body=b"GIF89a\x01\x00")
     s3.put_object(Bucket=bucket, Key="handbook/empty-folder/", Body=b"")
     with Services(make_settings(tmp_path)) as svc:
         source = syncing.add_source(svc, "default", {"kind": "s3", "bucket": bucket,

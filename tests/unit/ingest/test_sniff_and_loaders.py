@@ -26,9 +26,10 @@ def test_content_decides_not_the_name() -> None:
 
 
 @pytest.mark.parametrize(("data", "says"), [
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "the content is a PNG image although its name "
-     "ends in .pdf; images, archives and audio are not read (there is no OCR)"),
-    (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "the content is a JPEG image"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "the name says pdf but the content is image"),
+    (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "the name says pdf but the content is image"),
+    (b"GIF89a\x01\x00", "the content is a GIF image although its name ends in .pdf; "
+     "archives, audio and GIF images are not read"),
     (b"\x1f\x8b\x08\x00\x00\x00\x00\x00", "the content is a gzip archive")])
 def test_a_picture_or_archive_named_like_a_document_is_called_what_it_is(
         data: bytes, says: str) -> None:
