@@ -52,3 +52,23 @@ class TextBuilder:
 
     def text(self) -> str:
         return "".join(self.parts)
+
+
+def table_rows(rows: list[list[str]]) -> list[str]:
+    """A table as one paragraph per row, each cell named by its column's header, so that
+    "what is the limit for X" finds the row that says it: ``["Plan: Basic; Limit: 10 GB"]``.
+    The first row is the header when its cells are all filled and distinct; the header
+    itself is kept as a row of column names. Without a header, cells are joined by ``; ``."""
+    rows = [[" ".join((c or "").split()) for c in row] for row in rows]
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        return []
+    header = rows[0]
+    if len(rows) < 2 or not all(header) or len(set(header)) < len(header):
+        return ["; ".join(c for c in row if c) for row in rows]
+    out = ["; ".join(header)]
+    for row in rows[1:]:
+        named = [f"{h}: {c}" if h else c for h, c in zip(header, row, strict=False) if c]
+        named += [c for c in row[len(header):] if c]
+        out.append("; ".join(named))
+    return out

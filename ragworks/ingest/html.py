@@ -4,8 +4,9 @@ Visible text only: ``<script>``, ``<style>``, ``<template>``, ``<noscript>``,
 comments, navigation chrome (``nav``, ``header``, ``footer``) and anything hidden
 (the ``hidden`` attribute, ``aria-hidden="true"``, inline ``display:none`` or
 ``visibility:hidden``, ``type="hidden"`` inputs) are dropped with their subtree.
-Headings become headings, ``li`` list items, ``pre`` code blocks, table rows one
-paragraph of cells; inline elements join the text of the block around them.
+Headings become headings, ``li`` list items, ``pre`` code blocks, a table's rows one
+paragraph each with every cell named by its column's header (``builder.table_rows``);
+inline elements join the text of the block around them.
 The walk uses an explicit stack, so deeply nested markup costs linear time and
 no recursion.
 """
@@ -16,7 +17,7 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ragworks.ingest.builder import TextBuilder
+from ragworks.ingest.builder import TextBuilder, table_rows
 
 SKIP = frozenset("script style noscript template nav header footer head svg math iframe "
                  "object embed canvas select button form input textarea".split())
@@ -40,6 +41,9 @@ class _Walk:
         self.kind = "para"
         self.level = 0
         self.cells: list[str] = []
+        self.cell_start = 0
+        #: the rows of each table being read (a table inside a cell has its own)
+        self.tables: list[list[list[str]]] = []
 
     def flush(self) -> None:
         text = "".join(self.inline)
@@ -64,16 +68,27 @@ class _Walk:
         elif tag == "pre":
             self.kind, self.level = "code", 0
         elif tag in ("td", "th"):
-            self.kind = "cell"
+            self.kind, self.cell_start = "cell", len(self.cells)
+        elif tag == "table":
+            self.tables.append([])
+            self.kind, self.level = "para", 0
         else:
             self.kind, self.level = "para", 0
 
     def close(self, tag: str) -> None:
         self.flush()
         if tag == "tr" and self.cells:
-            self.b.add("para", "; ".join(self.cells))
+            if self.tables:
+                self.tables[-1].append(self.cells)
+            else:  # a row outside any table
+                self.b.add("para", "; ".join(c for c in self.cells if c))
             self.cells = []
+        if tag == "table" and self.tables:
+            for row in table_rows(self.tables.pop()):
+                self.b.add("para", row)
         if tag in ("td", "th"):
+            if len(self.cells) == self.cell_start:
+                self.cells.append("")  # an empty cell still takes its column
             return
         self.kind, self.level = "para", 0
 

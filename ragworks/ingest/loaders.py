@@ -17,7 +17,7 @@ from pathlib import PurePath
 from ragworks.errors import BadInput, EmptyDocument, PayloadTooLarge
 from ragworks.ingest import ocr
 from ragworks.ingest import sniff as media
-from ragworks.ingest.builder import TextBuilder
+from ragworks.ingest.builder import TextBuilder, table_rows
 from ragworks.models import Block, ParsedDocument
 
 _END_PUNCT = tuple(".!?:;,")
@@ -76,11 +76,17 @@ def parse_pdf(data: bytes) -> tuple[str, list[Block], str]:
         raise BadInput(f"the PDF is corrupt or unreadable ({type(exc).__name__})") from None
     scanned = [n for n, page in enumerate(pages) if len(page.strip()) < ocr.SCANNED_BELOW]
     read = _ocr_pdf(data, scanned) if scanned else {}
+    tables = _pdf_tables(data, [n for n in range(len(pages)) if n not in read])
     b = TextBuilder()
     for n, page in enumerate(pages):
         if n in read:  # a scan: its lines, under the page's number for the citation
             b.add("heading", f"Page {n + 1}", level=1)
             _add_lines(b, read[n])
+        elif n in tables:  # the text around the tables, then each table by rows
+            around, rows = tables[n]
+            _add_pdf_text(b, around)
+            for row in rows:
+                b.add("para", row)
         else:
             _add_pdf_text(b, page)
     return b.text(), b.blocks, str(meta_title)
@@ -108,6 +114,34 @@ def _add_pdf_text(b: TextBuilder, page: str) -> None:
             b.add("para", " ".join(para))
             para = []
     b.add("para", " ".join(para))
+
+
+def _pdf_tables(data: bytes, pages: list[int]) -> dict[int, tuple[str, list[str]]]:
+    """Pages with ruled tables (pdfplumber): (their text outside the tables, the tables'
+    rows with each cell named by its header)."""
+    import pdfplumber
+
+    found: dict[int, tuple[str, list[str]]] = {}
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            for n in pages[:MAX_TABLE_PAGES]:
+                page = pdf.pages[n]
+                boxes = page.find_tables()
+                if not boxes:
+                    continue
+
+                def outside(obj: dict, boxes: list = boxes) -> bool:  # type: ignore[type-arg]
+                    x, y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+                    return not any(t.bbox[0] <= x <= t.bbox[2] and t.bbox[1] <= y <= t.bbox[3]
+                                   for t in boxes)
+
+                around = page.filter(outside).extract_text() or ""
+                rows = [r for t in boxes for r in table_rows(
+                    [[c or "" for c in row] for row in t.extract()])]
+                found[n] = (around, rows)
+    except Exception:  # noqa: BLE001 - tables are a bonus; pypdf's text stands
+        return {}
+    return found
 
 
 def _add_lines(b: TextBuilder, lines: list[str]) -> None:
@@ -146,6 +180,8 @@ def parse_image(data: bytes) -> tuple[str, list[Block], str]:
     return b.text(), b.blocks, ""
 
 
+#: pages of one PDF searched for tables (pdfplumber takes ~0.1 s a page)
+MAX_TABLE_PAGES = 300
 #: a compressed container (docx) may not unpack to more than this
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 
@@ -178,8 +214,8 @@ def parse_docx(data: bytes) -> tuple[str, list[Block], str]:
         else:
             b.add("para", para.text)
     for table in document.tables:
-        for row in table.rows:
-            b.add("para", " | ".join(cell.text.strip() for cell in row.cells))
+        for row in table_rows([[cell.text for cell in r.cells] for r in table.rows]):
+            b.add("para", row)
     return b.text(), b.blocks, title
 
 
