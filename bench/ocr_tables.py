@@ -125,7 +125,8 @@ def make_tables(n: int) -> list[list[list[str]]]:
         cols = ["Name", *rnd.sample(heads, rnd.randint(2, 4))]
         rows = [cols]
         for r in range(rnd.randint(4, 8)):
-            rows.append([f"item{t}x{r}"] + [f"{rnd.randint(1, 999)} {rnd.choice(['GB', 'EUR', 'days', 'users'])}"
+            units = ("GB", "EUR", "days", "users")
+            rows.append([f"item{t}x{r}"] + [f"{rnd.randint(1, 999)} {rnd.choice(units)}"
                                             for _ in cols[1:]])
         tables.append(rows)
     return tables
