@@ -45,7 +45,7 @@ from ragworks.api.routes_sources import router as sources_router
 from ragworks.api.routes_traces import router as traces_router
 from ragworks.services import Services
 from ragworks.settings import Settings
-from ragworks.usecases.syncing import source_loop
+from ragworks.usecases.sync_schedule import source_loop
 from ragworks.usecases.upkeep import retention_loop
 from ragworks.worker import Worker
 

@@ -16,7 +16,7 @@ from ragworks.errors import Forbidden, Unavailable
 from ragworks.services import Services
 from ragworks.usecases import syncing
 from tests.conftest import make_settings
-from tests.integration.sources.helpers import indexed
+from tests.integration.sources.helpers import indexed, until
 
 
 def _page(title: str, body: str, links: list[str] = ()) -> str:  # type: ignore[assignment]
@@ -163,3 +163,28 @@ def test_over_the_api_a_site_on_a_private_address_is_refused(tmp_path: Path) -> 
             syncing.add_source(svc, "default", {"kind": "website",
                                                 "url": "http://127.0.0.1:9/"})
         assert svc.sources.all("default") == []
+
+
+def test_a_source_is_synced_on_its_schedule_and_a_change_follows(site: Site,
+                                                                  tmp_path: Path) -> None:
+    from tests.conftest import LiveServer
+
+    site.pages["/"] = _page("Home", "The canteen opens at 11:30.")
+    settings = make_settings(tmp_path, source_check_s=0.3, source_interval_s=1)
+    with LiveServer(settings) as live:
+        svc = live.services
+        sid = syncing.add_source(svc, "default", {"kind": "website", "url": site.url + "/"},
+                                 trusted=True)["id"]
+
+        def synced() -> dict | None:
+            return (svc.sources.get("default", sid) or {}).get("last_sync")
+
+        first = until(synced, 120, "the first scheduled sync")
+        assert first["status"] == "ok" and indexed(svc) == {f"{site.url}/"}
+        site.pages["/menu"] = _page("Menu", "Soup on Mondays.")
+        site.pages["/"] = _page("Home", "The canteen opens at 12:00.", ["/menu"])
+        until(lambda: indexed(svc) == {f"{site.url}/", f"{site.url}/menu"}, 120,
+              "the change synced on the schedule, with no request")
+        jobs = [j for j in svc.job_status.all("default") if j["kind"] == "sync"]
+        assert len(jobs) >= 2 and all(j["status"] in ("queued", "running", "done")
+                                      for j in jobs)
