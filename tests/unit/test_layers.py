@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("embedding, indexes, queues", {"embed", "index", "jobs"}),
     ("request and ingestion stages", {"classify", "ingest", "route", "retrieve", "generate"}),
     ("domains", {"pipeline", "auth", "feedback", "experiments", "evaluate", "dashboard",
-                 "doctor"}),
+                 "doctor", "sources"}),
     ("alerting", {"alerts"}),
     ("composition root", {"services"}),
     ("use cases", {"usecases"}),
