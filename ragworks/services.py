@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import secrets
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import structlog
 
@@ -20,10 +21,7 @@ from ragworks.auth import KEY_PREFIX, Keyring
 from ragworks.classify.model import QueryClassifier, load_examples
 from ragworks.embed import Embedder, make_embedder
 from ragworks.embed.cache import VectorCache
-from ragworks.evaluate.datasets import DatasetStore, SQLiteDatasetStore
-from ragworks.evaluate.runs import RunStore, SQLiteRunStore
 from ragworks.experiments.service import OVERRIDES, ExperimentService
-from ragworks.experiments.store import ExperimentStore, SQLiteExperimentStore
 from ragworks.feedback.service import FeedbackService
 from ragworks.generate import Answerer, ChatModel
 from ragworks.generate.extractive import ExtractiveAnswerer
@@ -51,6 +49,8 @@ from ragworks.turns import Turns
 if TYPE_CHECKING:
     from ragworks.alerts.service import AlertService
     from ragworks.alerts.store import AlertStore
+    from ragworks.evaluate.datasets import DatasetStore
+    from ragworks.evaluate.runs import RunStore
     from ragworks.jobs.queue import JobQueue
     from ragworks.jobs.status import JobStatus
     from ragworks.sources.store import SourceStore
@@ -121,6 +121,23 @@ def make_answerer(settings: Settings, vectors: VectorCache | None = None,
                                prompt_words=settings.llm_prompt_words)
         return LLMAnswerer(chat, max_tokens=settings.llm_max_tokens)
     raise ValueError(f"unknown RAGWORKS_LLM {spec!r} (extractive, local:smollm2, openai:MODEL)")
+
+
+#: the stores kept beside the records, by name: (on SQLite, on DynamoDB), as import paths
+#: (each built from its backing: the traces' SQLite file or the records' DynamoDB table)
+BESIDE: dict[str, tuple[str, str]] = {
+    "runs": ("ragworks.evaluate.runs:SQLiteRunStore",
+             "ragworks.evaluate.store_dynamodb:DynamoRunStore"),
+    "datasets": ("ragworks.evaluate.datasets:SQLiteDatasetStore",
+                 "ragworks.evaluate.store_dynamodb:DynamoDatasetStore"),
+    "experiments": ("ragworks.experiments.store:SQLiteExperimentStore",
+                    "ragworks.experiments.store_dynamodb:DynamoExperimentStore"),
+    "alerts": ("ragworks.alerts.store:SQLiteAlertStore",
+               "ragworks.alerts.store:DynamoAlertStore"),
+    "job_status": ("ragworks.jobs.status:SQLiteJobStatus", "ragworks.jobs.status:DynamoJobStatus"),
+    "sources": ("ragworks.sources.store_sqlite:SQLiteSourceStore",
+                "ragworks.sources.store_dynamodb:DynamoSourceStore"),
+}
 
 
 @dataclass
@@ -350,33 +367,28 @@ class Services:
 
         return self.records if isinstance(self.records, DynamoRecordStore) else None
 
+    def _beside(self, name: str, *extra: Any) -> Any:
+        """The store ``name`` of BESIDE on the records' backend: in the DynamoDB table when
+        the records are there, else in the traces' SQLite file. The one place that picks."""
+        records = self._dynamo_records()
+        where = BESIDE[name][records is not None]
+        module, _, cls = where.partition(":")
+        backing = records if records is not None else self._trace_file
+        return getattr(importlib.import_module(module), cls)(backing, *extra)
+
     @cached_property
     def runs(self) -> RunStore:
-        """Stored evaluation runs (DynamoDB when the record store is)."""
-        if (records := self._dynamo_records()) is not None:
-            from ragworks.evaluate.store_dynamodb import DynamoRunStore
-
-            return DynamoRunStore(records)
-        return SQLiteRunStore(self._trace_file)
+        """Stored evaluation runs."""
+        return cast("RunStore", self._beside("runs"))
 
     @cached_property
     def datasets(self) -> DatasetStore:
-        if (records := self._dynamo_records()) is not None:
-            from ragworks.evaluate.store_dynamodb import DynamoDatasetStore
-
-            return DynamoDatasetStore(self.traces, records)
-        return SQLiteDatasetStore(self._trace_file, self.traces)
+        return cast("DatasetStore", self._beside("datasets", self.traces))
 
     @cached_property
     def experiments(self) -> ExperimentService:
-        store: ExperimentStore
-        if (records := self._dynamo_records()) is not None:
-            from ragworks.experiments.store_dynamodb import DynamoExperimentStore
-
-            store = DynamoExperimentStore(self.traces, records)
-        else:
-            store = SQLiteExperimentStore(self._trace_file, self.traces)
-        return ExperimentService(store, built_profiles=lambda: self.built_profiles().keys())
+        return ExperimentService(self._beside("experiments", self.traces),
+                                 built_profiles=lambda: self.built_profiles().keys())
 
     @cached_property
     def _trace_file(self) -> SQLiteFile:
@@ -460,37 +472,19 @@ class Services:
         from ragworks.alerts.egress import Egress
         from ragworks.alerts.service import AlertService, Notifier
 
-        store: AlertStore
-        if (records := self._dynamo_records()) is not None:
-            from ragworks.alerts.store import DynamoAlertStore
-
-            store = DynamoAlertStore(records)
-        else:
-            from ragworks.alerts.store import SQLiteAlertStore
-
-            store = SQLiteAlertStore(self._trace_file)
+        store: AlertStore = self._beside("alerts")
         notifier = Notifier(egress=Egress(self.settings.webhook_allow))
         return AlertService(self.traces, notifier, store=store)
 
     @cached_property
     def job_status(self) -> JobStatus:
         """What became of each job (the queue only carries the work)."""
-        from ragworks.jobs.status import DynamoJobStatus, SQLiteJobStatus
-
-        if (records := self._dynamo_records()) is not None:
-            return DynamoJobStatus(records)
-        return SQLiteJobStatus(self._trace_file)
+        return cast("JobStatus", self._beside("job_status"))
 
     @cached_property
     def sources(self) -> SourceStore:
         """Folders, S3 prefixes and websites kept in sync (``ragworks.usecases.syncing``)."""
-        if (records := self._dynamo_records()) is not None:
-            from ragworks.sources.store_dynamodb import DynamoSourceStore
-
-            return DynamoSourceStore(records)
-        from ragworks.sources.store_sqlite import SQLiteSourceStore
-
-        return SQLiteSourceStore(self._trace_file)
+        return cast("SourceStore", self._beside("sources"))
 
     @cached_property
     def jobs(self) -> JobQueue:

@@ -57,7 +57,7 @@ class DynamoRunStore:
 class DynamoDatasetStore:
     """Dataset versions on DynamoDB; ``from_traces`` reads the trace store."""
 
-    def __init__(self, traces: TraceStore, records: DynamoRecordStore) -> None:
+    def __init__(self, records: DynamoRecordStore, traces: TraceStore) -> None:
         self.traces = traces
         self.dyn = DynamoTable(records)
 

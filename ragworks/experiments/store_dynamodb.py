@@ -22,7 +22,7 @@ from ragworks.storage.dynamodb import DynamoRecordStore, DynamoTable
 class DynamoExperimentStore:
     """Experiments and the active configuration on DynamoDB; results read the traces."""
 
-    def __init__(self, traces: TraceStore, records: DynamoRecordStore) -> None:
+    def __init__(self, records: DynamoRecordStore, traces: TraceStore) -> None:
         self.traces = traces
         self.dyn = DynamoTable(records)
 

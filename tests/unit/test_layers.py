@@ -119,3 +119,24 @@ def test_the_cli_opens_services_only_in_a_with_block() -> None:
                   if isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
                       "open_services", "Services") and id(node) not in managed]
     assert loose == []
+
+
+def test_stores_beside_the_records_are_twins_picked_in_one_place() -> None:
+    """Every store kept beside the records has a SQLite and a DynamoDB class with the same
+    public methods, and services.py picks between them in one place (``_beside``)."""
+    import importlib
+    import inspect
+
+    from ragworks.services import BESIDE
+
+    for name, paths in BESIDE.items():
+        classes = []
+        for path in paths:
+            module, _, cls = path.partition(":")
+            classes.append(getattr(importlib.import_module(module), cls))
+        methods = [{m: inspect.signature(f).parameters.keys() - {"self"}
+                    for m, f in inspect.getmembers(c, inspect.isfunction)
+                    if not m.startswith("_")} for c in classes]
+        assert methods[0] == methods[1], name
+    source = (PACKAGE / "services.py").read_text()
+    assert source.count("self._dynamo_records()") <= 2  # _beside, and the trace store's
