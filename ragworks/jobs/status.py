@@ -17,7 +17,7 @@ import json
 from typing import Any, Protocol
 
 from ragworks.storage.dynamodb import DynamoRecordStore, DynamoTable
-from ragworks.storage.sqlite import SQLiteFile, rollback
+from ragworks.storage.sqlite import SQLiteFile, merge_json
 
 
 class JobStatus(Protocol):
@@ -43,18 +43,7 @@ class SQLiteJobStatus:
                                 json.dumps(job)))
 
     def update(self, tenant: str, job_id: str, **fields: Any) -> None:
-        conn = self.db.conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute("SELECT data FROM job_status WHERE tenant=? AND id=?",
-                               (tenant, job_id)).fetchone()
-            if row is not None:
-                conn.execute("UPDATE job_status SET data=? WHERE id=?",
-                             (json.dumps({**json.loads(row[0]), **fields}), job_id))
-            conn.execute("COMMIT")
-        except BaseException:
-            rollback(conn)
-            raise
+        merge_json(self.db.conn(), "job_status", tenant, job_id, fields)
 
     def get(self, tenant: str, job_id: str) -> dict[str, Any] | None:
         row = self.db.conn().execute("SELECT data FROM job_status WHERE tenant=? AND id=?",
@@ -80,20 +69,7 @@ class DynamoJobStatus:
             "at": {"N": repr(job["submitted_at"])}})
 
     def update(self, tenant: str, job_id: str, **fields: Any) -> None:
-        for _ in range(10):  # read-modify-write, conditional on the data read
-            item = self.dyn.get(f"T#{tenant}", f"JOB#{job_id}")
-            if item is None:
-                return
-            new = {**json.loads(item["data"]["S"]), **fields}
-            try:
-                self.dyn.db.put_item(
-                    TableName=self.dyn.table, ConditionExpression="#d = :old",
-                    ExpressionAttributeNames={"#d": "data"},
-                    ExpressionAttributeValues={":old": item["data"]},
-                    Item={**item, "data": {"S": json.dumps(new)}})
-                return
-            except self.dyn.db.exceptions.ConditionalCheckFailedException:
-                continue
+        self.dyn.merge(f"T#{tenant}", f"JOB#{job_id}", fields)
 
     def get(self, tenant: str, job_id: str) -> dict[str, Any] | None:
         item = self.dyn.get(f"T#{tenant}", f"JOB#{job_id}")

@@ -48,21 +48,7 @@ class DynamoSourceStore:
         return out
 
     def update(self, tenant: str, source_id: str, **fields: Any) -> None:
-        for _ in range(10):  # read-modify-write, conditional on the data read
-            item = self.dyn.get(f"T#{tenant}", f"SRC#{source_id}")
-            if item is None:
-                return
-            new = {**json.loads(item["data"]["S"]), **fields}
-            try:
-                self.db.update_item(
-                    TableName=self.table, Key=self._key(tenant, source_id),
-                    UpdateExpression="SET #d = :new", ConditionExpression="#d = :old",
-                    ExpressionAttributeNames={"#d": "data"},
-                    ExpressionAttributeValues={":old": item["data"],
-                                               ":new": {"S": json.dumps(new)}})
-                return
-            except self.db.exceptions.ConditionalCheckFailedException:
-                continue
+        self.dyn.merge(f"T#{tenant}", f"SRC#{source_id}", fields)
 
     def delete(self, tenant: str, source_id: str) -> None:
         self.db.delete_item(TableName=self.table, Key=self._key(tenant, source_id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ragworks.storage.sqlite import SQLiteFile, rollback
+from ragworks.storage.sqlite import SQLiteFile, merge_json, rollback
 
 
 class SQLiteSourceStore:
@@ -30,18 +30,7 @@ class SQLiteSourceStore:
             sql + " ORDER BY created_at, id", args)]
 
     def update(self, tenant: str, source_id: str, **fields: Any) -> None:
-        conn = self.db.conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute("SELECT data FROM sources WHERE tenant=? AND id=?",
-                               (tenant, source_id)).fetchone()
-            if row is not None:
-                conn.execute("UPDATE sources SET data=? WHERE id=?",
-                             (json.dumps({**json.loads(row[0]), **fields}), source_id))
-            conn.execute("COMMIT")
-        except BaseException:
-            rollback(conn)
-            raise
+        merge_json(self.db.conn(), "sources", tenant, source_id, fields)
 
     def delete(self, tenant: str, source_id: str) -> None:
         conn = self.db.conn()

@@ -103,6 +103,25 @@ class DynamoTable:
             ConsistentRead=True).get("Item")
         return item
 
+    def merge(self, pk: str, sk: str, fields: dict[str, Any]) -> None:
+        """Merge ``fields`` into the item's JSON ``data`` (a missing item stays missing):
+        read-modify-write, conditional on the data read, retried when another writer won."""
+        for _ in range(10):
+            item = self.get(pk, sk)
+            if item is None:
+                return
+            new = {**json.loads(item["data"]["S"]), **fields}
+            try:
+                self.db.update_item(
+                    TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}},
+                    UpdateExpression="SET #d = :new", ConditionExpression="#d = :old",
+                    ExpressionAttributeNames={"#d": "data"},
+                    ExpressionAttributeValues={":old": item["data"],
+                                               ":new": {"S": json.dumps(new)}})
+                return
+            except self.db.exceptions.ConditionalCheckFailedException:
+                continue
+
 
 class DynamoRecordStore:
     local = False  # every lookup is a round trip to DynamoDB

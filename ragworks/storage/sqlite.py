@@ -54,6 +54,23 @@ def rollback(conn: sqlite3.Connection) -> None:
         conn.execute("ROLLBACK")
 
 
+def merge_json(conn: sqlite3.Connection, table: str, tenant: str, row_id: str,
+               fields: dict[str, object]) -> None:
+    """Merge ``fields`` into the JSON ``data`` of the tenant's row ``row_id`` of ``table``
+    (a missing row stays missing), in one immediate transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute(f"SELECT data FROM {table} WHERE tenant=? AND id=?",  # noqa: S608
+                           (tenant, row_id)).fetchone()
+        if row is not None:
+            conn.execute(f"UPDATE {table} SET data=? WHERE id=?",  # noqa: S608
+                         (json.dumps({**json.loads(row[0]), **fields}), row_id))
+        conn.execute("COMMIT")
+    except BaseException:
+        rollback(conn)
+        raise
+
+
 class SQLiteFile:
     """One SQLite file, which several stores may share (records, traces, runs, datasets,
     experiments, alerts): a connection per thread, the file's migrations applied once."""
